@@ -1,0 +1,53 @@
+/* symbols.h - turns run-time code addresses into functions, files and lines
+ * with elfutils (libelf symbol tables, libdw line tables), demangled.
+ *
+ * Modules are added as the snapshot's MODULE chunks describe them; a lookup
+ * finds the module holding the address, subtracts its bias and asks the
+ * ELF/DWARF of that file.  Results are cached per address, so decoding a
+ * million events touches DWARF once per distinct address.  Missing files or
+ * debug info are not errors: the address gets a placeholder symbol and a
+ * note is kept for `ctrail info`. */
+#ifndef SYMBOLS_H
+#define SYMBOLS_H
+
+#include <stdint.h>
+#include "ctr.h"
+
+enum symbol_flags {
+	SYMBOL_UNKNOWN = 1, /* no symbol covers the address: name is "0x..." or "module+0x..." */
+	SYMBOL_THUNK = 2,   /* a compiler-made thunk (virtual/non-virtual thunk, PLT) */
+};
+
+struct symbol {
+	uint64_t start;   /* run-time address of the function's first byte
+			     (the looked-up address when unknown) */
+	uint64_t end;     /* one past its last byte */
+	const char *name; /* demangled; clones shown as "f [clone .cold]" */
+	const char *file; /* source file, NULL when unknown */
+	unsigned line;    /* its line, 0 when unknown */
+	int module;       /* index in the order modules were added, -1 if none */
+	unsigned flags;   /* SYMBOL_* */
+};
+
+struct symbolizer;
+
+struct symbolizer *symbolizer_new(void);
+void symbolizer_free(struct symbolizer *s);
+
+/* Rewrites paths starting with `from` to start with `to` before opening
+ * binaries and before reporting source files.  Returns 0 or -ENOMEM. */
+int symbolizer_add_remap(struct symbolizer *s, const char *from, const char *to);
+
+/* Adds a loaded object.  Returns its index, or a negative errno. */
+int symbolizer_add_module(struct symbolizer *s, const char *path, uint64_t bias,
+			  const struct ctr_segment *segs, uint32_t nsegs,
+			  const uint8_t *build_id, uint32_t build_id_size);
+
+/* Never NULL.  The result lives as long as the symbolizer. */
+const struct symbol *symbolizer_lookup(struct symbolizer *s, uint64_t addr);
+
+/* Notes on modules whose file or debug info could not be used, one per
+ * line ("libfoo.so: no such file; addresses shown raw").  NULL if none. */
+const char *symbolizer_notes(const struct symbolizer *s);
+
+#endif

@@ -1,0 +1,192 @@
+/* ctr.h - the .ctr snapshot format, shared by the runtime (writer) and the
+ * decoder (reader).  docs/format.md is the same specification in prose.
+ *
+ * A .ctr file is a 16-byte file header followed by chunks.  Every chunk is a
+ * 16-byte chunk header (tag, payload size) and a payload padded with zero
+ * bytes to a multiple of 8, so chunk headers are always 8-byte aligned.  A
+ * reader skips chunks whose tag it does not know; that is how new chunk
+ * types are added without breaking old readers.  All integers are
+ * little-endian and of fixed width.
+ *
+ *   offset  size  file header
+ *   0       8     magic "CTRAIL\0\n"
+ *   8       4     version (CTR_VERSION)
+ *   12      4     size of the file header (16); later versions may grow it
+ *
+ *   offset  size  chunk header
+ *   0       4     tag (CTR_CHUNK_*)
+ *   4       4     reserved, zero
+ *   8       8     payload size in bytes, not counting the padding
+ *
+ * A file holds one or more snapshots.  A snapshot starts with a SNAPSHOT
+ * chunk; every chunk up to the next SNAPSHOT or END chunk belongs to it.
+ * Inside a snapshot: one PROCESS, one CLOCK, one MODULE per loaded object
+ * and one THREAD per thread, in any order.  The file ends with an END chunk;
+ * a file without one was truncated and readers must reject it.
+ *
+ * Events are 16 bytes: a tagged word and a TSC value.  The top four bits of
+ * the word say what the event is; the low 60 bits carry a code address
+ * (user-space addresses on x86-64 fit in 57 bits).  A call stores the
+ * address the hook saw, which may be the function's first byte
+ * (-finstrument-functions) or a few bytes into it (fentry); a return stores
+ * an address inside the returning function.  Decoders map both to the
+ * enclosing symbol.
+ */
+#ifndef CTR_H
+#define CTR_H
+
+#include <stdint.h>
+
+#define CTR_MAGIC "CTRAIL\0\n"
+#define CTR_MAGIC_SIZE 8
+#define CTR_VERSION 1
+
+struct ctr_file_header {
+	char magic[CTR_MAGIC_SIZE];
+	uint32_t version;
+	uint32_t header_size;
+};
+
+struct ctr_chunk_header {
+	uint32_t tag;
+	uint32_t reserved;
+	uint64_t size;
+};
+
+enum ctr_chunk_tag {
+	CTR_CHUNK_SNAPSHOT = 1, /* struct ctr_snapshot + name */
+	CTR_CHUNK_PROCESS = 2,  /* struct ctr_process + exe + cmdline */
+	CTR_CHUNK_CLOCK = 3,    /* struct ctr_clock */
+	CTR_CHUNK_MODULE = 4,   /* struct ctr_module + segments + build id + path */
+	CTR_CHUNK_THREAD = 5,   /* struct ctr_thread + events */
+	CTR_CHUNK_END = 0x454e44, /* "END": struct ctr_end */
+};
+
+/* Why a snapshot was taken. */
+enum ctr_reason {
+	CTR_REASON_API = 0,    /* ctrail_snapshot_take() from the program */
+	CTR_REASON_SIGNAL = 1, /* SIGTRAP */
+	CTR_REASON_EXIT = 2,   /* CTRAIL_WRITE_AT_EXIT=1 */
+};
+
+/* SNAPSHOT payload: this header, then name_size bytes of name (no NUL).
+ * since_tsc is the lower time bound the program asked for (0: everything);
+ * events older than it were left out on purpose and are not "lost".
+ * dropped_* count exited threads whose rings were freed before this
+ * snapshot because too many exited threads were waiting (CTRAIL_MAX_EXITED). */
+struct ctr_snapshot {
+	uint64_t since_tsc;
+	uint64_t taken_tsc;
+	uint32_t reason;
+	uint32_t name_size;
+	uint32_t dropped_threads;
+	uint32_t reserved;
+	uint64_t dropped_events;
+};
+
+/* PROCESS payload: this header, exe_size bytes of the executable's path,
+ * then cmdline_size bytes of the command line (arguments separated by NUL). */
+struct ctr_process {
+	uint32_t pid;
+	uint32_t ppid;
+	uint32_t exe_size;
+	uint32_t cmdline_size;
+};
+
+/* Where tsc_hz came from, best first. */
+enum ctr_clock_source {
+	CTR_CLOCK_CPUID = 0,      /* CPUID leaf 0x15 */
+	CTR_CLOCK_HYPERVISOR = 1, /* CPUID leaf 0x40000010 */
+	CTR_CLOCK_KERNEL = 2,     /* the kernel log's "tsc: ... MHz" line */
+	CTR_CLOCK_MEASURED = 3,   /* measured against CLOCK_MONOTONIC_RAW */
+};
+
+/* One moment seen on three clocks, read back to back. */
+struct ctr_clock_pair {
+	uint64_t tsc;
+	uint64_t monotonic_ns;
+	uint64_t realtime_ns;
+};
+
+/* CLOCK payload.  start is read when the runtime starts, now when the
+ * snapshot is taken; a decoder may measure the TSC rate from the two. */
+struct ctr_clock {
+	uint64_t tsc_hz;
+	uint32_t source;
+	uint32_t reserved;
+	struct ctr_clock_pair start;
+	struct ctr_clock_pair now;
+};
+
+/* MODULE payload: this header, nsegments struct ctr_segment, build_id_size
+ * bytes of GNU build id, then path_size bytes of path (no NUL).  bias is
+ * what the loader added to the file's virtual addresses (dlpi_addr). */
+struct ctr_module {
+	uint64_t bias;
+	uint32_t nsegments;
+	uint32_t build_id_size;
+	uint32_t path_size;
+	uint32_t flags; /* CTR_MODULE_* */
+};
+
+enum ctr_module_flags {
+	CTR_MODULE_MAIN = 1,    /* the executable */
+	CTR_MODULE_DLOPEN = 2,  /* loaded by dlopen after start */
+	CTR_MODULE_UNLOADED = 4, /* dlclose'd before the snapshot */
+};
+
+/* A PT_LOAD segment as mapped: [start, end) in memory. */
+struct ctr_segment {
+	uint64_t start;
+	uint64_t end;
+	uint64_t file_offset;
+	uint32_t prot; /* PF_R | PF_W | PF_X as in the program header */
+	uint32_t reserved;
+};
+
+/* THREAD payload: this header, then nevents struct ctr_event, oldest first.
+ * written counts every event the thread ever put in its ring; overwritten
+ * counts those the ring wrapped over (written - capacity, or 0). */
+struct ctr_thread {
+	uint32_t tid;
+	uint32_t flags; /* CTR_THREAD_* */
+	char name[16];  /* pthread_getname_np, NUL padded */
+	uint64_t capacity;
+	uint64_t written;
+	uint64_t overwritten;
+	uint64_t nevents;
+};
+
+enum ctr_thread_flags {
+	CTR_THREAD_EXITED = 1, /* the thread had exited before the snapshot */
+	CTR_THREAD_MAIN = 2,   /* tid == pid */
+};
+
+struct ctr_event {
+	uint64_t word; /* kind << CTR_KIND_SHIFT | address */
+	uint64_t tsc;
+};
+
+#define CTR_KIND_SHIFT 60
+#define CTR_ADDR_MASK ((UINT64_C(1) << CTR_KIND_SHIFT) - 1)
+
+enum ctr_kind {
+	CTR_KIND_CALL = 0x0,    /* a function was entered */
+	CTR_KIND_CATCH = 0x1,   /* an exception was caught in the function
+				   holding the address (__cxa_begin_catch) */
+	CTR_KIND_LONGJMP = 0x2, /* longjmp to the address (the setjmp site) */
+	CTR_KIND_RETURN = 0x8,  /* a function returned; bit 63 alone */
+};
+
+#define CTR_EVENT_WORD(kind, addr) \
+	(((uint64_t)(kind) << CTR_KIND_SHIFT) | ((uint64_t)(addr) & CTR_ADDR_MASK))
+#define CTR_EVENT_KIND(word) ((unsigned)((word) >> CTR_KIND_SHIFT))
+#define CTR_EVENT_ADDR(word) ((word) & CTR_ADDR_MASK)
+
+/* END payload: how many chunks came before it, so a reader can tell a
+ * whole file from one cut at a chunk boundary. */
+struct ctr_end {
+	uint64_t chunks;
+};
+
+#endif

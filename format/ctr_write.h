@@ -1,0 +1,24 @@
+/* ctr_write.h - writes .ctr files chunk by chunk (see ctr.h).  Used by the
+ * runtime's snapshot writer and by the tools that make .ctr files (core
+ * extractor, benchmarks, tests), so every writer pads and ends files alike.
+ * Plain system calls only: it runs inside traced programs. */
+#ifndef CTR_WRITE_H
+#define CTR_WRITE_H
+
+#include <stdint.h>
+#include <sys/uio.h>
+#include "ctr.h"
+
+struct ctr_writer {
+	int fd;
+	uint64_t chunks;
+};
+
+/* Each returns 0 or a negative errno (-ENOSPC on a full disk, ...). */
+int ctr_writer_start(struct ctr_writer *w, int fd);
+/* Writes one chunk whose payload is the concatenation of parts. */
+int ctr_write_chunk(struct ctr_writer *w, uint32_t tag,
+		    const struct iovec *parts, int nparts);
+int ctr_writer_end(struct ctr_writer *w);
+
+#endif

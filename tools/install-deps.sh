@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs the Debian packages ctrail needs to build and test, when missing.
+# As root it runs apt-get; otherwise it names what to install and fails.
+PKGS="gcc g++ clang make libelf-dev libdw-dev pkg-config binutils gdb python3"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "ctrail: missing Debian packages:$missing (run: sudo apt-get install$missing)" >&2
+	exit 1
+fi
+echo "ctrail: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq && apt-get install -y -qq $missing >/dev/null
