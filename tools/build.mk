@@ -1,1 +1,15 @@
-# tools targets
+# Compiler wrappers: build/bin/ctrail-cc and build/bin/ctrail-c++ (a symlink
+# to it; the script picks the C++ compiler from the name it is run by).  They
+# find the runtime in ../lib and the header in ../include beside themselves,
+# which holds both in build/ and after make install.
+WRAPPERS := $(B)/bin/ctrail-cc $(B)/bin/ctrail-c++
+
+all: $(WRAPPERS)
+
+$(B)/bin/ctrail-cc: tools/ctrail-cc
+	@mkdir -p $(dir $@)
+	cp $< $@
+	chmod 755 $@
+
+$(B)/bin/ctrail-c++: $(B)/bin/ctrail-cc
+	ln -sf ctrail-cc $@
