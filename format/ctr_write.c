@@ -10,7 +10,7 @@
 static int write_all(int fd, struct iovec *iov, int n)
 {
 	while (n > 0) {
-		ssize_t done = writev(fd, iov, n > IOV_MAX ? IOV_MAX : n);
+		ssize_t done = writev(fd, iov, n);
 		if (done < 0) {
 			if (errno == EINTR)
 				continue;

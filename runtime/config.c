@@ -1,0 +1,62 @@
+/* config.c - the runtime's settings, read from the environment once when
+ * the library starts:
+ *   CTRAIL_RING_SIZE      bytes per thread ring (K/M/G suffix), default 4M
+ *   CTRAIL_MAX_EXITED     exited threads kept for the next snapshot (32)
+ *   CTRAIL_WRITE_AT_EXIT  1: write a snapshot when the process exits
+ *   CTRAIL_OUTPUT         snapshot path; %p pid, %n sequence number */
+#include <stdlib.h>
+#include "runtime.h"
+
+#define DEFAULT_RING_SIZE (UINT64_C(4) << 20)
+#define MIN_RING_SIZE (UINT64_C(4) << 10)
+#define MAX_RING_SIZE (UINT64_C(1) << 40)
+
+struct ctrail_config config = {
+	.ring_size = DEFAULT_RING_SIZE,
+	.max_exited = 32,
+};
+
+uint64_t ring_size_round(uint64_t bytes)
+{
+	uint64_t size = MIN_RING_SIZE;
+
+	while (size < bytes && size < MAX_RING_SIZE)
+		size <<= 1;
+	return size;
+}
+
+/* "64K", "4M", "1G" or plain bytes; 0 when unreadable. */
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	unsigned long long n = strtoull(s, &end, 10);
+
+	switch (*end) {
+	case 'k': case 'K': n <<= 10; end++; break;
+	case 'm': case 'M': n <<= 20; end++; break;
+	case 'g': case 'G': n <<= 30; end++; break;
+	}
+	return *end || end == s ? 0 : n;
+}
+
+/* Runs once, from the constructor or from the first traced event if
+ * another library's constructor is traced before ours runs. */
+void config_init(void)
+{
+	static int done;
+	const char *s;
+	uint64_t n;
+
+	if (done)
+		return;
+	done = 1;
+	if ((s = getenv("CTRAIL_RING_SIZE")) && (n = parse_size(s)))
+		config.ring_size = ring_size_round(n);
+	if ((s = getenv("CTRAIL_MAX_EXITED")))
+		config.max_exited = strtoul(s, NULL, 10);
+	if ((s = getenv("CTRAIL_WRITE_AT_EXIT")))
+		config.write_at_exit = *s == '1';
+	config.output = getenv("CTRAIL_OUTPUT");
+	if (!config.output || !*config.output)
+		config.output = "ctrail-%p.ctr";
+}

@@ -1,0 +1,126 @@
+/* hooks_fentry.S - __fentry__ and __return__ for gcc's
+ * -pg -mfentry -minstrument-return=call.
+ *
+ * gcc calls __fentry__ as the first instruction of a function, before its
+ * prologue, and __return__ right before each ret.  Neither call follows the
+ * C convention: every argument register (rdi rsi rdx rcx r8 r9, rax for
+ * varargs, r10 static chain, xmm0-7) is live at __fentry__, and the return
+ * registers (rax rdx xmm0 xmm1) are live at __return__.  So these save what
+ * they touch: rax and rdx (rdtsc writes them) and rcx; r11 is free.
+ *
+ * The address stored is our return address: a few bytes into the traced
+ * function, which the decoder maps to the function's symbol.
+ *
+ * Stack on entry: 0(%rsp) return address into the traced function.
+ * After the three pushes it is at 24(%rsp).
+ */
+#include "tls.h"
+
+.macro HOOK name, kindbit
+	.text
+	.globl \name
+	.type \name, @function
+	.p2align 4
+\name:
+	.cfi_startproc
+	pushq %rax
+	.cfi_adjust_cfa_offset 8
+	pushq %rdx
+	.cfi_adjust_cfa_offset 8
+	pushq %rcx
+	.cfi_adjust_cfa_offset 8
+	movq ctrail_tls@gottpoff(%rip), %r11
+	movq %fs:TLS_BASE(%r11), %rcx
+	testq %rcx, %rcx
+	jz 2f
+	/* rcx = base + (off & mask): the slot */
+	movq %fs:TLS_OFF(%r11), %rax
+	andq %fs:TLS_MASK(%r11), %rax
+	addq %rax, %rcx
+	movq 24(%rsp), %rax
+	.if \kindbit
+	btsq $63, %rax
+	.endif
+	movq %rax, (%rcx)
+	rdtsc
+	shlq $32, %rdx
+	orq %rdx, %rax
+	movq %rax, 8(%rcx)
+	/* publish after the event: pairs with snapshot.c:copy_ring() */
+	addq $16, %fs:TLS_OFF(%r11)
+1:	popq %rcx
+	.cfi_adjust_cfa_offset -8
+	popq %rdx
+	.cfi_adjust_cfa_offset -8
+	popq %rax
+	.cfi_adjust_cfa_offset -8
+	ret
+	.cfi_adjust_cfa_offset 24
+
+	/* No ring: only a thread in state TLS_NEW goes on, to set one up,
+	 * with every other argument register saved around the C call. */
+2:	cmpb $TLS_NEW, %fs:TLS_STATE(%r11)
+	jne 1b
+	movq 24(%rsp), %rax
+	.if \kindbit
+	btsq $63, %rax
+	.endif
+	pushq %rdi
+	.cfi_adjust_cfa_offset 8
+	pushq %rsi
+	.cfi_adjust_cfa_offset 8
+	pushq %r8
+	.cfi_adjust_cfa_offset 8
+	pushq %r9
+	.cfi_adjust_cfa_offset 8
+	pushq %r10
+	.cfi_adjust_cfa_offset 8
+	pushq %rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_offset %rbp, -80
+	movq %rsp, %rbp
+	.cfi_def_cfa_register %rbp
+	andq $-16, %rsp
+	subq $128, %rsp
+	movdqu %xmm0, 0(%rsp)
+	movdqu %xmm1, 16(%rsp)
+	movdqu %xmm2, 32(%rsp)
+	movdqu %xmm3, 48(%rsp)
+	movdqu %xmm4, 64(%rsp)
+	movdqu %xmm5, 80(%rsp)
+	movdqu %xmm6, 96(%rsp)
+	movdqu %xmm7, 112(%rsp)
+	movq %rax, %rdi
+	call ctrail_first_event
+	movdqu 0(%rsp), %xmm0
+	movdqu 16(%rsp), %xmm1
+	movdqu 32(%rsp), %xmm2
+	movdqu 48(%rsp), %xmm3
+	movdqu 64(%rsp), %xmm4
+	movdqu 80(%rsp), %xmm5
+	movdqu 96(%rsp), %xmm6
+	movdqu 112(%rsp), %xmm7
+	movq %rbp, %rsp
+	.cfi_def_cfa_register %rsp
+	popq %rbp
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rbp
+	popq %r10
+	.cfi_adjust_cfa_offset -8
+	popq %r9
+	.cfi_adjust_cfa_offset -8
+	popq %r8
+	.cfi_adjust_cfa_offset -8
+	popq %rsi
+	.cfi_adjust_cfa_offset -8
+	popq %rdi
+	.cfi_adjust_cfa_offset -8
+	jmp 1b
+	.cfi_endproc
+	.size \name, . - \name
+.endm
+
+	HOOK __fentry__, 0
+	HOOK __return__, 1
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,80 @@
+/* runtime.h - what the runtime's files share with each other (not API).
+ *
+ * Threads: every traced thread has a struct ctrail_thread in the registry,
+ * a list guarded by registry_lock.  A live thread's ring is reached through
+ * its TLS block; when the thread exits, its record moves to the exited list
+ * with the final write count, and stays there until the next snapshot (at
+ * most CTRAIL_MAX_EXITED of them; older ones are freed and counted). */
+#ifndef CTRAIL_RUNTIME_H
+#define CTRAIL_RUNTIME_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "ctr.h"
+#include "tls.h"
+
+#define HIDDEN __attribute__((visibility("hidden")))
+
+struct ctrail_thread {
+	struct ctrail_thread *next;
+	struct ctrail_tls *tls; /* NULL once exited */
+	char *ring;
+	uint64_t size;          /* bytes, a power of two */
+	uint64_t final_off;     /* tls->off at exit */
+	pid_t tid;
+	int paused;             /* ctrail_thread_pause() depth */
+	int is_main;
+	char name[16];          /* read at exit; live threads are asked at snapshot */
+	pthread_t handle;
+};
+
+/* thread.c */
+HIDDEN extern pthread_mutex_t registry_lock;
+HIDDEN extern struct ctrail_thread *live_threads, *exited_threads;
+HIDDEN extern uint32_t dropped_threads;
+HIDDEN extern uint64_t dropped_events;
+HIDDEN void threads_init(void);
+HIDDEN void thread_start(void);
+HIDDEN void threads_pause_all(int delta);
+HIDDEN uint64_t thread_off(const struct ctrail_thread *t);
+HIDDEN void threads_forget_exited(void);
+HIDDEN extern int (*real_pthread_create)(pthread_t *, const pthread_attr_t *,
+				  void *(*)(void *), void *);
+
+/* hooks.c: the first event of a thread that has no ring yet, and the
+ * unwinding events recorded by unwind.c. */
+HIDDEN void ctrail_first_event(uint64_t word);
+HIDDEN void ring_put_kind(unsigned kind, uintptr_t addr);
+
+/* clock.c */
+HIDDEN void clock_init(void);
+HIDDEN void clock_fill(struct ctr_clock *c);
+
+/* modules.c: the map of loaded objects, refreshed from dl_iterate_phdr. */
+struct module_record {
+	struct ctr_module hdr;
+	struct ctr_segment *segs;
+	uint8_t build_id[64];
+	char *path;
+	uint32_t seen; /* the refresh that last found it loaded */
+};
+HIDDEN void modules_refresh(void);
+HIDDEN int modules_copy(struct module_record **out, uint32_t *n);
+HIDDEN void modules_free(struct module_record *m, uint32_t n);
+
+/* snapshot.c */
+HIDDEN int snapshot_write_default(uint32_t reason);
+
+/* config.c: settings read from the environment once at start. */
+struct ctrail_config {
+	uint64_t ring_size;
+	uint32_t max_exited;
+	int write_at_exit;
+	const char *output;
+};
+HIDDEN extern struct ctrail_config config;
+HIDDEN void config_init(void);
+HIDDEN uint64_t ring_size_round(uint64_t bytes);
+
+#endif

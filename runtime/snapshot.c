@@ -1,0 +1,312 @@
+/* snapshot.c - copies the rings into a snapshot and writes it as a .ctr
+ * file (format/ctr.h).
+ *
+ * A ring is copied while its thread may still be writing.  We read the
+ * thread's write offset (n1 events written), copy the last events before
+ * it, then read the offset again (n2).  Any slot the writer may have reused
+ * meanwhile - up to event n2, which may be half written - held an event
+ * older than n2 + 1 - capacity; those are dropped from the front, so what
+ * remains was stable for the whole copy.  No lock is shared with writers. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "ctrail.h"
+#include "ctr_write.h"
+#include "runtime.h"
+
+#define EV sizeof(struct ctr_event)
+
+struct snap_thread {
+	struct ctr_thread hdr;
+	struct ctr_event *events;
+};
+
+struct ctrail_snapshot {
+	struct ctr_snapshot hdr;
+	struct ctr_process proc;
+	char *exe, *cmdline;
+	struct ctr_clock clock;
+	struct module_record *mods;
+	uint32_t nmods;
+	struct snap_thread *threads;
+	uint32_t nthreads;
+};
+
+/* The first index in [lo, hi) whose event is stamped at or after tsc. */
+static uint64_t first_since(const char *ring, uint64_t mask, uint64_t lo,
+			    uint64_t hi, uint64_t tsc)
+{
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		const struct ctr_event *e = (const void *)(ring + ((mid * EV) & mask));
+		if (e->tsc < tsc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int copy_ring(struct snap_thread *out, const struct ctrail_thread *t,
+		     uint64_t since)
+{
+	uint64_t cap = t->size / EV, mask = t->size - 1;
+	uint64_t n1 = thread_off(t) / EV;
+	uint64_t lo = n1 > cap ? n1 - cap : 0;
+	uint64_t from = since ? first_since(t->ring, mask, lo, n1, since) : lo;
+	/* events before lo were overwritten, but if the time cut falls inside
+	 * the ring they were older than it anyway */
+	uint64_t lost = from > lo ? 0 : lo;
+	uint64_t n = n1 - from, first_part, n2, stable;
+
+	out->events = malloc(n ? n * EV : 1);
+	if (!out->events)
+		return -ENOMEM;
+	first_part = cap - (from % cap);
+	if (first_part > n)
+		first_part = n;
+	memcpy(out->events, t->ring + (from * EV & mask), first_part * EV);
+	memcpy(out->events + first_part, t->ring, (n - first_part) * EV);
+	n2 = thread_off(t) / EV;
+	stable = n2 + 1 > cap ? n2 + 1 - cap : 0;
+	if (t->tls && stable > from) {
+		uint64_t skip = stable - from < n ? stable - from : n;
+		memmove(out->events, out->events + skip, (n - skip) * EV);
+		n -= skip;
+		lost += skip;
+	}
+	out->hdr.tid = t->tid;
+	out->hdr.flags = (t->tls ? 0 : CTR_THREAD_EXITED) | (t->is_main ? CTR_THREAD_MAIN : 0);
+	if (t->tls)
+		pthread_getname_np(t->handle, out->hdr.name, sizeof(out->hdr.name));
+	else
+		memcpy(out->hdr.name, t->name, sizeof(out->hdr.name));
+	out->hdr.capacity = cap;
+	out->hdr.written = n1;
+	out->hdr.overwritten = lost;
+	out->hdr.nevents = n;
+	return 0;
+}
+
+static uint32_t count(const struct ctrail_thread *t)
+{
+	uint32_t n = 0;
+
+	for (; t; t = t->next)
+		n++;
+	return n;
+}
+
+static int copy_threads(struct ctrail_snapshot *s, uint64_t since)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&registry_lock);
+	s->threads = calloc(count(live_threads) + count(exited_threads) + 1,
+			    sizeof(*s->threads));
+	if (!s->threads)
+		rc = -ENOMEM;
+	for (int l = 0; l < 2 && !rc; l++)
+		for (struct ctrail_thread *t = l ? exited_threads : live_threads;
+		     t && !rc; t = t->next)
+			if (!(rc = copy_ring(&s->threads[s->nthreads], t, since)))
+				s->nthreads++;
+	s->hdr.dropped_threads = dropped_threads;
+	s->hdr.dropped_events = dropped_events;
+	pthread_mutex_unlock(&registry_lock);
+	return rc;
+}
+
+/* Reads a whole small file such as /proc/self/cmdline. */
+static char *file_read(const char *path, uint32_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	ssize_t r;
+
+	while (fd >= 0 && buf && (r = read(fd, buf + n, cap - n)) > 0) {
+		n += r;
+		if (n == cap && !(buf = realloc(buf, cap *= 2)))
+			break;
+	}
+	if (fd >= 0)
+		close(fd);
+	*size = buf ? n : 0;
+	return buf;
+}
+
+static int fill_process(struct ctrail_snapshot *s)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe));
+
+	s->proc.pid = getpid();
+	s->proc.ppid = getppid();
+	s->exe = strndup(exe, n > 0 ? n : 0);
+	s->proc.exe_size = n > 0 ? n : 0;
+	s->cmdline = file_read("/proc/self/cmdline", &s->proc.cmdline_size);
+	return s->exe && s->cmdline ? 0 : -ENOMEM;
+}
+
+struct ctrail_snapshot *ctrail_snapshot_take(uint64_t since_tsc)
+{
+	struct ctrail_snapshot *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->hdr.since_tsc = since_tsc;
+	s->hdr.taken_tsc = ctrail_now();
+	s->hdr.reason = CTR_REASON_API;
+	modules_refresh();
+	rc = copy_threads(s, since_tsc);
+	if (!rc)
+		rc = fill_process(s);
+	if (!rc && modules_copy(&s->mods, &s->nmods))
+		rc = -ENOMEM;
+	if (rc) {
+		ctrail_snapshot_free(s);
+		errno = -rc;
+		return NULL;
+	}
+	clock_fill(&s->clock);
+	return s;
+}
+
+void ctrail_snapshot_free(struct ctrail_snapshot *s)
+{
+	if (!s)
+		return;
+	for (uint32_t i = 0; i < s->nthreads; i++)
+		free(s->threads[i].events);
+	free(s->threads);
+	modules_free(s->mods, s->nmods);
+	free(s->exe);
+	free(s->cmdline);
+	free(s);
+}
+
+/* Expands %p (pid), %n (snapshots written so far) and %%. */
+static int path_expand(const char *pattern, char *out, size_t size)
+{
+	static unsigned seq;
+	size_t n = 0;
+	unsigned this_seq = __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED);
+
+	for (const char *p = pattern; *p; p++) {
+		int w;
+		if (*p == '%' && p[1] == 'p')
+			w = snprintf(out + n, size - n, "%d", (int)getpid());
+		else if (*p == '%' && p[1] == 'n')
+			w = snprintf(out + n, size - n, "%u", this_seq);
+		else if (*p == '%' && p[1] == '%')
+			w = snprintf(out + n, size - n, "%%");
+		else {
+			w = snprintf(out + n, size - n, "%c", *p);
+			p--;
+		}
+		p++;
+		if (w < 0 || (size_t)w >= size - n)
+			return -ENAMETOOLONG;
+		n += w;
+	}
+	return 0;
+}
+
+static int write_chunks(struct ctr_writer *w, const struct ctrail_snapshot *s)
+{
+	struct iovec v[4];
+	int rc;
+
+	v[0] = (struct iovec){ (void *)&s->hdr, sizeof(s->hdr) };
+	if ((rc = ctr_write_chunk(w, CTR_CHUNK_SNAPSHOT, v, 1)))
+		return rc;
+	v[0] = (struct iovec){ (void *)&s->proc, sizeof(s->proc) };
+	v[1] = (struct iovec){ s->exe, s->proc.exe_size };
+	v[2] = (struct iovec){ s->cmdline, s->proc.cmdline_size };
+	if ((rc = ctr_write_chunk(w, CTR_CHUNK_PROCESS, v, 3)))
+		return rc;
+	v[0] = (struct iovec){ (void *)&s->clock, sizeof(s->clock) };
+	if ((rc = ctr_write_chunk(w, CTR_CHUNK_CLOCK, v, 1)))
+		return rc;
+	for (uint32_t i = 0; i < s->nmods; i++) {
+		const struct module_record *m = &s->mods[i];
+		v[0] = (struct iovec){ (void *)&m->hdr, sizeof(m->hdr) };
+		v[1] = (struct iovec){ m->segs, m->hdr.nsegments * sizeof(*m->segs) };
+		v[2] = (struct iovec){ (void *)m->build_id, m->hdr.build_id_size };
+		v[3] = (struct iovec){ m->path, m->hdr.path_size };
+		if ((rc = ctr_write_chunk(w, CTR_CHUNK_MODULE, v, 4)))
+			return rc;
+	}
+	for (uint32_t i = 0; i < s->nthreads; i++) {
+		const struct snap_thread *t = &s->threads[i];
+		v[0] = (struct iovec){ (void *)&t->hdr, sizeof(t->hdr) };
+		v[1] = (struct iovec){ t->events, t->hdr.nevents * EV };
+		if ((rc = ctr_write_chunk(w, CTR_CHUNK_THREAD, v, 2)))
+			return rc;
+	}
+	return ctr_writer_end(w);
+}
+
+int ctrail_snapshot_write(const struct ctrail_snapshot *s, const char *path)
+{
+	char final[4096], tmp[4096 + 32];
+	struct ctr_writer w;
+	int fd, rc;
+
+	if (!s)
+		return -EINVAL;
+	if ((rc = path_expand(path ? path : config.output, final, sizeof(final))))
+		return rc;
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", final, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	rc = ctr_writer_start(&w, fd);
+	if (!rc)
+		rc = write_chunks(&w, s);
+	if (!rc && fsync(fd) && errno != EINVAL)
+		rc = -errno;
+	if (close(fd) && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, final))
+		rc = -errno;
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
+static int pause_and_write(const char *path, uint32_t reason)
+{
+	struct ctrail_snapshot *s;
+	int rc;
+
+	ctrail_pause();
+	s = ctrail_snapshot_take(0);
+	ctrail_resume();
+	if (!s)
+		return -errno;
+	s->hdr.reason = reason;
+	rc = ctrail_snapshot_write(s, path);
+	if (!rc)
+		threads_forget_exited();
+	ctrail_snapshot_free(s);
+	return rc;
+}
+
+int ctrail_pause_and_write(const char *path)
+{
+	return pause_and_write(path, CTR_REASON_API);
+}
+
+int snapshot_write_default(uint32_t reason)
+{
+	return pause_and_write(NULL, reason);
+}

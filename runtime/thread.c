@@ -1,0 +1,273 @@
+/* thread.c - the thread registry: rings are made when a thread starts,
+ * kept after it exits until the next snapshot, and paused and resumed here.
+ *
+ * live_threads and exited_threads are singly linked lists guarded by
+ * registry_lock.  Other threads write a thread's TLS `base` only under the
+ * lock (pausing); the thread itself reads it without one, so a pause takes
+ * effect within an event or two, which is all a snapshot needs.
+ *
+ * pthread_create is interposed so a new thread has its ring before it runs
+ * user code; a thread-specific-data destructor retires the ring at exit,
+ * which also covers pthread_exit. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "ctrail.h"
+#include "runtime.h"
+
+pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+struct ctrail_thread *live_threads, *exited_threads;
+uint32_t dropped_threads;
+uint64_t dropped_events;
+int (*real_pthread_create)(pthread_t *, const pthread_attr_t *,
+			   void *(*)(void *), void *);
+
+static int process_paused;
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+
+static char *ring_map(uint64_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Where the thread should write now: its ring, or NULL while paused.
+ * Called with registry_lock held. */
+static void thread_apply_pause(struct ctrail_thread *t)
+{
+	char *base = (process_paused || t->paused) ? NULL : t->ring;
+
+	__atomic_store_n(&t->tls->base, base, __ATOMIC_RELAXED);
+}
+
+uint64_t thread_off(const struct ctrail_thread *t)
+{
+	/* pairs with the release store in hooks.c:ring_put() and
+	 * hooks_fentry.S */
+	return t->tls ? __atomic_load_n(&t->tls->off, __ATOMIC_ACQUIRE)
+		      : t->final_off;
+}
+
+static void list_remove(struct ctrail_thread **list, struct ctrail_thread *t)
+{
+	for (struct ctrail_thread **p = list; *p; p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			return;
+		}
+}
+
+static void thread_free(struct ctrail_thread *t)
+{
+	munmap(t->ring, t->size);
+	free(t);
+}
+
+/* Keeps at most config.max_exited exited threads, newest first, freeing
+ * and counting the oldest.  Called with registry_lock held. */
+static void exited_trim(void)
+{
+	struct ctrail_thread **p = &exited_threads;
+
+	for (uint32_t i = 0; i < config.max_exited && *p; i++)
+		p = &(*p)->next;
+	while (*p) {
+		struct ctrail_thread *old = *p;
+		*p = old->next;
+		dropped_threads++;
+		dropped_events += old->final_off / sizeof(struct ctr_event);
+		thread_free(old);
+	}
+}
+
+static void thread_exit(void *arg)
+{
+	struct ctrail_thread *t = arg;
+
+	ctrail_tls.state = TLS_GONE;
+	ctrail_tls.base = NULL;
+	pthread_getname_np(pthread_self(), t->name, sizeof(t->name));
+	pthread_mutex_lock(&registry_lock);
+	list_remove(&live_threads, t);
+	t->final_off = ctrail_tls.off;
+	t->tls = NULL;
+	t->next = exited_threads;
+	exited_threads = t;
+	exited_trim();
+	pthread_mutex_unlock(&registry_lock);
+}
+
+static void exit_key_make(void)
+{
+	pthread_key_create(&exit_key, thread_exit);
+}
+
+/* Gives the calling thread a ring and registers it.  On failure (no
+ * memory) the thread simply is not traced. */
+void thread_start(void)
+{
+	struct ctrail_tls *tls = &ctrail_tls;
+	struct ctrail_thread *t;
+
+	if (tls->state != TLS_NEW)
+		return;
+	tls->state = TLS_STARTING;
+	config_init();
+	threads_init();
+	t = calloc(1, sizeof(*t));
+	if (!t || !(t->ring = ring_map(config.ring_size))) {
+		free(t);
+		tls->state = TLS_GONE;
+		return;
+	}
+	t->size = config.ring_size;
+	t->tid = gettid();
+	t->is_main = t->tid == getpid();
+	t->handle = pthread_self();
+	t->tls = tls;
+	tls->off = 0;
+	tls->mask = t->size - 1;
+	tls->thread = t;
+	pthread_once(&exit_key_once, exit_key_make);
+	if (!t->is_main)
+		pthread_setspecific(exit_key, t);
+	pthread_mutex_lock(&registry_lock);
+	t->next = live_threads;
+	live_threads = t;
+	tls->state = TLS_ACTIVE;
+	thread_apply_pause(t);
+	pthread_mutex_unlock(&registry_lock);
+}
+
+struct start_args {
+	void *(*fn)(void *);
+	void *arg;
+};
+
+static void *thread_trampoline(void *p)
+{
+	struct start_args a = *(struct start_args *)p;
+
+	free(p);
+	thread_start();
+	return a.fn(a.arg);
+}
+
+int pthread_create(pthread_t *th, const pthread_attr_t *attr,
+		   void *(*fn)(void *), void *arg)
+{
+	struct start_args *a;
+	int rc;
+
+	if (!real_pthread_create)
+		threads_init();
+	a = malloc(sizeof(*a));
+	if (!a)
+		return EAGAIN;
+	a->fn = fn;
+	a->arg = arg;
+	rc = real_pthread_create(th, attr, thread_trampoline, a);
+	if (rc)
+		free(a);
+	return rc;
+}
+
+void threads_init(void)
+{
+	if (!real_pthread_create)
+		real_pthread_create = dlsym(RTLD_NEXT, "pthread_create");
+}
+
+/* Pauses (delta 1) or resumes (delta -1) every thread. */
+void threads_pause_all(int delta)
+{
+	pthread_mutex_lock(&registry_lock);
+	process_paused += delta;
+	if (process_paused < 0)
+		process_paused = 0;
+	for (struct ctrail_thread *t = live_threads; t; t = t->next)
+		thread_apply_pause(t);
+	pthread_mutex_unlock(&registry_lock);
+}
+
+/* Frees the exited threads' rings once a snapshot has them. */
+void threads_forget_exited(void)
+{
+	pthread_mutex_lock(&registry_lock);
+	while (exited_threads) {
+		struct ctrail_thread *t = exited_threads;
+		exited_threads = t->next;
+		thread_free(t);
+	}
+	dropped_threads = 0;
+	dropped_events = 0;
+	pthread_mutex_unlock(&registry_lock);
+}
+
+void ctrail_pause(void)
+{
+	threads_pause_all(1);
+}
+
+void ctrail_resume(void)
+{
+	threads_pause_all(-1);
+}
+
+static void thread_pause_self(int delta)
+{
+	struct ctrail_thread *t;
+
+	thread_start();
+	if (!(t = ctrail_tls.thread) || ctrail_tls.state != TLS_ACTIVE)
+		return;
+	pthread_mutex_lock(&registry_lock);
+	t->paused += delta;
+	if (t->paused < 0)
+		t->paused = 0;
+	thread_apply_pause(t);
+	pthread_mutex_unlock(&registry_lock);
+}
+
+void ctrail_thread_pause(void)
+{
+	thread_pause_self(1);
+}
+
+void ctrail_thread_resume(void)
+{
+	thread_pause_self(-1);
+}
+
+int ctrail_thread_set_ring_size(size_t bytes)
+{
+	struct ctrail_thread *t;
+	uint64_t size;
+	char *ring, *old;
+
+	if (bytes == 0 || bytes > (UINT64_C(1) << 40))
+		return -EINVAL;
+	size = ring_size_round(bytes);
+	thread_start();
+	if (!(t = ctrail_tls.thread) || ctrail_tls.state != TLS_ACTIVE)
+		return -ENOMEM;
+	if (!(ring = ring_map(size)))
+		return -ENOMEM;
+	pthread_mutex_lock(&registry_lock);
+	old = t->ring;
+	ctrail_tls.base = NULL;
+	t->ring = ring;
+	ctrail_tls.off = 0;
+	ctrail_tls.mask = size - 1;
+	munmap(old, t->size);
+	t->size = size;
+	thread_apply_pause(t);
+	pthread_mutex_unlock(&registry_lock);
+	return 0;
+}
