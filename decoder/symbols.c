@@ -1,0 +1,828 @@
+/* symbols.c - the symbolizer: run-time code addresses to demangled function
+ * names, declaration file:line, with elfutils.
+ *
+ * Each module gets its own libdwfl session (Dwfl), reported at bias 0, so
+ * everything asked of elfutils is in file addresses (run-time address minus
+ * the module's bias), and modules whose ranges overlap (one dlclose'd, another
+ * loaded in its place) never clash.  libdwfl opens the file, checks it is ELF,
+ * reads the build id and finds separate debug info the standard way
+ * (.gnu_debuglink, /usr/lib/debug/.build-id/xx/yyyy.debug, .gnu_debugdata).
+ *
+ * Address to function does not use dwfl_module_addrinfo: it scans the whole
+ * symbol table on every call and prefers weak over global symbols.  Instead,
+ * on the first lookup in a module, its function symbols (plus one entry per
+ * x86-64 PLT slot, named "name@plt") are sorted by start into `funcs`, one
+ * entry per start address, the best binding kept (global, then local, then
+ * weak); a lookup is a binary search.  Each entry builds its struct symbol
+ * on first use, so a function is one struct however many addresses in it are
+ * looked up, and DWARF is walked once per function.  On top of that, a hash
+ * table maps every looked-up address to its symbol, so repeated addresses
+ * cost one probe.
+ *
+ * Every string and struct symbol lives in an arena freed at once; strings
+ * are interned in a hash set so the same file name is stored once. */
+#define _GNU_SOURCE /* asprintf, vasprintf */
+#include "symbols.h"
+
+#include <dwarf.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+/* ---- arena: all symbols and strings, freed together ---- */
+
+struct arena_block {
+	struct arena_block *next;
+	size_t size, used;
+	char data[];
+};
+
+#define ARENA_BLOCK (64 * 1024)
+
+static void *arena_alloc(struct arena_block **arena, size_t n)
+{
+	n = (n + 7) & ~(size_t)7;
+	struct arena_block *b = *arena;
+	if (!b || b->size - b->used < n) {
+		size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+		b = malloc(sizeof(*b) + size);
+		if (!b)
+			return NULL;
+		b->size = size;
+		b->used = 0;
+		b->next = *arena;
+		*arena = b;
+	}
+	void *p = b->data + b->used;
+	b->used += n;
+	return p;
+}
+
+static void arena_free(struct arena_block *b)
+{
+	while (b) {
+		struct arena_block *next = b->next;
+		free(b);
+		b = next;
+	}
+}
+
+/* ---- open-addressing hash tables (linear probing, at most half full) ---- */
+
+static uint64_t hash64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= UINT64_C(0xff51afd7ed558ccd);
+	x ^= x >> 33;
+	return x;
+}
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = UINT64_C(14695981039346656037); /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+	return h;
+}
+
+struct addr_slot {
+	uint64_t addr;
+	const struct symbol *sym; /* NULL: empty slot */
+};
+
+struct addr_map {
+	struct addr_slot *slots;
+	size_t mask, count;
+};
+
+static const struct symbol *addr_map_get(const struct addr_map *m, uint64_t addr)
+{
+	if (!m->slots)
+		return NULL;
+	for (size_t i = hash64(addr) & m->mask;; i = (i + 1) & m->mask) {
+		if (!m->slots[i].sym)
+			return NULL;
+		if (m->slots[i].addr == addr)
+			return m->slots[i].sym;
+	}
+}
+
+static void addr_map_insert(struct addr_slot *slots, size_t mask, uint64_t addr,
+			    const struct symbol *sym)
+{
+	size_t i = hash64(addr) & mask;
+	while (slots[i].sym)
+		i = (i + 1) & mask;
+	slots[i].addr = addr;
+	slots[i].sym = sym;
+}
+
+/* Returns 0 or -ENOMEM (the entry is then not cached, which is harmless). */
+static int addr_map_put(struct addr_map *m, uint64_t addr, const struct symbol *sym)
+{
+	if (2 * (m->count + 1) > m->mask + 1 || !m->slots) {
+		size_t n = m->slots ? 2 * (m->mask + 1) : 1024;
+		struct addr_slot *slots = calloc(n, sizeof(*slots));
+		if (!slots)
+			return -ENOMEM;
+		for (size_t i = 0; m->slots && i <= m->mask; i++)
+			if (m->slots[i].sym)
+				addr_map_insert(slots, n - 1, m->slots[i].addr, m->slots[i].sym);
+		free(m->slots);
+		m->slots = slots;
+		m->mask = n - 1;
+	}
+	addr_map_insert(m->slots, m->mask, addr, sym);
+	m->count++;
+	return 0;
+}
+
+struct str_set {
+	const char **slots; /* NULL: empty slot */
+	size_t mask, count;
+};
+
+static void str_set_insert(const char **slots, size_t mask, const char *s)
+{
+	size_t i = hash_str(s) & mask;
+	while (slots[i])
+		i = (i + 1) & mask;
+	slots[i] = s;
+}
+
+/* ---- the symbolizer ---- */
+
+struct func {
+	uint64_t start, end;      /* file addresses */
+	const char *raw;          /* ELF name, owned by libelf */
+	unsigned rank;            /* lower is better: global, local, weak */
+	bool plt;                 /* a PLT slot: name is raw + "@plt" */
+	const struct symbol *sym; /* built on first lookup */
+};
+
+struct plt_range {
+	uint64_t start, end; /* file addresses of a .plt* section */
+	const struct symbol *sym;
+};
+
+struct module {
+	char *path;       /* as recorded */
+	char *open_path;  /* after remaps */
+	uint64_t bias;
+	struct ctr_segment *segs;
+	uint32_t nsegs;
+	Dwfl *dwfl;       /* NULL when the file could not be used */
+	Dwfl_Module *mod;
+	bool has_dwarf;
+	bool funcs_loaded;
+	struct func *funcs;
+	size_t nfuncs;
+	struct plt_range plts[4];
+	unsigned nplts;
+};
+
+struct remap {
+	char *from, *to;
+	size_t from_len;
+};
+
+struct symbolizer {
+	struct module *modules;
+	size_t nmodules;
+	struct remap *remaps;
+	size_t nremaps;
+	struct addr_map cache;
+	struct str_set strings;
+	struct arena_block *arena;
+	char *notes; /* malloc'd, lines ending in '\n' */
+	size_t notes_len;
+	struct symbol nomem; /* returned when memory runs out: never NULL */
+};
+
+static char *debuginfo_path;
+
+static const Dwfl_Callbacks offline_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+	.debuginfo_path = &debuginfo_path,
+};
+
+struct symbolizer *symbolizer_new(void)
+{
+	struct symbolizer *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->nomem.name = "[out of memory]";
+	s->nomem.module = -1;
+	s->nomem.flags = SYMBOL_UNKNOWN;
+	return s;
+}
+
+void symbolizer_free(struct symbolizer *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nmodules; i++) {
+		struct module *m = &s->modules[i];
+		if (m->dwfl)
+			dwfl_end(m->dwfl);
+		free(m->path);
+		free(m->open_path);
+		free(m->segs);
+		free(m->funcs);
+	}
+	free(s->modules);
+	for (size_t i = 0; i < s->nremaps; i++) {
+		free(s->remaps[i].from);
+		free(s->remaps[i].to);
+	}
+	free(s->remaps);
+	free(s->cache.slots);
+	free(s->strings.slots);
+	arena_free(s->arena);
+	free(s->notes);
+	free(s);
+}
+
+/* Returns the symbolizer's copy of `str`, or NULL when out of memory. */
+static const char *intern(struct symbolizer *s, const char *str)
+{
+	struct str_set *set = &s->strings;
+	if (set->slots) {
+		for (size_t i = hash_str(str) & set->mask; set->slots[i]; i = (i + 1) & set->mask)
+			if (strcmp(set->slots[i], str) == 0)
+				return set->slots[i];
+	}
+	if (2 * (set->count + 1) > set->mask + 1 || !set->slots) {
+		size_t n = set->slots ? 2 * (set->mask + 1) : 1024;
+		const char **slots = calloc(n, sizeof(*slots));
+		if (!slots)
+			return NULL;
+		for (size_t i = 0; set->slots && i <= set->mask; i++)
+			if (set->slots[i])
+				str_set_insert(slots, n - 1, set->slots[i]);
+		free(set->slots);
+		set->slots = slots;
+		set->mask = n - 1;
+	}
+	size_t len = strlen(str) + 1;
+	char *copy = arena_alloc(&s->arena, len);
+	if (!copy)
+		return NULL;
+	memcpy(copy, str, len);
+	str_set_insert(set->slots, set->mask, copy);
+	set->count++;
+	return copy;
+}
+
+/* intern() for a malloc'd string, which it frees. */
+static const char *intern_owned(struct symbolizer *s, char *str)
+{
+	if (!str)
+		return NULL;
+	const char *r = intern(s, str);
+	free(str);
+	return r;
+}
+
+static void add_note(struct symbolizer *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *line = NULL;
+	int n = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	char *notes = realloc(s->notes, s->notes_len + n + 2);
+	if (notes) {
+		memcpy(notes + s->notes_len, line, n);
+		s->notes_len += n;
+		notes[s->notes_len++] = '\n';
+		notes[s->notes_len] = '\0';
+		s->notes = notes;
+	}
+	free(line);
+}
+
+const char *symbolizer_notes(const struct symbolizer *s)
+{
+	return s->notes;
+}
+
+/* ---- remaps ---- */
+
+int symbolizer_add_remap(struct symbolizer *s, const char *from, const char *to)
+{
+	struct remap *r = realloc(s->remaps, (s->nremaps + 1) * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	s->remaps = r;
+	r = &s->remaps[s->nremaps];
+	r->from = strdup(from);
+	r->to = strdup(to);
+	if (!r->from || !r->to) {
+		free(r->from);
+		free(r->to);
+		return -ENOMEM;
+	}
+	r->from_len = strlen(from);
+	s->nremaps++;
+	return 0;
+}
+
+/* Returns a malloc'd copy of `path` with the longest matching remap
+ * applied, or NULL when out of memory. */
+static char *remap_path(const struct symbolizer *s, const char *path)
+{
+	const struct remap *best = NULL;
+	for (size_t i = 0; i < s->nremaps; i++) {
+		const struct remap *r = &s->remaps[i];
+		if (strncmp(path, r->from, r->from_len) == 0 &&
+		    (!best || r->from_len > best->from_len))
+			best = r;
+	}
+	if (!best)
+		return strdup(path);
+	char *out = NULL;
+	if (asprintf(&out, "%s%s", best->to, path + best->from_len) < 0)
+		return NULL;
+	return out;
+}
+
+/* ---- modules ---- */
+
+/* Opens the module's file with libdwfl.  Returns "" on success or the
+ * reason it cannot be used, for the note. */
+static const char *open_module(struct module *m)
+{
+	if (access(m->open_path, F_OK) != 0)
+		return "no such file";
+	if (access(m->open_path, R_OK) != 0)
+		return "cannot read";
+	m->dwfl = dwfl_begin(&offline_callbacks);
+	if (!m->dwfl)
+		return "out of memory";
+	dwfl_report_begin(m->dwfl);
+	/* Base 0: libdwfl addresses are the file's own. */
+	m->mod = dwfl_report_elf(m->dwfl, m->path, m->open_path, -1, 0, true);
+	dwfl_report_end(m->dwfl, NULL, NULL);
+	if (!m->mod) {
+		dwfl_end(m->dwfl);
+		m->dwfl = NULL;
+		return "not a usable ELF file";
+	}
+	return "";
+}
+
+static bool build_id_differs(struct module *m, const uint8_t *id, uint32_t size)
+{
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	int n = dwfl_module_build_id(m->mod, &bits, &vaddr);
+	if (n <= 0 || size == 0)
+		return false;
+	return (uint32_t)n != size || memcmp(bits, id, size) != 0;
+}
+
+/* Opens the module and writes at most one note about it. */
+static void check_module(struct symbolizer *s, struct module *m,
+			 const uint8_t *build_id, uint32_t build_id_size)
+{
+	char shown[4096] = "";
+	if (strcmp(m->path, m->open_path) != 0)
+		snprintf(shown, sizeof(shown), " (as %s)", m->open_path);
+	const char *why = open_module(m);
+	if (*why) {
+		/* "linux-vdso.so.1" and the like: no file to read, nothing to say. */
+		if (!strchr(m->path, '/'))
+			return;
+		add_note(s, "%s%s: %s; addresses shown raw", m->path, shown, why);
+		return;
+	}
+	Dwarf_Addr bias;
+	m->has_dwarf = dwfl_module_getdwarf(m->mod, &bias) != NULL;
+	bool differs = build_id_differs(m, build_id, build_id_size);
+	if (differs)
+		add_note(s, "%s%s: build id differs from the traced binary; names may be wrong",
+			 m->path, shown);
+	else if (dwfl_module_getsymtab(m->mod) <= 0)
+		add_note(s, "%s%s: no symbols; addresses shown raw", m->path, shown);
+	else if (!m->has_dwarf)
+		add_note(s, "%s%s: no debug info; no file:line", m->path, shown);
+}
+
+int symbolizer_add_module(struct symbolizer *s, const char *path, uint64_t bias,
+			  const struct ctr_segment *segs, uint32_t nsegs,
+			  const uint8_t *build_id, uint32_t build_id_size)
+{
+	struct module *mods = realloc(s->modules, (s->nmodules + 1) * sizeof(*mods));
+	if (!mods)
+		return -ENOMEM;
+	s->modules = mods;
+	struct module *m = &mods[s->nmodules];
+	memset(m, 0, sizeof(*m));
+	m->bias = bias;
+	m->nsegs = nsegs;
+	m->path = strdup(path);
+	m->open_path = remap_path(s, path);
+	m->segs = malloc(nsegs * sizeof(*segs) + 1);
+	if (!m->path || !m->open_path || !m->segs) {
+		free(m->path);
+		free(m->open_path);
+		free(m->segs);
+		return -ENOMEM;
+	}
+	memcpy(m->segs, segs, nsegs * sizeof(*segs));
+	check_module(s, m, build_id, build_id_size);
+	return (int)s->nmodules++;
+}
+
+/* The first-added module with a segment holding addr, or -1.  A linear
+ * scan: it runs once per distinct address, next to far costlier work. */
+static int module_of(const struct symbolizer *s, uint64_t addr)
+{
+	for (size_t i = 0; i < s->nmodules; i++) {
+		const struct module *m = &s->modules[i];
+		for (uint32_t j = 0; j < m->nsegs; j++)
+			if (addr >= m->segs[j].start && addr < m->segs[j].end)
+				return (int)i;
+	}
+	return -1;
+}
+
+/* ---- function tables ---- */
+
+static unsigned bind_rank(unsigned char info)
+{
+	switch (GELF_ST_BIND(info)) {
+	case STB_GLOBAL: return 0;
+	case STB_LOCAL: return 1;
+	default: return 2;
+	}
+}
+
+static int func_cmp(const void *a, const void *b)
+{
+	const struct func *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	/* Same start and binding: order by name so the choice is stable. */
+	return strcmp(x->raw, y->raw);
+}
+
+static int push_func(struct module *m, size_t *cap, struct func f)
+{
+	if (m->nfuncs == *cap) {
+		size_t n = *cap ? 2 * *cap : 256;
+		struct func *funcs = realloc(m->funcs, n * sizeof(*funcs));
+		if (!funcs)
+			return -ENOMEM;
+		m->funcs = funcs;
+		*cap = n;
+	}
+	m->funcs[m->nfuncs++] = f;
+	return 0;
+}
+
+static void load_symtab(struct module *m, size_t *cap)
+{
+	int n = dwfl_module_getsymtab(m->mod);
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		GElf_Word shndx;
+		const char *name = dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx,
+							   NULL, NULL);
+		unsigned type = GELF_ST_TYPE(sym.st_info);
+		if (!name || !*name || sym.st_size == 0 || shndx == SHN_UNDEF ||
+		    (type != STT_FUNC && type != STT_GNU_IFUNC))
+			continue;
+		struct func f = { addr, addr + sym.st_size, name, bind_rank(sym.st_info),
+				  false, NULL };
+		if (push_func(m, cap, f) < 0)
+			return;
+	}
+}
+
+/* x86-64 lazy-binding PLT: slot i of .plt.sec (IBT builds), or slot i + 1
+ * of .plt (slot 0 is the resolver stub), jumps through .rela.plt[i]. */
+static void load_plt(struct module *m, size_t *cap)
+{
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(m->mod, &bias);
+	GElf_Ehdr ehdr;
+	size_t shstrndx;
+	if (!elf || !gelf_getehdr(elf, &ehdr) || elf_getshdrstrndx(elf, &shstrndx) < 0)
+		return;
+	Elf_Scn *scn = NULL, *rela = NULL;
+	GElf_Shdr plt = { 0 }, plt_sec = { 0 }, rela_shdr = { 0 };
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
+			continue;
+		if (strcmp(name, ".rela.plt") == 0) {
+			rela = scn;
+			rela_shdr = sh;
+		}
+		if (strncmp(name, ".plt", 4) != 0 || m->nplts == 4)
+			continue;
+		m->plts[m->nplts++] = (struct plt_range){ sh.sh_addr, sh.sh_addr + sh.sh_size, NULL };
+		if (strcmp(name, ".plt") == 0)
+			plt = sh;
+		else if (strcmp(name, ".plt.sec") == 0)
+			plt_sec = sh;
+	}
+	if (ehdr.e_machine != EM_X86_64 || !rela || rela_shdr.sh_entsize == 0)
+		return;
+	uint64_t base = plt_sec.sh_size ? plt_sec.sh_addr : plt.sh_addr + 16;
+	uint64_t limit = plt_sec.sh_size ? plt_sec.sh_addr + plt_sec.sh_size
+					 : plt.sh_addr + plt.sh_size;
+	Elf_Data *data = elf_getdata(rela, NULL);
+	Elf_Scn *dynsym = elf_getscn(elf, rela_shdr.sh_link);
+	GElf_Shdr dynsym_shdr;
+	Elf_Data *symdata = dynsym ? elf_getdata(dynsym, NULL) : NULL;
+	if (!data || !symdata || !gelf_getshdr(dynsym, &dynsym_shdr))
+		return;
+	size_t n = rela_shdr.sh_size / rela_shdr.sh_entsize;
+	for (size_t i = 0; i < n && base + 16 * (i + 1) <= limit; i++) {
+		GElf_Rela r;
+		GElf_Sym sym;
+		const char *name;
+		if (!gelf_getrela(data, (int)i, &r) || GELF_R_SYM(r.r_info) == 0 ||
+		    !gelf_getsym(symdata, (int)GELF_R_SYM(r.r_info), &sym) ||
+		    !(name = elf_strptr(elf, dynsym_shdr.sh_link, sym.st_name)) || !*name)
+			continue;
+		struct func f = { base + 16 * i, base + 16 * (i + 1), name, 0, true, NULL };
+		if (push_func(m, cap, f) < 0)
+			return;
+	}
+}
+
+static void load_funcs(struct module *m)
+{
+	size_t cap = 0;
+	m->funcs_loaded = true;
+	load_symtab(m, &cap);
+	load_plt(m, &cap);
+	qsort(m->funcs, m->nfuncs, sizeof(*m->funcs), func_cmp);
+	/* Keep one entry per start: the first, the best bound. */
+	size_t out = 0;
+	for (size_t i = 0; i < m->nfuncs; i++)
+		if (out == 0 || m->funcs[out - 1].start != m->funcs[i].start)
+			m->funcs[out++] = m->funcs[i];
+	m->nfuncs = out;
+}
+
+/* The function holding file address `addr`, or NULL.  The binary search
+ * finds the last function starting at or before addr; a few earlier ones
+ * are also tried for the rare symbol that encloses others (assembly). */
+static struct func *find_func(struct module *m, uint64_t addr)
+{
+	size_t lo = 0, hi = m->nfuncs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->funcs[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo, tries = 0; i > 0 && tries < 16; i--, tries++)
+		if (addr < m->funcs[i - 1].end)
+			return &m->funcs[i - 1];
+	return NULL;
+}
+
+/* ---- names ---- */
+
+/* GCC's clone suffixes, shown as c++filt does: "f [clone .isra.0]". */
+static const char *const clone_kinds[] = {
+	"cold", "part", "isra", "constprop", "lto_priv", "localalias", "clone", NULL,
+};
+
+/* Length of one ".kind" or ".kind.N..." clone suffix at p, or 0. */
+static size_t clone_suffix_len(const char *p)
+{
+	if (*p != '.')
+		return 0;
+	for (const char *const *k = clone_kinds; *k; k++) {
+		size_t n = strlen(*k);
+		if (strncmp(p + 1, *k, n) != 0 || (p[1 + n] && p[1 + n] != '.'))
+			continue;
+		size_t len = 1 + n;
+		while (p[len] == '.' && p[len + 1] >= '0' && p[len + 1] <= '9') {
+			len++;
+			while (p[len] >= '0' && p[len] <= '9')
+				len++;
+		}
+		return len;
+	}
+	return 0;
+}
+
+/* "base" demangled when mangled, or NULL when it is not. */
+static char *demangle(const char *base)
+{
+	int status;
+	if (strncmp(base, "_Z", 2) != 0)
+		return NULL;
+	char *d = __cxa_demangle(base, NULL, NULL, &status);
+	return status == 0 ? d : NULL;
+}
+
+/* Where the clone suffixes of `raw` start ("foo.isra.0.cold" -> 3), or its
+ * length when it has none or something after the first dot is not one. */
+static size_t clone_suffixes_at(const char *raw)
+{
+	const char *dot = strchr(raw, '.');
+	if (!dot)
+		return strlen(raw);
+	size_t len;
+	for (const char *p = dot; *p; p += len)
+		if (!(len = clone_suffix_len(p)))
+			return strlen(raw);
+	return (size_t)(dot - raw);
+}
+
+/* Returns the name to show for ELF symbol `raw` followed by `tail`,
+ * malloc'd, or NULL when out of memory. */
+static char *pretty_name(const char *raw, const char *tail)
+{
+	char *out = NULL, *whole = demangle(raw);
+	if (whole) {
+		if (asprintf(&out, "%s%s", whole, tail) < 0)
+			out = NULL;
+		free(whole);
+		return out;
+	}
+	/* Not mangled, or the demangler did not take the clone suffixes:
+	 * demangle the part before them and add them the c++filt way. */
+	size_t at = clone_suffixes_at(raw);
+	char *base = strndup(raw, at);
+	if (!base)
+		return NULL;
+	char *shown = demangle(base);
+	/* Each suffix grows by " [clone ]": at most 9 bytes per source byte. */
+	size_t size = strlen(shown ? shown : base) + 9 * strlen(raw + at) + strlen(tail) + 1;
+	out = malloc(size);
+	if (out) {
+		strcpy(out, shown ? shown : base);
+		size_t len;
+		for (const char *p = raw + at; *p; p += len) {
+			len = clone_suffix_len(p);
+			strcat(out, " [clone ");
+			strncat(out, p, len);
+			strcat(out, "]");
+		}
+		strcat(out, tail);
+	}
+	free(shown);
+	free(base);
+	return out;
+}
+
+static bool is_thunk_name(const char *name)
+{
+	return strncmp(name, "virtual thunk to ", 17) == 0 ||
+	       strncmp(name, "non-virtual thunk to ", 21) == 0 ||
+	       strncmp(name, "covariant return thunk to ", 26) == 0;
+}
+
+/* ---- DWARF ---- */
+
+/* Declaration file:line of the out-of-line function holding file address
+ * `addr`; the line of addr itself when no declaration is found. */
+static void decl_of(struct symbolizer *s, struct module *m, uint64_t addr,
+		    struct symbol *sym)
+{
+	Dwarf_Addr bias;
+	const char *file = NULL;
+	int line = 0;
+	Dwarf_Die *cu = m->has_dwarf ? dwfl_module_addrdie(m->mod, addr, &bias) : NULL;
+	if (cu) {
+		Dwarf_Die *scopes = NULL;
+		int n = dwarf_getscopes(cu, addr - bias, &scopes);
+		for (int i = 0; i < n; i++) {
+			if (dwarf_tag(&scopes[i]) != DW_TAG_subprogram)
+				continue;
+			file = dwarf_decl_file(&scopes[i]);
+			if (dwarf_decl_line(&scopes[i], &line) != 0)
+				line = 0;
+			break;
+		}
+		free(scopes);
+	}
+	if (!file && m->has_dwarf) {
+		Dwfl_Line *l = dwfl_module_getsrc(m->mod, addr);
+		if (l)
+			file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
+	}
+	if (file) {
+		sym->file = intern_owned(s, remap_path(s, file));
+		sym->line = sym->file && line > 0 ? (unsigned)line : 0;
+	}
+}
+
+/* ---- lookups ---- */
+
+static struct symbol *new_symbol(struct symbolizer *s, uint64_t start, uint64_t end,
+				 int module, unsigned flags)
+{
+	struct symbol *sym = arena_alloc(&s->arena, sizeof(*sym));
+	if (sym)
+		*sym = (struct symbol){ start, end, NULL, NULL, 0, module, flags };
+	return sym;
+}
+
+static const struct symbol *unknown_symbol(struct symbolizer *s, uint64_t addr, int module)
+{
+	struct symbol *sym = new_symbol(s, addr, addr + 1, module, SYMBOL_UNKNOWN);
+	if (!sym)
+		return &s->nomem;
+	char *name = NULL;
+	if (module >= 0) {
+		const struct module *m = &s->modules[module];
+		const char *slash = strrchr(m->path, '/');
+		if (asprintf(&name, "%s+0x%" PRIx64, slash ? slash + 1 : m->path,
+			     addr - m->bias) < 0)
+			name = NULL;
+	} else if (asprintf(&name, "0x%" PRIx64, addr) < 0) {
+		name = NULL;
+	}
+	sym->name = intern_owned(s, name);
+	return sym->name ? sym : &s->nomem;
+}
+
+static const struct symbol *func_symbol(struct symbolizer *s, int module, struct func *f)
+{
+	if (f->sym)
+		return f->sym;
+	struct module *m = &s->modules[module];
+	struct symbol *sym = new_symbol(s, f->start + m->bias, f->end + m->bias, module,
+					f->plt ? SYMBOL_THUNK : 0);
+	if (!sym)
+		return &s->nomem;
+	sym->name = intern_owned(s, pretty_name(f->raw, f->plt ? "@plt" : ""));
+	if (!sym->name)
+		return &s->nomem;
+	if (is_thunk_name(sym->name))
+		sym->flags |= SYMBOL_THUNK;
+	if (!f->plt)
+		decl_of(s, m, f->start, sym);
+	f->sym = sym;
+	return sym;
+}
+
+static const struct symbol *plt_symbol(struct symbolizer *s, int module, struct plt_range *p)
+{
+	if (!p->sym) {
+		const struct module *m = &s->modules[module];
+		struct symbol *sym = new_symbol(s, p->start + m->bias, p->end + m->bias, module,
+						SYMBOL_THUNK);
+		if (!sym || !(sym->name = intern(s, "[plt]")))
+			return &s->nomem;
+		p->sym = sym;
+	}
+	return p->sym;
+}
+
+static const struct symbol *module_lookup(struct symbolizer *s, int module, uint64_t addr)
+{
+	struct module *m = &s->modules[module];
+	uint64_t faddr = addr - m->bias;
+	if (!m->mod)
+		return unknown_symbol(s, addr, module);
+	if (!m->funcs_loaded)
+		load_funcs(m);
+	struct func *f = find_func(m, faddr);
+	if (f)
+		return func_symbol(s, module, f);
+	for (unsigned i = 0; i < m->nplts; i++)
+		if (faddr >= m->plts[i].start && faddr < m->plts[i].end)
+			return plt_symbol(s, module, &m->plts[i]);
+	return unknown_symbol(s, addr, module);
+}
+
+const struct symbol *symbolizer_lookup(struct symbolizer *s, uint64_t addr)
+{
+	const struct symbol *sym = addr_map_get(&s->cache, addr);
+	if (sym)
+		return sym;
+	int module = module_of(s, addr);
+	sym = module >= 0 ? module_lookup(s, module, addr) : unknown_symbol(s, addr, -1);
+	if (sym != &s->nomem)
+		addr_map_put(&s->cache, addr, sym);
+	return sym;
+}
