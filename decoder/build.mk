@@ -1,4 +1,16 @@
 # The ctrail command.  DECODER_CORE_OBJS is everything but main, so unit
-# tests and benchmarks can link the decoder's pieces.
-DECODER_CORE_OBJS :=
+# tests, the fuzz target and benchmarks can link the decoder's pieces.
+DECODER_CORE_SRCS := decoder/reader.c decoder/symbols.c decoder/cli.c \
+	$(wildcard decoder/cmd_*.c)
+DECODER_CORE_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(DECODER_CORE_SRCS)) \
+	$(B)/obj/format/ctr_write.o
 DECODER_LIBS := -lelf -ldw -lstdc++
+
+all: $(B)/bin/ctrail
+
+$(B)/bin/ctrail: $(B)/obj/decoder/main.o $(DECODER_CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(DECODER_LIBS)
+
+# Tests and benchmarks include the decoder's headers by name.
+$(B)/obj/tests/%.o $(B)/obj/bench/%.o: ALL_CFLAGS += -Idecoder

@@ -1,0 +1,228 @@
+/* cli.c - see cli.h.  The parser understands "--name value",
+ * "--name=value", "-x value", "-xvalue" and "--"; options and operands may
+ * be mixed (except for `record`, whose first operand starts the program's
+ * own command line). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+void cli_parser_init(struct cli_parser *p, const struct cli_command *cmd,
+		     int argc, char **argv)
+{
+	*p = (struct cli_parser){ .cmd = cmd, .argc = argc, .argv = argv,
+				  .next = 1 };
+}
+
+char **cli_rest(struct cli_parser *p, int *n)
+{
+	*n = p->argc - p->next;
+	return p->argv + p->next;
+}
+
+static int find_long(const struct cli_command *cmd, const char *name,
+		     size_t len)
+{
+	for (int i = 0; cmd->options[i].name; i++)
+		if (strlen(cmd->options[i].name) == len &&
+		    !strncmp(cmd->options[i].name, name, len))
+			return i;
+	return -1;
+}
+
+static int find_short(const struct cli_command *cmd, char c)
+{
+	for (int i = 0; cmd->options[i].name; i++)
+		if (cmd->options[i].short_name == c)
+			return i;
+	return -1;
+}
+
+/* Fills *value for option i from the rest of this word or the next one. */
+static int take_value(struct cli_parser *p, int i, const char *inline_value,
+		      const char **value)
+{
+	const struct cli_option *o = &p->cmd->options[i];
+
+	if (!o->arg) {
+		if (inline_value)
+			exit(cli_usage_error(p->cmd, "--%s takes no value", o->name));
+		*value = NULL;
+		return i;
+	}
+	if (inline_value) {
+		*value = inline_value;
+		return i;
+	}
+	if (p->next >= p->argc)
+		exit(cli_usage_error(p->cmd, "--%s needs %s", o->name, o->arg));
+	*value = p->argv[p->next++];
+	return i;
+}
+
+int cli_next(struct cli_parser *p, const char **value)
+{
+	const char *a, *eq;
+	int i;
+
+	if (p->next >= p->argc)
+		return CLI_DONE;
+	a = p->argv[p->next];
+	if (p->only_operands || a[0] != '-' || a[1] == '\0') {
+		if (p->stop_at_operand)
+			return CLI_DONE;
+		*value = a;
+		p->next++;
+		return CLI_ARG;
+	}
+	p->next++;
+	if (!strcmp(a, "--")) {
+		p->only_operands = 1;
+		return p->stop_at_operand ? CLI_DONE : cli_next(p, value);
+	}
+	if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		cli_print_help(p->cmd, stdout);
+		exit(EXIT_OK);
+	}
+	if (a[1] == '-') {
+		eq = strchr(a + 2, '=');
+		i = find_long(p->cmd, a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2));
+		if (i < 0)
+			exit(cli_usage_error(p->cmd, "unknown option %s", a));
+		return take_value(p, i, eq ? eq + 1 : NULL, value);
+	}
+	i = find_short(p->cmd, a[1]);
+	if (i < 0)
+		exit(cli_usage_error(p->cmd, "unknown option %s", a));
+	return take_value(p, i, a[2] ? a + 2 : NULL, value);
+}
+
+void cli_print_help(const struct cli_command *cmd, FILE *out)
+{
+	fprintf(out, "usage: ctrail %s %s\n\n%s\n", cmd->name, cmd->synopsis,
+		cmd->description);
+	if (!cmd->options[0].name)
+		return;
+	fprintf(out, "\noptions:\n");
+	for (const struct cli_option *o = cmd->options; o->name; o++) {
+		char head[64];
+		int n = snprintf(head, sizeof(head), "%c%c%s--%s%s%s",
+				 o->short_name ? '-' : ' ',
+				 o->short_name ? o->short_name : ' ',
+				 o->short_name ? ", " : "  ", o->name,
+				 o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(out, "  %s%*s%s\n", head, n < 26 ? 26 - n : 1, "", o->help);
+	}
+	fprintf(out, "  -h, --help%16s%s\n", "", "show this help");
+}
+
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ctrail %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: ctrail %s %s (see ctrail %s --help)\n",
+		cmd->name, cmd->synopsis, cmd->name);
+	return EXIT_USAGE;
+}
+
+int cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ctrail: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_ERROR;
+}
+
+int cli_open_trace(struct reader *r, const char *path)
+{
+	int err = reader_open(r, path);
+
+	if (err == -EINVAL)
+		cli_error("%s: offset %llu: %s", path,
+			  (unsigned long long)r->err_offset, r->err);
+	else if (err)
+		cli_error("%s: %s", path, r->err);
+	return err;
+}
+
+static int add_remap(struct symbolizer *s, const char *rule)
+{
+	const char *eq = strchr(rule, '=');
+	char *from;
+	int err;
+
+	if (!eq || eq == rule)
+		return cli_error("--remap %s: expected OLD=NEW", rule), -EINVAL;
+	from = strndup(rule, eq - rule);
+	if (!from)
+		return -ENOMEM;
+	err = symbolizer_add_remap(s, from, eq + 1);
+	free(from);
+	if (err)
+		cli_error("--remap %s: %s", rule, strerror(-err));
+	return err;
+}
+
+struct symbolizer *cli_symbolizer(const struct reader_snapshot *snap,
+				  char **remaps, int nremaps)
+{
+	struct symbolizer *s = symbolizer_new();
+
+	if (!s) {
+		cli_error("out of memory");
+		return NULL;
+	}
+	for (int i = 0; i < nremaps; i++)
+		if (add_remap(s, remaps[i]) < 0)
+			goto fail;
+	for (size_t i = 0; i < snap->nmodules; i++) {
+		const struct reader_module *m = &snap->modules[i];
+		char *path = strndup(m->path, m->hdr->path_size);
+		int err = path ? symbolizer_add_module(s, path, m->hdr->bias,
+						       m->segs, m->hdr->nsegments,
+						       m->build_id,
+						       m->hdr->build_id_size)
+			       : -ENOMEM;
+
+		free(path);
+		if (err < 0) {
+			cli_error("module %.*s: %s", (int)m->hdr->path_size,
+				  m->path, strerror(-err));
+			goto fail;
+		}
+	}
+	return s;
+fail:
+	symbolizer_free(s);
+	return NULL;
+}
+
+void cli_print_quoted(FILE *out, const char *s, size_t n)
+{
+	if (n && s[n - 1] == '\0')
+		n--;
+	fputc('"', out);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+
+		if (c == '\0')
+			fputc(' ', out);
+		else if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}

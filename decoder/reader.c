@@ -1,0 +1,426 @@
+/* reader.c - see reader.h.  One pass over the chunks: check the chunk
+ * header against the bytes left, then the payload's own sizes and counts
+ * against the chunk, then file it into the current snapshot.  Every error
+ * names the offset of the field that is wrong (the chunk header's size
+ * field when the chunk does not fit, a count field when the count does
+ * not fit its chunk, the end of the file when it stops early). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "reader.h"
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "the reader maps .ctr files (little-endian) directly");
+_Static_assert(sizeof(struct ctr_chunk_header) == 16, "chunk header");
+_Static_assert(sizeof(struct ctr_event) == 16, "event");
+
+#define FIELD_OFFSET(type, field) ((uint64_t)offsetof(struct type, field))
+
+static int fail(struct reader *r, uint64_t offset, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
+	r->err_offset = offset;
+	return -EINVAL;
+}
+
+/* Grows an array by one zeroed element; returns it or NULL. */
+static void *append(void **array, size_t *n, size_t elem)
+{
+	void *grown = realloc(*array, (*n + 1) * elem);
+
+	if (!grown)
+		return NULL;
+	*array = grown;
+	memset((char *)grown + *n * elem, 0, elem);
+	return (char *)grown + (*n)++ * elem;
+}
+
+static int check_file_header(struct reader *r)
+{
+	const struct ctr_file_header *h = (const void *)r->data;
+	size_t n = r->size < CTR_MAGIC_SIZE ? r->size : CTR_MAGIC_SIZE;
+
+	if (r->size == 0)
+		return fail(r, 0, "empty file");
+	if (memcmp(r->data, CTR_MAGIC, n) != 0)
+		return fail(r, 0, "not a .ctr file (bad magic)");
+	if (r->size < sizeof(*h))
+		return fail(r, r->size, "file header cut short (%zu of %zu bytes)",
+			    r->size, sizeof(*h));
+	if (h->version != CTR_VERSION)
+		return fail(r, FIELD_OFFSET(ctr_file_header, version),
+			    "unsupported format version %u (this ctrail reads %u)",
+			    h->version, CTR_VERSION);
+	if (h->header_size < sizeof(*h) || h->header_size % 8 ||
+	    h->header_size > r->size)
+		return fail(r, FIELD_OFFSET(ctr_file_header, header_size),
+			    "bad file header size %u", h->header_size);
+	return 0;
+}
+
+/* The payload holds a fixed header of `need` bytes and then `rest` bytes
+ * of arrays and strings announced by the header's counts; the sum must be
+ * the payload size exactly.  count_at is the offset of the first count. */
+static int check_payload(struct reader *r, uint64_t at, uint64_t size,
+			 uint64_t need, uint64_t rest, uint64_t count_at,
+			 const char *what)
+{
+	if (size < need)
+		return fail(r, at + 8, "%s chunk too small: %llu bytes, need %llu",
+			    what, (unsigned long long)size,
+			    (unsigned long long)need);
+	if (rest > size - need)
+		return fail(r, count_at,
+			    "%s chunk counts need %llu bytes but the chunk holds %llu",
+			    what, (unsigned long long)rest,
+			    (unsigned long long)(size - need));
+	if (rest < size - need)
+		return fail(r, at + 8,
+			    "%s chunk has %llu bytes its counts do not account for",
+			    what, (unsigned long long)(size - need - rest));
+	return 0;
+}
+
+static int read_snapshot(struct reader *r, uint64_t at, const uint8_t *p,
+			 uint64_t size)
+{
+	const struct ctr_snapshot *s = (const void *)p;
+	struct reader_snapshot *snap;
+	int err = check_payload(r, at, size, sizeof(*s), size >= sizeof(*s) ? s->name_size : 0,
+				at + 16 + FIELD_OFFSET(ctr_snapshot, name_size),
+				"SNAPSHOT");
+
+	if (err)
+		return err;
+	snap = append((void **)&r->snapshots, &r->nsnapshots, sizeof(*snap));
+	if (!snap)
+		return -ENOMEM;
+	snap->offset = at;
+	snap->hdr = s;
+	snap->name = (const char *)(s + 1);
+	return 0;
+}
+
+static int read_process(struct reader *r, struct reader_snapshot *snap,
+			uint64_t at, const uint8_t *p, uint64_t size)
+{
+	const struct ctr_process *pr = (const void *)p;
+	uint64_t rest = size >= sizeof(*pr) ?
+		(uint64_t)pr->exe_size + pr->cmdline_size : 0;
+	int err;
+
+	if (snap->process)
+		return fail(r, at, "second PROCESS chunk in snapshot %zu",
+			    r->nsnapshots - 1);
+	err = check_payload(r, at, size, sizeof(*pr), rest,
+			    at + 16 + FIELD_OFFSET(ctr_process, exe_size),
+			    "PROCESS");
+	if (err)
+		return err;
+	snap->process = pr;
+	snap->exe = (const char *)(pr + 1);
+	snap->cmdline = snap->exe + pr->exe_size;
+	return 0;
+}
+
+static int read_clock(struct reader *r, struct reader_snapshot *snap,
+		      uint64_t at, const uint8_t *p, uint64_t size)
+{
+	const struct ctr_clock *c = (const void *)p;
+	int err;
+
+	if (snap->clock)
+		return fail(r, at, "second CLOCK chunk in snapshot %zu",
+			    r->nsnapshots - 1);
+	err = check_payload(r, at, size, sizeof(*c), 0, 0, "CLOCK");
+	if (err)
+		return err;
+	if (c->tsc_hz == 0)
+		return fail(r, at + 16 + FIELD_OFFSET(ctr_clock, tsc_hz),
+			    "clock rate is zero");
+	snap->clock = c;
+	return 0;
+}
+
+static int read_module(struct reader *r, struct reader_snapshot *snap,
+		       uint64_t at, const uint8_t *p, uint64_t size)
+{
+	const struct ctr_module *m = (const void *)p;
+	struct reader_module *mod;
+	uint64_t rest = size >= sizeof(*m) ?
+		(uint64_t)m->nsegments * sizeof(struct ctr_segment) +
+		m->build_id_size + m->path_size : 0;
+	int err = check_payload(r, at, size, sizeof(*m), rest,
+				at + 16 + FIELD_OFFSET(ctr_module, nsegments),
+				"MODULE");
+
+	if (err)
+		return err;
+	mod = append((void **)&snap->modules, &snap->nmodules, sizeof(*mod));
+	if (!mod)
+		return -ENOMEM;
+	mod->hdr = m;
+	mod->segs = (const struct ctr_segment *)(m + 1);
+	mod->build_id = (const uint8_t *)(mod->segs + m->nsegments);
+	mod->path = (const char *)(mod->build_id + m->build_id_size);
+	return 0;
+}
+
+static int read_thread(struct reader *r, struct reader_snapshot *snap,
+		       uint64_t at, const uint8_t *p, uint64_t size)
+{
+	const struct ctr_thread *t = (const void *)p;
+	uint64_t count_at = at + 16 + FIELD_OFFSET(ctr_thread, nevents);
+	uint64_t room = size >= sizeof(*t) ? size - sizeof(*t) : 0;
+	struct reader_thread *th;
+	int err;
+
+	/* Compare the count before multiplying so a huge one cannot wrap. */
+	if (size >= sizeof(*t) && t->nevents > room / sizeof(struct ctr_event))
+		return fail(r, count_at,
+			    "THREAD chunk claims %llu events but holds room for %llu",
+			    (unsigned long long)t->nevents,
+			    (unsigned long long)(room / sizeof(struct ctr_event)));
+	err = check_payload(r, at, size, sizeof(*t),
+			    size >= sizeof(*t) ? t->nevents * sizeof(struct ctr_event) : 0,
+			    count_at, "THREAD");
+	if (err)
+		return err;
+	th = append((void **)&snap->threads, &snap->nthreads, sizeof(*th));
+	if (!th)
+		return -ENOMEM;
+	th->hdr = t;
+	th->events = (const struct ctr_event *)(t + 1);
+	memcpy(th->name, t->name, sizeof(t->name));
+	return 0;
+}
+
+static int read_end(struct reader *r, uint64_t at, const uint8_t *p,
+		    uint64_t size)
+{
+	const struct ctr_end *e = (const void *)p;
+	int err = check_payload(r, at, size, sizeof(*e), 0, 0, "END");
+
+	if (err)
+		return err;
+	if (e->chunks != r->chunks)
+		return fail(r, at + 16,
+			    "END chunk counts %llu chunks but %llu came before it",
+			    (unsigned long long)e->chunks,
+			    (unsigned long long)r->chunks);
+	return 0;
+}
+
+/* A snapshot is complete when it has its PROCESS and CLOCK chunks. */
+static int check_snapshot_done(struct reader *r)
+{
+	struct reader_snapshot *snap;
+
+	if (r->nsnapshots == 0)
+		return 0;
+	snap = &r->snapshots[r->nsnapshots - 1];
+	if (!snap->process)
+		return fail(r, snap->offset, "snapshot %zu has no PROCESS chunk",
+			    r->nsnapshots - 1);
+	if (!snap->clock)
+		return fail(r, snap->offset, "snapshot %zu has no CLOCK chunk",
+			    r->nsnapshots - 1);
+	return 0;
+}
+
+static int read_chunk(struct reader *r, uint64_t at, uint32_t tag,
+		      const uint8_t *p, uint64_t size)
+{
+	struct reader_snapshot *snap =
+		r->nsnapshots ? &r->snapshots[r->nsnapshots - 1] : NULL;
+	int err;
+
+	switch (tag) {
+	case CTR_CHUNK_SNAPSHOT:
+		err = check_snapshot_done(r);
+		return err ? err : read_snapshot(r, at, p, size);
+	case CTR_CHUNK_PROCESS:
+	case CTR_CHUNK_CLOCK:
+	case CTR_CHUNK_MODULE:
+	case CTR_CHUNK_THREAD:
+		if (!snap)
+			return fail(r, at, "chunk of type %u before any SNAPSHOT chunk",
+				    tag);
+		if (tag == CTR_CHUNK_PROCESS)
+			return read_process(r, snap, at, p, size);
+		if (tag == CTR_CHUNK_CLOCK)
+			return read_clock(r, snap, at, p, size);
+		if (tag == CTR_CHUNK_MODULE)
+			return read_module(r, snap, at, p, size);
+		return read_thread(r, snap, at, p, size);
+	default:
+		return 0; /* unknown: skipped, as the format asks */
+	}
+}
+
+/* Padding must be zero bytes, so garbage after a payload is caught. */
+static int check_padding(struct reader *r, uint64_t at, uint64_t size,
+			 uint64_t padded)
+{
+	for (uint64_t i = size; i < padded; i++)
+		if (r->data[at + 16 + i])
+			return fail(r, at + 16 + i, "non-zero chunk padding");
+	return 0;
+}
+
+static int read_chunks(struct reader *r)
+{
+	uint64_t at = ((const struct ctr_file_header *)r->data)->header_size;
+
+	for (;;) {
+		const struct ctr_chunk_header *h = (const void *)(r->data + at);
+		uint64_t left = r->size - at, padded;
+		int err;
+
+		if (left == 0)
+			return fail(r, at, "no END chunk (file truncated?)");
+		if (left < sizeof(*h))
+			return fail(r, at, "chunk header cut short (%llu of 16 bytes)",
+				    (unsigned long long)left);
+		left -= sizeof(*h);
+		if (h->size > left)
+			return fail(r, at + 8,
+				    "chunk size %llu runs past the end of the file (%llu bytes left)",
+				    (unsigned long long)h->size,
+				    (unsigned long long)left);
+		padded = (h->size + 7) & ~UINT64_C(7);
+		if (padded > left)
+			return fail(r, r->size, "chunk padding cut short");
+		err = check_padding(r, at, h->size, padded);
+		if (!err && h->tag == CTR_CHUNK_END)
+			err = check_snapshot_done(r);
+		if (!err && h->tag == CTR_CHUNK_END)
+			err = read_end(r, at, r->data + at + 16, h->size);
+		if (!err && h->tag != CTR_CHUNK_END)
+			err = read_chunk(r, at, h->tag, r->data + at + 16, h->size);
+		if (err)
+			return err;
+		at += sizeof(*h) + padded;
+		if (h->tag == CTR_CHUNK_END)
+			break;
+		r->chunks++;
+	}
+	if (at != r->size)
+		return fail(r, at, "%llu bytes after the END chunk",
+			    (unsigned long long)(r->size - at));
+	if (r->nsnapshots == 0)
+		return fail(r, at, "the file holds no snapshot");
+	return 0;
+}
+
+static void free_model(struct reader *r)
+{
+	for (size_t i = 0; i < r->nsnapshots; i++) {
+		free(r->snapshots[i].modules);
+		free(r->snapshots[i].threads);
+	}
+	free(r->snapshots);
+	r->snapshots = NULL;
+	r->nsnapshots = 0;
+}
+
+int reader_load(struct reader *r, const void *data, size_t size)
+{
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->data = data;
+	r->size = size;
+	err = check_file_header(r);
+	if (!err)
+		err = read_chunks(r);
+	if (err == -ENOMEM)
+		fail(r, 0, "out of memory");
+	if (err)
+		free_model(r);
+	return err;
+}
+
+int reader_open(struct reader *r, const char *path)
+{
+	struct stat st;
+	void *map = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	memset(r, 0, sizeof(*r));
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		err = -errno;
+		fail(r, 0, "%s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = fail(r, 0, "not a regular file");
+		goto out;
+	}
+	if (st.st_size > 0) {
+		map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED) {
+			err = -errno;
+			fail(r, 0, "cannot map: %s", strerror(errno));
+			goto out;
+		}
+	}
+	err = reader_load(r, map ? map : "", st.st_size);
+	r->mapped = map != NULL;
+	if (err && map)
+		munmap(map, st.st_size);
+	if (err)
+		r->mapped = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+void reader_close(struct reader *r)
+{
+	free_model(r);
+	if (r->mapped)
+		munmap((void *)r->data, r->size);
+	/* err and err_offset stay readable after a failed load is closed. */
+	r->data = NULL;
+	r->size = 0;
+	r->mapped = 0;
+	r->chunks = 0;
+}
+
+const char *reader_reason_name(uint32_t reason)
+{
+	static const char *const names[] = { "api", "signal", "exit" };
+
+	return reason < 3 ? names[reason] : NULL;
+}
+
+const char *reader_clock_source_name(uint32_t source)
+{
+	static const char *const names[] = { "cpuid", "hypervisor", "kernel",
+					     "measured" };
+
+	return source < 4 ? names[source] : NULL;
+}
+
+const char *reader_kind_name(unsigned kind)
+{
+	switch (kind) {
+	case CTR_KIND_CALL: return "call";
+	case CTR_KIND_RETURN: return "return";
+	case CTR_KIND_CATCH: return "catch";
+	case CTR_KIND_LONGJMP: return "longjmp";
+	default: return NULL;
+	}
+}

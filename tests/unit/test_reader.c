@@ -1,0 +1,351 @@
+/* test_reader.c - the .ctr reader against files made with format/ctr_write.c:
+ * a good file must come back as the model that was written; damaged ones
+ * (cut at every length, bad magic, wrong version, oversized sizes, empty,
+ * no END, counts past their chunk) must be rejected at the right offset;
+ * unknown chunk tags must be skipped.  Files are built in a memfd and read
+ * back into an 8-byte aligned buffer, then patched in place for damage. */
+#define _GNU_SOURCE
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "ctr_write.h"
+#include "reader.h"
+
+static int failures;
+
+#define CHECK(name, cond, ...)                                      \
+	do {                                                        \
+		if (cond)                                           \
+			printf("PASS %s\n", name);                  \
+		else {                                              \
+			printf("FAIL %s: ", name);                  \
+			printf(__VA_ARGS__);                        \
+			printf("\n");                               \
+			failures++;                                 \
+		}                                                   \
+	} while (0)
+
+/* A file under construction: the writer, and where each chunk started. */
+struct build {
+	struct ctr_writer w;
+	int fd;
+	uint64_t starts[64];
+	int nchunks;
+};
+
+struct file {
+	uint64_t *words; /* aligned storage */
+	size_t size;
+	uint64_t starts[64]; /* chunk header offsets, END's included */
+	int nchunks;
+};
+
+static void chunk(struct build *b, uint32_t tag, const void *a, size_t alen,
+		  const void *c, size_t clen, const void *d, size_t dlen)
+{
+	struct iovec parts[3] = { { (void *)a, alen }, { (void *)c, clen },
+				  { (void *)d, dlen } };
+
+	b->starts[b->nchunks++] = lseek(b->fd, 0, SEEK_CUR);
+	if (ctr_write_chunk(&b->w, tag, parts, 3))
+		abort();
+}
+
+static const struct ctr_event events0[] = {
+	{ CTR_EVENT_WORD(CTR_KIND_CALL, 0x401000), 100 },
+	{ CTR_EVENT_WORD(CTR_KIND_CALL, 0x401100), 110 },
+	{ CTR_EVENT_WORD(CTR_KIND_RETURN, 0x401104), 120 },
+	{ CTR_EVENT_WORD(CTR_KIND_RETURN, 0x401010), 130 },
+};
+
+static const struct ctr_event events1[] = {
+	{ CTR_EVENT_WORD(CTR_KIND_CATCH, 0x7f0000001234), 200 },
+};
+
+/* One snapshot (or two), with every chunk type and one unknown tag. */
+static struct file make_file(int nsnapshots)
+{
+	struct build b = { .fd = memfd_create("ctr", 0) };
+	struct file f = { 0 };
+
+	ctr_writer_start(&b.w, b.fd);
+	for (int s = 0; s < nsnapshots; s++) {
+		struct ctr_snapshot snap = { .since_tsc = 5, .taken_tsc = 1000,
+					     .reason = CTR_REASON_EXIT,
+					     .name_size = 3, .dropped_threads = 1,
+					     .dropped_events = 7 };
+		struct ctr_process proc = { .pid = 42, .ppid = 1, .exe_size = 8,
+					    .cmdline_size = 9 };
+		struct ctr_clock clk = { .tsc_hz = 1000000000,
+					 .source = CTR_CLOCK_KERNEL };
+		struct ctr_module mod = { .bias = 0x400000, .nsegments = 1,
+					  .build_id_size = 2, .path_size = 8,
+					  .flags = CTR_MODULE_MAIN };
+		struct ctr_segment seg = { 0x401000, 0x402000, 0x1000, 5, 0 };
+		uint8_t idpath[10] = { 0xab, 0xcd, '/', 'b', 'i', 'n', '/', 'p', 'r', 'g' };
+		struct ctr_thread t0 = { .tid = 42, .flags = CTR_THREAD_MAIN,
+					 .name = "prog", .capacity = 256,
+					 .written = 4, .nevents = 4 };
+		struct ctr_thread t1 = { .tid = 43, .flags = CTR_THREAD_EXITED,
+					 .name = "worker", .capacity = 256,
+					 .written = 300, .overwritten = 44,
+					 .nevents = 1 };
+		uint64_t unknown = 0x1234;
+
+		chunk(&b, CTR_CHUNK_SNAPSHOT, &snap, sizeof(snap), "big", 3, NULL, 0);
+		chunk(&b, CTR_CHUNK_PROCESS, &proc, sizeof(proc), "/bin/prg", 8,
+		      "prg\0-x\0y\0", 9);
+		chunk(&b, CTR_CHUNK_CLOCK, &clk, sizeof(clk), NULL, 0, NULL, 0);
+		chunk(&b, CTR_CHUNK_MODULE, &mod, sizeof(mod), &seg, sizeof(seg),
+		      idpath, sizeof(idpath));
+		chunk(&b, 99, &unknown, 5, NULL, 0, NULL, 0);
+		chunk(&b, CTR_CHUNK_THREAD, &t0, sizeof(t0), events0,
+		      sizeof(events0), NULL, 0);
+		chunk(&b, CTR_CHUNK_THREAD, &t1, sizeof(t1), events1,
+		      sizeof(events1), NULL, 0);
+	}
+	b.starts[b.nchunks++] = lseek(b.fd, 0, SEEK_CUR);
+	ctr_writer_end(&b.w);
+	f.size = lseek(b.fd, 0, SEEK_CUR);
+	f.words = calloc(1, f.size + 8);
+	if (pread(b.fd, f.words, f.size, 0) != (ssize_t)f.size)
+		abort();
+	close(b.fd);
+	memcpy(f.starts, b.starts, sizeof(b.starts));
+	f.nchunks = b.nchunks;
+	return f;
+}
+
+static uint8_t *bytes(struct file *f) { return (uint8_t *)f->words; }
+
+/* Loads f (or its first size bytes) and says whether it failed at offset. */
+static int rejected_at(struct file *f, size_t size, uint64_t offset,
+		       struct reader *r)
+{
+	int err = reader_load(r, f->words, size);
+
+	reader_close(r);
+	return err != 0 && r->err_offset == offset;
+}
+
+static void test_good(void)
+{
+	struct file f = make_file(1);
+	struct reader r;
+	int err = reader_load(&r, f.words, f.size);
+	const struct reader_snapshot *s = &r.snapshots[0];
+
+	CHECK("good file loads", err == 0, "offset %llu: %s",
+	      (unsigned long long)r.err_offset, r.err);
+	if (err)
+		return;
+	CHECK("one snapshot, chunks counted", r.nsnapshots == 1 && r.chunks == 7,
+	      "%zu snapshots, %llu chunks", r.nsnapshots,
+	      (unsigned long long)r.chunks);
+	CHECK("snapshot fields", s->hdr->taken_tsc == 1000 &&
+	      s->hdr->reason == CTR_REASON_EXIT && !memcmp(s->name, "big", 3) &&
+	      s->hdr->dropped_events == 7, "bad snapshot");
+	CHECK("process fields", s->process->pid == 42 &&
+	      !memcmp(s->exe, "/bin/prg", 8) && !memcmp(s->cmdline, "prg\0-x", 6),
+	      "bad process");
+	CHECK("clock fields", s->clock->tsc_hz == 1000000000 &&
+	      s->clock->source == CTR_CLOCK_KERNEL, "bad clock");
+	CHECK("module fields", s->nmodules == 1 &&
+	      s->modules[0].segs[0].end == 0x402000 &&
+	      s->modules[0].build_id[1] == 0xcd &&
+	      !memcmp(s->modules[0].path, "/bin/prg", 8), "bad module");
+	CHECK("unknown chunk tag skipped, threads kept", s->nthreads == 2,
+	      "%zu threads", s->nthreads);
+	CHECK("thread events point into the file",
+	      s->threads[0].hdr->nevents == 4 &&
+	      s->threads[0].events[2].tsc == 120 &&
+	      CTR_EVENT_KIND(s->threads[1].events[0].word) == CTR_KIND_CATCH &&
+	      !strcmp(s->threads[1].name, "worker"), "bad threads");
+	reader_close(&r);
+	free(f.words);
+}
+
+static void test_two_snapshots(void)
+{
+	struct file f = make_file(2);
+	struct reader r;
+	int err = reader_load(&r, f.words, f.size);
+
+	CHECK("two snapshots", err == 0 && r.nsnapshots == 2 &&
+	      r.snapshots[1].nthreads == 2 && r.snapshots[1].nmodules == 1 &&
+	      r.snapshots[1].offset == f.starts[7], "err %d: %s", err, r.err);
+	reader_close(&r);
+	free(f.words);
+}
+
+/* Where a file cut to len bytes must be reported. */
+static uint64_t cut_offset(const struct file *f, size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (len < sizeof(struct ctr_file_header))
+		return len;
+	for (int i = 0; i < f->nchunks; i++) {
+		uint64_t at = f->starts[i];
+		const struct ctr_chunk_header *h = (const void *)((const uint8_t *)f->words + at);
+		uint64_t padded = (h->size + 7) & ~7ull;
+
+		if (len == at)
+			return at;                /* no END chunk */
+		if (len < at + 16)
+			return at;                /* header cut short */
+		if (len < at + 16 + h->size)
+			return at + 8;            /* size runs past the end */
+		if (len < at + 16 + padded)
+			return len;               /* padding cut short */
+	}
+	abort();
+}
+
+static void test_truncated(void)
+{
+	struct file f = make_file(1);
+	struct reader r;
+	size_t bad = 0;
+	uint64_t first_bad = 0, want = 0;
+
+	for (size_t len = 0; len < f.size; len++) {
+		uint64_t *copy = malloc(len + 8);
+
+		memcpy(copy, f.words, len);
+		want = cut_offset(&f, len);
+		if (reader_load(&r, copy, len) == 0 || r.err_offset != want) {
+			if (!bad++)
+				first_bad = len;
+		}
+		reader_close(&r);
+		free(copy);
+	}
+	CHECK("cut at every length: rejected at the right offset", bad == 0,
+	      "%zu lengths wrong, first %llu", bad, (unsigned long long)first_bad);
+	free(f.words);
+}
+
+static void test_damage(void)
+{
+	struct reader r;
+	struct file f = make_file(1);
+	struct ctr_chunk_header *thread_h =
+		(void *)(bytes(&f) + f.starts[5]);
+	struct ctr_thread *thread = (void *)(thread_h + 1);
+	uint64_t saved;
+
+	CHECK("zero-length file", rejected_at(&f, 0, 0, &r), "%s", r.err);
+
+	bytes(&f)[3] ^= 0xff;
+	CHECK("bad magic", rejected_at(&f, f.size, 0, &r), "%s", r.err);
+	bytes(&f)[3] ^= 0xff;
+
+	((struct ctr_file_header *)f.words)->version = 2;
+	CHECK("wrong version", rejected_at(&f, f.size, 8, &r) &&
+	      strstr(r.err, "version 2"), "%s", r.err);
+	((struct ctr_file_header *)f.words)->version = CTR_VERSION;
+
+	saved = thread_h->size;
+	thread_h->size = UINT64_MAX - 3;
+	CHECK("oversized chunk size", rejected_at(&f, f.size, f.starts[5] + 8, &r),
+	      "offset %llu: %s", (unsigned long long)r.err_offset, r.err);
+	thread_h->size = saved;
+
+	thread->nevents = 5;
+	CHECK("event count past its chunk",
+	      rejected_at(&f, f.size, f.starts[5] + 16 + offsetof(struct ctr_thread, nevents), &r),
+	      "offset %llu: %s", (unsigned long long)r.err_offset, r.err);
+	thread->nevents = UINT64_MAX / 8;
+	CHECK("huge event count does not wrap",
+	      rejected_at(&f, f.size, f.starts[5] + 16 + offsetof(struct ctr_thread, nevents), &r),
+	      "offset %llu: %s", (unsigned long long)r.err_offset, r.err);
+	thread->nevents = 3;
+	CHECK("event count short of its chunk", rejected_at(&f, f.size, f.starts[5] + 8, &r),
+	      "offset %llu: %s", (unsigned long long)r.err_offset, r.err);
+	thread->nevents = 4;
+
+	{
+		struct ctr_module *m = (void *)(bytes(&f) + f.starts[3] + 16);
+
+		m->path_size = 1000;
+		CHECK("module path past its chunk",
+		      rejected_at(&f, f.size, f.starts[3] + 16 + offsetof(struct ctr_module, nsegments), &r),
+		      "offset %llu: %s", (unsigned long long)r.err_offset, r.err);
+		m->path_size = 8;
+	}
+	{
+		struct ctr_process *p = (void *)(bytes(&f) + f.starts[1] + 16);
+
+		p->cmdline_size = 0xffffffff;
+		CHECK("process strings past their chunk",
+		      rejected_at(&f, f.size, f.starts[1] + 16 + offsetof(struct ctr_process, exe_size), &r),
+		      "offset %llu: %s", (unsigned long long)r.err_offset, r.err);
+		p->cmdline_size = 9;
+	}
+	{
+		struct ctr_end *e = (void *)(bytes(&f) + f.starts[7] + 16);
+
+		e->chunks = 3;
+		CHECK("END chunk count mismatch", rejected_at(&f, f.size, f.starts[7] + 16, &r),
+		      "offset %llu: %s", (unsigned long long)r.err_offset, r.err);
+		e->chunks = 7;
+	}
+	{
+		struct ctr_chunk_header *end = (void *)(bytes(&f) + f.starts[7]);
+
+		end->tag = 77; /* END becomes an unknown chunk: no END left */
+		CHECK("missing END chunk", rejected_at(&f, f.size, f.size, &r) &&
+		      strstr(r.err, "no END"), "offset %llu: %s",
+		      (unsigned long long)r.err_offset, r.err);
+		end->tag = CTR_CHUNK_END;
+	}
+	bytes(&f)[f.starts[4] + 16 + 6] = 1; /* the unknown chunk's padding */
+	CHECK("non-zero padding", rejected_at(&f, f.size, f.starts[4] + 16 + 6, &r),
+	      "offset %llu: %s", (unsigned long long)r.err_offset, r.err);
+	bytes(&f)[f.starts[4] + 16 + 6] = 0;
+
+	CHECK("the repaired file loads again", reader_load(&r, f.words, f.size) == 0,
+	      "%s", r.err);
+	reader_close(&r);
+	free(f.words);
+}
+
+static void test_structure(void)
+{
+	struct reader r;
+	struct file f = make_file(1);
+	struct ctr_chunk_header *clock_h = (void *)(bytes(&f) + f.starts[2]);
+	struct ctr_chunk_header *snap_h = (void *)(bytes(&f) + f.starts[0]);
+
+	clock_h->tag = 98; /* the snapshot loses its CLOCK */
+	CHECK("snapshot without CLOCK", rejected_at(&f, f.size, f.starts[0], &r) &&
+	      strstr(r.err, "CLOCK"), "offset %llu: %s",
+	      (unsigned long long)r.err_offset, r.err);
+	clock_h->tag = CTR_CHUNK_PROCESS;
+	CHECK("second PROCESS chunk", rejected_at(&f, f.size, f.starts[2], &r),
+	      "offset %llu: %s", (unsigned long long)r.err_offset, r.err);
+	clock_h->tag = CTR_CHUNK_CLOCK;
+	((struct ctr_clock *)(clock_h + 1))->tsc_hz = 0;
+	CHECK("zero clock rate", rejected_at(&f, f.size, f.starts[2] + 16, &r),
+	      "offset %llu: %s", (unsigned long long)r.err_offset, r.err);
+	((struct ctr_clock *)(clock_h + 1))->tsc_hz = 1000000000;
+	snap_h->tag = 97;
+	CHECK("chunks before any SNAPSHOT", rejected_at(&f, f.size, f.starts[1], &r),
+	      "offset %llu: %s", (unsigned long long)r.err_offset, r.err);
+	snap_h->tag = CTR_CHUNK_SNAPSHOT;
+	free(f.words);
+}
+
+int main(void)
+{
+	test_good();
+	test_two_snapshots();
+	test_truncated();
+	test_damage();
+	test_structure();
+	return failures != 0;
+}
