@@ -442,7 +442,8 @@ int symbolizer_add_module(struct symbolizer *s, const char *path, uint64_t bias,
 		free(m->segs);
 		return -ENOMEM;
 	}
-	memcpy(m->segs, segs, nsegs * sizeof(*segs));
+	if (nsegs)
+		memcpy(m->segs, segs, nsegs * sizeof(*segs));
 	check_module(s, m, build_id, build_id_size);
 	return (int)s->nmodules++;
 }
@@ -752,11 +753,11 @@ static const struct symbol *unknown_symbol(struct symbolizer *s, uint64_t addr, 
 	if (!sym)
 		return &s->nomem;
 	char *name = NULL;
-	if (module >= 0) {
-		const struct module *m = &s->modules[module];
-		const char *slash = strrchr(m->path, '/');
-		if (asprintf(&name, "%s+0x%" PRIx64, slash ? slash + 1 : m->path,
-			     addr - m->bias) < 0)
+	const struct module *m = module >= 0 ? &s->modules[module] : NULL;
+	const char *slash = m ? strrchr(m->path, '/') : NULL;
+	const char *base = slash ? slash + 1 : m ? m->path : "";
+	if (*base) {
+		if (asprintf(&name, "%s+0x%" PRIx64, base, addr - m->bias) < 0)
 			name = NULL;
 	} else if (asprintf(&name, "0x%" PRIx64, addr) < 0) {
 		name = NULL;
