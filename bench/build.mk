@@ -1,1 +1,30 @@
-# bench targets
+# Benchmarks: `make bench` builds and runs them; they print figures and
+# assert nothing.  overhead.c links four copies of overhead_callee.c, one
+# per instrumentation mode plus a plain one.
+BENCH_CALLEE := $(B)/obj/bench/callee
+OVERHEAD_OBJS := $(BENCH_CALLEE)_plain.o $(BENCH_CALLEE)_finstr.o \
+	$(BENCH_CALLEE)_fentry.o $(BENCH_CALLEE)_afterinl.o
+
+$(BENCH_CALLEE)_plain.o: bench/overhead_callee.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	gcc -O2 -DSUFFIX=plain -c $< -o $@
+$(BENCH_CALLEE)_finstr.o: bench/overhead_callee.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	gcc -O2 -DSUFFIX=finstr -finstrument-functions -c $< -o $@
+$(BENCH_CALLEE)_fentry.o: bench/overhead_callee.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	gcc -O2 -DSUFFIX=fentry -pg -mfentry -minstrument-return=call -c $< -o $@
+$(BENCH_CALLEE)_afterinl.o: bench/overhead_callee.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	clang -O2 -DSUFFIX=afterinl -finstrument-functions-after-inlining -c $< -o $@
+
+$(B)/bench/overhead: $(B)/obj/bench/overhead.o $(OVERHEAD_OBJS) $(B)/lib/libctrail.so
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $(B)/obj/bench/overhead.o $(OVERHEAD_OBJS) \
+		-L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) -lctrail -ldl -pthread
+
+BENCHES += $(B)/bench/overhead
+
+.PHONY: bench
+bench: $(BENCHES)
+	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done

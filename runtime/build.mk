@@ -2,7 +2,7 @@
 # position-independent, never instrumented, with only the symbols in
 # libctrail.map exported from the shared one.
 RUNTIME_SRCS := $(wildcard runtime/*.c) format/ctr_write.c
-RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(B)/obj/pic/%.o) $(B)/obj/pic/runtime/hooks_fentry.o
+RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(B)/obj/pic/%.o) $(B)/obj/pic/runtime/hooks_x86_64.o
 RUNTIME_CFLAGS = $(ALL_CFLAGS) -fPIC -fno-instrument-functions -Iruntime
 
 all: $(B)/lib/libctrail.so $(B)/lib/libctrail.a $(B)/include/ctrail.h

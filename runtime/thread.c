@@ -48,8 +48,8 @@ static void thread_apply_pause(struct ctrail_thread *t)
 
 uint64_t thread_off(const struct ctrail_thread *t)
 {
-	/* pairs with the release store in hooks.c:ring_put() and
-	 * hooks_fentry.S */
+	/* pairs with the offset bump in hooks_x86_64.S (x86 keeps stores
+	 * in order, so the acquire only has to stop the compiler) */
 	return t->tls ? __atomic_load_n(&t->tls->off, __ATOMIC_ACQUIRE)
 		      : t->final_off;
 }

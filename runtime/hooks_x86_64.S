@@ -1,7 +1,16 @@
-/* hooks_fentry.S - __fentry__ and __return__ for gcc's
- * -pg -mfentry -minstrument-return=call.
+/* hooks_x86_64.S - the hot path: the hooks compilers call at every function
+ * entry and exit.  Each appends one 16-byte event {address | kind, TSC} to
+ * the thread's ring (see tls.h): test base, mask the offset, two stores,
+ * rdtsc, and the offset bumped last so a snapshot reading it sees whole
+ * events.  When base is NULL (paused, or no ring yet) only a thread still
+ * in state TLS_NEW leaves the fast path, for ctrail_first_event() in hooks.c.
  *
- * gcc calls __fentry__ as the first instruction of a function, before its
+ * __cyg_profile_func_enter/exit (-finstrument-functions, gcc and clang,
+ * before or after inlining) follow the C convention: the function address
+ * comes in rdi and every caller-saved register is ours.
+ *
+ * __fentry__ and __return__ (gcc -pg -mfentry -minstrument-return=call) do
+ * not.  gcc calls __fentry__ as the first instruction of a function, before its
  * prologue, and __return__ right before each ret.  Neither call follows the
  * C convention: every argument register (rdi rsi rdx rcx r8 r9, rax for
  * varargs, r10 static chain, xmm0-7) is live at __fentry__, and the return
@@ -16,7 +25,43 @@
  */
 #include "tls.h"
 
-.macro HOOK name, kindbit
+.macro CYG_HOOK name, kindbit
+	.text
+	.globl \name
+	.type \name, @function
+	.p2align 4
+\name:
+	.cfi_startproc
+	movq ctrail_tls@gottpoff(%rip), %r11
+	movq %fs:TLS_BASE(%r11), %rcx
+	.if \kindbit
+	btsq $63, %rdi
+	.endif
+	testq %rcx, %rcx
+	jz 2f
+	movq %fs:TLS_OFF(%r11), %rsi
+	andq %fs:TLS_MASK(%r11), %rsi
+	addq %rsi, %rcx
+	movq %rdi, (%rcx)
+	rdtsc
+	shlq $32, %rdx
+	orq %rdx, %rax
+	movq %rax, 8(%rcx)
+	/* publish after the event: pairs with snapshot.c:copy_ring() */
+	addq $16, %fs:TLS_OFF(%r11)
+	ret
+2:	cmpb $TLS_NEW, %fs:TLS_STATE(%r11)
+	jne 3f
+	jmp ctrail_first_event	/* the word is in rdi already */
+3:	ret
+	.cfi_endproc
+	.size \name, . - \name
+.endm
+
+	CYG_HOOK __cyg_profile_func_enter, 0
+	CYG_HOOK __cyg_profile_func_exit, 1
+
+.macro FENTRY_HOOK name, kindbit
 	.text
 	.globl \name
 	.type \name, @function
@@ -120,7 +165,7 @@
 	.size \name, . - \name
 .endm
 
-	HOOK __fentry__, 0
-	HOOK __return__, 1
+	FENTRY_HOOK __fentry__, 0
+	FENTRY_HOOK __return__, 1
 
 	.section .note.GNU-stack, "", @progbits
