@@ -472,14 +472,29 @@ static unsigned bind_rank(unsigned char info)
 	}
 }
 
+static size_t leading_underscores(const char *name)
+{
+	return strspn(name, "_");
+}
+
+/* Orders by start, then puts the alias to show first: global, then fewer
+ * leading underscores ("strtol" over a local "__GI_strtol"), then local
+ * over weak, then the shorter name; ties by name so the choice is stable. */
 static int func_cmp(const void *a, const void *b)
 {
 	const struct func *x = a, *y = b;
 	if (x->start != y->start)
 		return x->start < y->start ? -1 : 1;
+	if ((x->rank == 0) != (y->rank == 0))
+		return x->rank == 0 ? -1 : 1;
+	size_t ux = leading_underscores(x->raw), uy = leading_underscores(y->raw);
+	if (ux != uy)
+		return ux < uy ? -1 : 1;
 	if (x->rank != y->rank)
 		return x->rank < y->rank ? -1 : 1;
-	/* Same start and binding: order by name so the choice is stable. */
+	size_t lx = strcspn(x->raw, "@"), ly = strcspn(y->raw, "@");
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
 	return strcmp(x->raw, y->raw);
 }
 
@@ -579,7 +594,7 @@ static void load_funcs(struct module *m)
 	load_symtab(m, &cap);
 	load_plt(m, &cap);
 	qsort(m->funcs, m->nfuncs, sizeof(*m->funcs), func_cmp);
-	/* Keep one entry per start: the first, the best bound. */
+	/* Keep one entry per start: the first, the best alias. */
 	size_t out = 0;
 	for (size_t i = 0; i < m->nfuncs; i++)
 		if (out == 0 || m->funcs[out - 1].start != m->funcs[i].start)
@@ -668,6 +683,13 @@ static char *pretty_name(const char *raw, const char *tail)
 		free(whole);
 		return out;
 	}
+	if (strchr(raw, '@')) {
+		/* A symbol version ("fopen@@GLIBC_2.2.5"): show the name alone. */
+		char *plain = strndup(raw, strcspn(raw, "@"));
+		out = plain ? pretty_name(plain, tail) : NULL;
+		free(plain);
+		return out;
+	}
 	/* Not mangled, or the demangler did not take the clone suffixes:
 	 * demangle the part before them and add them the c++filt way. */
 	size_t at = clone_suffixes_at(raw);
@@ -703,6 +725,27 @@ static bool is_thunk_name(const char *name)
 
 /* ---- DWARF ---- */
 
+/* The path to report for source `file` of compilation unit `cu`: made
+ * absolute with the unit's DW_AT_comp_dir (gcc records "dir/x.c" as given
+ * on its command line), then remapped.  Malloc'd, or NULL. */
+static char *source_path(const struct symbolizer *s, Dwarf_Die *cu, const char *file)
+{
+	Dwarf_Attribute attr;
+	const char *dir = NULL;
+	if (file[0] != '/' && cu)
+		dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr));
+	if (!dir || dir[0] != '/') /* relative: built with -fdebug-prefix-map */
+		return remap_path(s, file);
+	while (file[0] == '.' && file[1] == '/')
+		file += 2;
+	char *joined = NULL;
+	if (asprintf(&joined, "%s/%s", dir, file) < 0)
+		return NULL;
+	char *out = remap_path(s, joined);
+	free(joined);
+	return out;
+}
+
 /* Declaration file:line of the out-of-line function holding file address
  * `addr`; the line of addr itself when no declaration is found. */
 static void decl_of(struct symbolizer *s, struct module *m, uint64_t addr,
@@ -731,7 +774,7 @@ static void decl_of(struct symbolizer *s, struct module *m, uint64_t addr,
 			file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
 	}
 	if (file) {
-		sym->file = intern_owned(s, remap_path(s, file));
+		sym->file = intern_owned(s, source_path(s, cu, file));
 		sym->line = sym->file && line > 0 ? (unsigned)line : 0;
 	}
 }

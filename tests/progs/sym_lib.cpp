@@ -88,3 +88,14 @@ extern "C" int sym_lib_call_all(int x)
 	return ns::func(x) + twice(x) + w.method(x) + r->g() + l->f() + thrower(x) +
 	       c_cold(x);
 }
+
+// Aliases: one address, several names.  The symbolizer shows the global one
+// (c_plain), and between a local and a weak one, the local (c_local).
+extern "C" __attribute__((noinline)) int c_plain(int x) { return x ^ 5; }
+extern "C" int __c_plain_hidden(int) __attribute__((alias("c_plain"), visibility("hidden")));
+extern "C" int c_plain_weak(int) __attribute__((weak, alias("c_plain")));
+
+extern "C" {
+__attribute__((noinline, used)) static int c_local(int x) { return x ^ 6; }
+}
+extern "C" int a_weak(int) __attribute__((weak, alias("c_local")));

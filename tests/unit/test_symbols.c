@@ -125,6 +125,8 @@ __attribute__((noinline)) int test_target(int x)
 
 static int (*volatile target_ptr)(int) = test_target;
 
+int main(void);
+
 static void test_self(void)
 {
 	char exe[PATH_MAX];
@@ -143,7 +145,10 @@ static void test_self(void)
 	uint64_t addr = (uintptr_t)target_ptr;
 	const struct symbol *sym = symbolizer_lookup(s, addr);
 	check("self_name", strcmp(sym->name, "test_target") == 0, "name %s", sym->name);
-	check("self_file", ends_with(sym->file, "tests/unit/test_symbols.c"), "file %s",
+	check("self_file", ends_with(sym->file, "/tests/unit/test_symbols.c") && sym->file[0] == '/',
+	      "file %s, want an absolute path", str(sym->file));
+	check("self_file_interned", sym->file == symbolizer_lookup(s, (uintptr_t)&main)->file,
+	      "file %s stored twice",
 	      str(sym->file));
 	check("self_line", sym->line == (unsigned)target_line, "line %u, want %d", sym->line,
 	      target_line);
@@ -157,7 +162,6 @@ static void test_self(void)
 	check("self_inside_same_symbol", same, "an address inside gave another symbol");
 	check("self_cache_same_pointer", symbolizer_lookup(s, addr) == sym, "new pointer");
 
-	int main(void);
 	const struct symbol *main_sym = symbolizer_lookup(s, (uintptr_t)&main);
 	check("self_main", strcmp(main_sym->name, "main") == 0 && main_sym != sym,
 	      "name %s", main_sym->name);
@@ -278,6 +282,8 @@ static void test_lib_names(void *h, const struct loaded *l)
 	expect_name(s, "lib_cpp_cold_clone", nm_addr(l, "_Z7throweri.cold"),
 		    "thrower(int) [clone .cold]", 0);
 	expect_name(s, "lib_c_cold_clone", nm_addr(l, "c_cold.cold"), "c_cold [clone .cold]", 0);
+	expect_name(s, "lib_alias_global_first", sym_addr(h, "c_plain_weak"), "c_plain", 0);
+	expect_name(s, "lib_alias_local_over_weak", sym_addr(h, "a_weak"), "c_local", 0);
 	expect_decl(s, "lib_decl_namespaced", sym_addr(h, "_ZN2ns4funcEi"), h, "_ZN2ns9func_lineE");
 	expect_decl(s, "lib_decl_method", sym_addr(h, "_ZN6Widget6methodEi"), h, "method_line");
 	expect_decl(s, "lib_decl_cold_clone", nm_addr(l, "_Z7throweri.cold"), h, "thrower_line");
