@@ -1,0 +1,304 @@
+/* timeline.c - see timeline.h for the rules.  A thread is walked twice
+ * with the same step function: the first pass only finds the orphan
+ * returns (a return matching nothing closes every open frame, since its
+ * function must enclose them all); the second starts with one synthesized
+ * frame per orphan, outermost (latest) at the bottom, and delivers slices.
+ * Because both passes close the same frames at the same events, every
+ * return of the second pass finds its frame.
+ *
+ * Time windows: a frame that began before from_tsc is held back and
+ * delivered, with its true begin time, when the walk first reaches
+ * from_tsc; frames beginning after to_tsc are never delivered, and an end
+ * is delivered exactly when its begin was. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "timeline.h"
+
+struct frame {
+	struct slice s;
+	int delivered;
+};
+
+enum pass { FIND_ORPHANS, DELIVER };
+
+const char *timeline_repair_name(enum timeline_repair repair)
+{
+	static const char *const names[REPAIR_KINDS] = {
+		[REPAIR_ORPHAN_RETURN] = "orphan return",
+		[REPAIR_MISSING_RETURN] = "missing return",
+		[REPAIR_EXCEPTION] = "unwound by exception",
+		[REPAIR_LONGJMP] = "unwound by longjmp",
+		[REPAIR_OPEN_AT_END] = "no return in snapshot",
+	};
+
+	return (unsigned)repair < REPAIR_KINDS ? names[repair] : NULL;
+}
+
+static const struct symbol *lookup_symbolizer(void *ctx, uint64_t addr)
+{
+	return symbolizer_lookup(ctx, addr);
+}
+
+void timeline_init(struct timeline *tl, struct symbolizer *syms,
+		   const struct emitter_ops *ops, void *ops_ctx)
+{
+	memset(tl, 0, sizeof(*tl));
+	tl->lookup = lookup_symbolizer;
+	tl->lookup_ctx = syms;
+	tl->ops = ops;
+	tl->ops_ctx = ops_ctx;
+	tl->to_tsc = UINT64_MAX;
+}
+
+void timeline_free(struct timeline *tl)
+{
+	free(tl->stack);
+	free(tl->orphans);
+	tl->stack = NULL;
+	tl->orphans = NULL;
+}
+
+static int deliver_begin(struct timeline *tl, struct frame *f)
+{
+	f->delivered = 1;
+	return tl->ops->slice_begin ? tl->ops->slice_begin(tl->ops_ctx, &f->s) : 0;
+}
+
+/* Delivers the held-back frames once the walk reaches the window. */
+static int enter_window(struct timeline *tl, enum pass pass, uint64_t t)
+{
+	int err = 0;
+
+	if (pass != DELIVER || tl->in_window || t < tl->from_tsc)
+		return 0;
+	tl->in_window = 1;
+	for (size_t i = 0; i < tl->depth && !err; i++)
+		if (tl->stack[i].s.begin_tsc <= tl->to_tsc)
+			err = deliver_begin(tl, &tl->stack[i]);
+	return err;
+}
+
+static int push(struct timeline *tl, enum pass pass, const struct symbol *sym,
+		uint64_t t, enum timeline_repair repair,
+		struct timeline_stats *st)
+{
+	struct frame *f;
+
+	if (tl->depth == tl->cap) {
+		size_t cap = tl->cap ? tl->cap * 2 : 64;
+		struct frame *grown = realloc(tl->stack, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		tl->stack = grown;
+		tl->cap = cap;
+	}
+	f = &tl->stack[tl->depth];
+	*f = (struct frame){ .s = { .sym = sym, .begin_tsc = t,
+				    .depth = tl->depth,
+				    .begin_repair = repair } };
+	tl->depth++;
+	if (tl->depth > st->max_depth)
+		st->max_depth = tl->depth;
+	if (repair != REPAIR_NONE)
+		st->repairs[repair]++;
+	if (pass == DELIVER && tl->in_window && t <= tl->to_tsc)
+		return deliver_begin(tl, f);
+	return 0;
+}
+
+/* Closes frames from the top down to (and including) index `down_to`;
+ * the last one closed gets `last_repair`, the ones above it `repair`. */
+static int close_to(struct timeline *tl, size_t down_to, uint64_t t,
+		    enum timeline_repair repair,
+		    enum timeline_repair last_repair,
+		    struct timeline_stats *st)
+{
+	while (tl->depth > down_to) {
+		struct frame *f = &tl->stack[--tl->depth];
+
+		f->s.end_tsc = t;
+		f->s.end_repair = tl->depth == down_to ? last_repair : repair;
+		if (f->s.end_repair != REPAIR_NONE)
+			st->repairs[f->s.end_repair]++;
+		st->slices++;
+		if (f->delivered && tl->ops->slice_end) {
+			int err = tl->ops->slice_end(tl->ops_ctx, &f->s);
+
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* The innermost open frame of the function sym, or -1. */
+static long find_function(const struct timeline *tl, const struct symbol *sym)
+{
+	if (sym->flags & SYMBOL_UNKNOWN)
+		return -1;
+	for (size_t i = tl->depth; i-- > 0;)
+		if (tl->stack[i].s.sym->start == sym->start)
+			return i;
+	return -1;
+}
+
+static int on_return(struct timeline *tl, enum pass pass, uint64_t index,
+		     const struct symbol *sym, uint64_t t,
+		     struct timeline_stats *st)
+{
+	long i = (sym->flags & SYMBOL_UNKNOWN) ? (long)tl->depth - 1
+					       : find_function(tl, sym);
+
+	if (i >= 0)
+		return close_to(tl, i, t, REPAIR_MISSING_RETURN, REPAIR_NONE, st);
+	if (pass == DELIVER) {
+		st->dropped_returns++;
+		return 0;
+	}
+	if (tl->norphans == tl->orphans_cap) {
+		size_t cap = tl->orphans_cap ? tl->orphans_cap * 2 : 16;
+		uint64_t *grown = realloc(tl->orphans, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		tl->orphans = grown;
+		tl->orphans_cap = cap;
+	}
+	tl->orphans[tl->norphans++] = index;
+	return close_to(tl, 0, t, REPAIR_MISSING_RETURN, REPAIR_MISSING_RETURN, st);
+}
+
+/* CATCH and LONGJMP: unwind to the innermost frame of the function. */
+static int on_unwind(struct timeline *tl, const struct symbol *sym,
+		     uint64_t t, enum timeline_repair repair,
+		     struct timeline_stats *st)
+{
+	long i = find_function(tl, sym);
+
+	if (i < 0)
+		return 0;
+	return close_to(tl, i + 1, t, repair, repair, st);
+}
+
+static int step(struct timeline *tl, enum pass pass,
+		const struct reader_thread *th, uint64_t index,
+		struct timeline_stats *st)
+{
+	const struct ctr_event *e = &th->events[index];
+	uint64_t t = e->tsc;
+	unsigned kind = CTR_EVENT_KIND(e->word);
+	const struct symbol *sym;
+	int err;
+
+	if (t < tl->now) {
+		st->backwards++;
+		t = tl->now;
+	}
+	tl->now = t;
+	err = enter_window(tl, pass, t);
+	if (err)
+		return err;
+	if (kind != CTR_KIND_CALL && kind != CTR_KIND_RETURN &&
+	    kind != CTR_KIND_CATCH && kind != CTR_KIND_LONGJMP) {
+		st->unknown_kinds++;
+		return 0;
+	}
+	sym = tl->lookup(tl->lookup_ctx, CTR_EVENT_ADDR(e->word));
+	switch (kind) {
+	case CTR_KIND_CALL:
+		return push(tl, pass, sym, t, REPAIR_NONE, st);
+	case CTR_KIND_RETURN:
+		return on_return(tl, pass, index, sym, t, st);
+	case CTR_KIND_CATCH:
+		return on_unwind(tl, sym, t, REPAIR_EXCEPTION, st);
+	default:
+		return on_unwind(tl, sym, t, REPAIR_LONGJMP, st);
+	}
+}
+
+/* One pass over the thread's events, closing what is left open at the end
+ * (the first pass just empties the stack). */
+static int walk(struct timeline *tl, enum pass pass,
+		const struct reader_thread *th, uint64_t taken_tsc,
+		struct timeline_stats *st)
+{
+	uint64_t n = th->hdr->nevents, end;
+	int err = 0;
+
+	tl->depth = 0;
+	tl->in_window = 0;
+	tl->now = th->events[0].tsc;
+	if (pass == DELIVER) {
+		err = enter_window(tl, pass, tl->now);
+		/* The latest orphan return encloses the earlier ones. */
+		for (size_t i = tl->norphans; i-- > 0 && !err;) {
+			uint64_t addr = CTR_EVENT_ADDR(th->events[tl->orphans[i]].word);
+
+			err = push(tl, pass, tl->lookup(tl->lookup_ctx, addr),
+				   tl->now, REPAIR_ORPHAN_RETURN, st);
+		}
+	}
+	for (uint64_t i = 0; i < n && !err; i++)
+		err = step(tl, pass, th, i, st);
+	if (err)
+		return err;
+	end = taken_tsc > tl->now ? taken_tsc : tl->now;
+	err = enter_window(tl, pass, end);
+	if (!err)
+		err = close_to(tl, 0, end, REPAIR_OPEN_AT_END, REPAIR_OPEN_AT_END, st);
+	return err;
+}
+
+int timeline_thread(struct timeline *tl, const struct reader_thread *t,
+		    uint64_t taken_tsc, struct timeline_stats *stats)
+{
+	struct timeline_stats scratch, local;
+	int err;
+
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof(*stats));
+	if (t->hdr->nevents == 0)
+		return 0;
+	memset(&scratch, 0, sizeof(scratch));
+	tl->norphans = 0;
+	err = walk(tl, FIND_ORPHANS, t, taken_tsc, &scratch);
+	if (!err)
+		err = walk(tl, DELIVER, t, taken_tsc, stats);
+	stats->first_tsc = t->events[0].tsc;
+	stats->last_tsc = tl->now;
+	tl->depth = 0;
+	return err;
+}
+
+int timeline_snapshot(struct timeline *tl, const struct reader_snapshot *snap,
+		      const struct time_base *tb,
+		      int (*keep)(void *ctx, const struct reader_thread *t),
+		      void *keep_ctx, struct timeline_stats *stats)
+{
+	const struct emitter_ops *ops = tl->ops;
+	int err = 0;
+
+	if (stats)
+		memset(stats, 0, snap->nthreads * sizeof(*stats));
+	if (ops->begin_file)
+		err = ops->begin_file(tl->ops_ctx, snap, tb);
+	if (!err && ops->process)
+		err = ops->process(tl->ops_ctx, snap);
+	for (size_t i = 0; i < snap->nthreads && !err; i++) {
+		const struct reader_thread *t = &snap->threads[i];
+
+		if (keep && !keep(keep_ctx, t))
+			continue;
+		if (ops->thread)
+			err = ops->thread(tl->ops_ctx, t);
+		if (!err)
+			err = timeline_thread(tl, t, snap->hdr->taken_tsc,
+					      stats ? &stats[i] : NULL);
+	}
+	if (!err && ops->end_file)
+		err = ops->end_file(tl->ops_ctx);
+	return err;
+}

@@ -1,0 +1,127 @@
+/* timeline.h - rebuilds call nesting per thread from a snapshot's events
+ * and hands it to an emitter as well-nested begin/end slices.
+ *
+ * Per thread, a stack of open frames is kept; calls push, returns pop the
+ * innermost frame of the same function (same symbol start).  Real traces
+ * are imperfect and each imperfection is repaired and counted:
+ *   - orphan return: a return matching no open frame (its call was
+ *     overwritten by the ring, or is older than the snapshot's since_tsc).
+ *     A first pass over the thread finds them, so their begins can be
+ *     delivered up front (outermost first) at the thread's first event time.
+ *   - missing return: frames above the one a return matches are closed at
+ *     the return's time (the function left by longjmp or a tail call).
+ *   - exception / longjmp: a CATCH or LONGJMP event closes every frame above
+ *     the innermost frame of the function holding its address; if that
+ *     function is not on the stack the stack is left as is.
+ *   - no return in snapshot: frames still open at the end are closed at the
+ *     snapshot's taken_tsc (or the last event, if later).
+ * Times never go backwards within a thread (an earlier stamp is raised to
+ * the previous one), so begins and ends come out in time order and well
+ * nested, identical timestamps included.
+ *
+ * Emitters see the result through struct emitter_ops, one per output
+ * format (emit_json.c, ...).  Memory is the deepest stack, not the event
+ * count. */
+#ifndef TIMELINE_H
+#define TIMELINE_H
+
+#include <stdint.h>
+#include "reader.h"
+#include "symbols.h"
+#include "timebase.h"
+
+enum timeline_repair {
+	REPAIR_NONE,
+	REPAIR_ORPHAN_RETURN,   /* begin synthesized */
+	REPAIR_MISSING_RETURN,  /* end synthesized ... */
+	REPAIR_EXCEPTION,
+	REPAIR_LONGJMP,
+	REPAIR_OPEN_AT_END,
+	REPAIR_KINDS
+};
+
+/* "orphan return", "missing return", "unwound by exception", "unwound by
+ * longjmp", "no return in snapshot"; NULL for REPAIR_NONE. */
+const char *timeline_repair_name(enum timeline_repair repair);
+
+/* A call as the timeline rebuilt it. */
+struct slice {
+	const struct symbol *sym;
+	uint64_t begin_tsc;
+	uint64_t end_tsc;  /* valid in slice_end only */
+	unsigned depth;    /* 0 for the outermost frame */
+	uint8_t begin_repair; /* REPAIR_NONE or REPAIR_ORPHAN_RETURN */
+	uint8_t end_repair;   /* valid in slice_end only */
+};
+
+/* What happened to one thread's events. */
+struct timeline_stats {
+	uint64_t repairs[REPAIR_KINDS]; /* slices per repair kind */
+	uint64_t slices;
+	uint64_t dropped_returns; /* unmatched returns after inconsistent repairs */
+	uint64_t backwards;       /* events stamped before the previous one */
+	uint64_t unknown_kinds;   /* events of a kind this decoder ignores */
+	uint64_t first_tsc, last_tsc; /* span of its events */
+	unsigned max_depth;
+};
+
+/* Callbacks of one output format.  Each returns 0 or a negative errno that
+ * stops the walk and is returned by timeline_snapshot.  Any may be NULL. */
+struct emitter_ops {
+	/* First, once per snapshot: the time base output times are counted in. */
+	int (*begin_file)(void *ctx, const struct reader_snapshot *snap,
+			  const struct time_base *tb);
+	/* Next, once: the process (snap->process, exe, cmdline). */
+	int (*process)(void *ctx, const struct reader_snapshot *snap);
+	/* Before each selected thread's slices. */
+	int (*thread)(void *ctx, const struct reader_thread *t);
+	/* A frame opened; slices of a thread arrive in time order. */
+	int (*slice_begin)(void *ctx, const struct slice *s);
+	/* The innermost open frame closed. */
+	int (*slice_end)(void *ctx, const struct slice *s);
+	/* After the last thread. */
+	int (*end_file)(void *ctx);
+};
+
+/* Looks up the symbol of a code address (symbolizer_lookup in ctrail). */
+typedef const struct symbol *(*timeline_lookup)(void *ctx, uint64_t addr);
+
+struct frame;
+
+struct timeline {
+	/* Set by the caller: */
+	timeline_lookup lookup;
+	void *lookup_ctx;
+	const struct emitter_ops *ops;
+	void *ops_ctx;
+	uint64_t from_tsc, to_tsc; /* deliver slices overlapping [from, to] */
+	/* Private: the frame stack and the first pass's orphans, reused
+	 * across threads. */
+	struct frame *stack;
+	size_t depth, cap;
+	uint64_t *orphans; /* event indexes of orphan returns */
+	size_t norphans, orphans_cap;
+	int in_window;
+	uint64_t now;
+};
+
+/* A timeline delivering everything to ops, looking symbols up in syms. */
+void timeline_init(struct timeline *tl, struct symbolizer *syms,
+		   const struct emitter_ops *ops, void *ops_ctx);
+void timeline_free(struct timeline *tl);
+
+/* Rebuilds one thread of a snapshot taken at taken_tsc and delivers its
+ * slices (ops->thread is not called here).  stats may be NULL.  Returns 0,
+ * the first error of an emitter callback, or -ENOMEM. */
+int timeline_thread(struct timeline *tl, const struct reader_thread *t,
+		    uint64_t taken_tsc, struct timeline_stats *stats);
+
+/* The whole snapshot: begin_file, process, then thread and its slices for
+ * every thread keep() accepts (NULL: all), then end_file.  stats, if not
+ * NULL, has snap->nthreads entries (left zero for skipped threads). */
+int timeline_snapshot(struct timeline *tl, const struct reader_snapshot *snap,
+		      const struct time_base *tb,
+		      int (*keep)(void *ctx, const struct reader_thread *t),
+		      void *keep_ctx, struct timeline_stats *stats);
+
+#endif

@@ -1,0 +1,333 @@
+/* test_timeline.c - the nesting rules of decoder/timeline.c on synthetic
+ * event arrays.  Symbols come from a fake lookup over fixed address
+ * ranges (functions a..f at 0x1000, 0x2000, ...; anything else unknown),
+ * and a recording emitter writes every begin and end as one line
+ * "B name time" / "E name time repair", indented by depth, while checking
+ * that times never go back and that every end closes the innermost open
+ * begin.  Each test compares the whole recording with what the rules say. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "timeline.h"
+
+static int failures;
+
+/* Functions a..f: [0x1000 * (i + 1), + 0x100). */
+static struct symbol funcs[6];
+static struct symbol unknown[64];
+static int nunknown;
+
+static const struct symbol *fake_lookup(void *ctx, uint64_t addr)
+{
+	static const char *const names[] = { "a", "b", "c", "d", "e", "f" };
+
+	for (int i = 0; i < 6; i++) {
+		uint64_t start = 0x1000 * (uint64_t)(i + 1);
+
+		if (addr >= start && addr < start + 0x100) {
+			funcs[i] = (struct symbol){ start, start + 0x100, names[i],
+						    NULL, 0, 0, 0 };
+			return &funcs[i];
+		}
+	}
+	for (int i = 0; i < nunknown; i++)
+		if (unknown[i].start == addr)
+			return &unknown[i];
+	unknown[nunknown] = (struct symbol){ addr, addr + 1, "?", NULL, 0, -1,
+					     SYMBOL_UNKNOWN };
+	return &unknown[nunknown++];
+}
+
+/* The recording emitter. */
+struct recorder {
+	char text[8192];
+	size_t len;
+	uint64_t last_time;
+	const struct symbol *open[64];
+	unsigned depth;
+	int broken; /* out of order or badly nested */
+};
+
+static void add(struct recorder *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	r->len += vsnprintf(r->text + r->len, sizeof(r->text) - r->len, fmt, ap);
+	va_end(ap);
+}
+
+static int rec_begin(void *ctx, const struct slice *s)
+{
+	struct recorder *r = ctx;
+
+	if (s->begin_tsc < r->last_time || s->depth != r->depth)
+		r->broken = 1;
+	r->last_time = s->begin_tsc;
+	r->open[r->depth++] = s->sym;
+	add(r, "%*sB %s %llu%s%s\n", (int)s->depth * 2, "", s->sym->name,
+	    (unsigned long long)s->begin_tsc, s->begin_repair ? " " : "",
+	    s->begin_repair ? timeline_repair_name(s->begin_repair) : "");
+	return 0;
+}
+
+static int rec_end(void *ctx, const struct slice *s)
+{
+	struct recorder *r = ctx;
+
+	if (s->end_tsc < r->last_time || r->depth == 0 ||
+	    r->open[r->depth - 1] != s->sym || s->depth != r->depth - 1 ||
+	    s->end_tsc < s->begin_tsc)
+		r->broken = 1;
+	r->last_time = s->end_tsc;
+	r->depth--;
+	add(r, "%*sE %s %llu%s%s\n", (int)s->depth * 2, "", s->sym->name,
+	    (unsigned long long)s->end_tsc, s->end_repair ? " " : "",
+	    s->end_repair ? timeline_repair_name(s->end_repair) : "");
+	return 0;
+}
+
+static const struct emitter_ops recorder_ops = {
+	.slice_begin = rec_begin,
+	.slice_end = rec_end,
+};
+
+#define CALL(f, t) { CTR_EVENT_WORD(CTR_KIND_CALL, 0x1000 * (f - 'a' + 1)), t }
+#define RET(f, t) { CTR_EVENT_WORD(CTR_KIND_RETURN, 0x1000 * (f - 'a' + 1) + 0x20), t }
+#define CATCH(f, t) { CTR_EVENT_WORD(CTR_KIND_CATCH, 0x1000 * (f - 'a' + 1) + 0x40), t }
+#define LONGJMP(f, t) { CTR_EVENT_WORD(CTR_KIND_LONGJMP, 0x1000 * (f - 'a' + 1) + 0x50), t }
+
+/* Runs the timeline over events and compares the recording. */
+static void run(const char *name, const struct ctr_event *events, size_t n,
+		uint64_t taken, uint64_t from, uint64_t to, const char *want,
+		struct timeline_stats *st)
+{
+	struct ctr_thread hdr = { .tid = 1, .nevents = n };
+	struct reader_thread th = { .hdr = &hdr, .events = events };
+	struct recorder *r = calloc(1, sizeof(*r));
+	struct timeline tl;
+	struct timeline_stats local;
+	int err;
+
+	timeline_init(&tl, NULL, &recorder_ops, r);
+	tl.lookup = fake_lookup;
+	tl.from_tsc = from;
+	tl.to_tsc = to;
+	err = timeline_thread(&tl, &th, taken, st ? st : &local);
+	timeline_free(&tl);
+	if (!err && !r->broken && r->depth == 0 && !strcmp(r->text, want)) {
+		printf("PASS %s\n", name);
+	} else {
+		printf("FAIL %s: err %d, %s, %u left open\nwant:\n%sgot:\n%s", name,
+		       err, r->broken ? "badly ordered/nested" : "well nested",
+		       r->depth, want, r->text);
+		failures++;
+	}
+	free(r);
+}
+
+#define RUN(name, ev, taken, want, st) \
+	run(name, ev, sizeof(ev) / sizeof(ev[0]), taken, 0, UINT64_MAX, want, st)
+
+static void expect_count(const char *name, uint64_t got, uint64_t want)
+{
+	if (got == want) {
+		printf("PASS %s\n", name);
+	} else {
+		printf("FAIL %s: got %llu, want %llu\n", name,
+		       (unsigned long long)got, (unsigned long long)want);
+		failures++;
+	}
+}
+
+static void test_simple(void)
+{
+	const struct ctr_event ev[] = { CALL('a', 10), CALL('b', 20), RET('b', 30),
+					CALL('c', 35), RET('c', 36), RET('a', 40) };
+	struct timeline_stats st;
+
+	RUN("nesting of complete calls", ev, 50,
+	    "B a 10\n  B b 20\n  E b 30\n  B c 35\n  E c 36\nE a 40\n", &st);
+	expect_count("complete calls: slices", st.slices, 3);
+	expect_count("complete calls: no repairs",
+		     st.repairs[REPAIR_ORPHAN_RETURN] + st.repairs[REPAIR_MISSING_RETURN] +
+		     st.repairs[REPAIR_OPEN_AT_END], 0);
+	expect_count("complete calls: max depth", st.max_depth, 2);
+}
+
+static void test_same_time(void)
+{
+	const struct ctr_event ev[] = { CALL('a', 7), CALL('b', 7), CALL('b', 7),
+					RET('b', 7), RET('b', 7), CALL('c', 7),
+					RET('c', 7), RET('a', 7) };
+
+	RUN("identical timestamps nest", ev, 7,
+	    "B a 7\n  B b 7\n    B b 7\n    E b 7\n  E b 7\n  B c 7\n  E c 7\nE a 7\n",
+	    NULL);
+}
+
+static void test_recursion(void)
+{
+	const struct ctr_event ev[] = { CALL('a', 1), CALL('a', 2), CALL('a', 3),
+					RET('a', 4), RET('a', 5), RET('a', 6) };
+
+	RUN("recursion matches innermost", ev, 6,
+	    "B a 1\n  B a 2\n    B a 3\n    E a 4\n  E a 5\nE a 6\n", NULL);
+}
+
+static void test_orphans(void)
+{
+	/* c and b returned, then a called d, then a returned: the calls of
+	 * a, b, c were lost; their begins come first, outermost first. */
+	const struct ctr_event ev[] = { RET('c', 10), RET('b', 20), CALL('d', 30),
+					RET('d', 40), RET('a', 50) };
+	struct timeline_stats st;
+
+	RUN("orphan returns begin at the first event, outermost first", ev, 60,
+	    "B a 10 orphan return\n  B b 10 orphan return\n"
+	    "    B c 10 orphan return\n    E c 10\n  E b 20\n"
+	    "  B d 30\n  E d 40\nE a 50\n", &st);
+	expect_count("orphan returns counted", st.repairs[REPAIR_ORPHAN_RETURN], 3);
+}
+
+static void test_orphan_closes_open_calls(void)
+{
+	/* b returns while c (called after the ring start) is open: c must
+	 * have finished, so it is closed as a missing return. */
+	const struct ctr_event ev[] = { CALL('c', 10), RET('b', 20), RET('c', 30),
+					CALL('d', 40), RET('d', 50) };
+
+	RUN("orphan return closes calls opened since", ev, 60,
+	    "B c 10 orphan return\n  B b 10 orphan return\n    B c 10\n"
+	    "    E c 20 missing return\n  E b 20\nE c 30\nB d 40\nE d 50\n", NULL);
+}
+
+static void test_missing_return(void)
+{
+	const struct ctr_event ev[] = { CALL('a', 1), CALL('b', 2), CALL('c', 3),
+					RET('a', 9) };
+	struct timeline_stats st;
+
+	RUN("frames above a return are closed as missing returns", ev, 10,
+	    "B a 1\n  B b 2\n    B c 3\n    E c 9 missing return\n"
+	    "  E b 9 missing return\nE a 9\n", &st);
+	expect_count("missing returns counted", st.repairs[REPAIR_MISSING_RETURN], 2);
+}
+
+static void test_exception(void)
+{
+	const struct ctr_event ev[] = { CALL('a', 1), CALL('b', 2), CALL('c', 3),
+					CALL('d', 4), CATCH('b', 8), CALL('e', 9),
+					RET('e', 10), RET('b', 11), RET('a', 12) };
+	struct timeline_stats st;
+
+	RUN("catch closes the frames above the catching function", ev, 20,
+	    "B a 1\n  B b 2\n    B c 3\n      B d 4\n"
+	    "      E d 8 unwound by exception\n    E c 8 unwound by exception\n"
+	    "    B e 9\n    E e 10\n  E b 11\nE a 12\n", &st);
+	expect_count("exception unwinds counted", st.repairs[REPAIR_EXCEPTION], 2);
+}
+
+static void test_longjmp(void)
+{
+	const struct ctr_event ev[] = { CALL('a', 1), CALL('b', 2), CALL('c', 3),
+					LONGJMP('a', 5), CALL('d', 6), RET('d', 7),
+					LONGJMP('f', 8), RET('a', 9) };
+	struct timeline_stats st;
+
+	RUN("longjmp closes the frames above the setjmp function", ev, 9,
+	    "B a 1\n  B b 2\n    B c 3\n    E c 5 unwound by longjmp\n"
+	    "  E b 5 unwound by longjmp\n  B d 6\n  E d 7\nE a 9\n", &st);
+	expect_count("longjmp unwinds counted", st.repairs[REPAIR_LONGJMP], 2);
+}
+
+static void test_open_at_end(void)
+{
+	const struct ctr_event ev[] = { CALL('a', 1), CALL('b', 2), RET('b', 3),
+					CALL('c', 4) };
+	struct timeline_stats st;
+
+	RUN("open frames close at the snapshot time", ev, 100,
+	    "B a 1\n  B b 2\n  E b 3\n  B c 4\n  E c 100 no return in snapshot\n"
+	    "E a 100 no return in snapshot\n", &st);
+	expect_count("open frames counted", st.repairs[REPAIR_OPEN_AT_END], 2);
+	RUN("open frames close at the last event if the snapshot is older", ev, 2,
+	    "B a 1\n  B b 2\n  E b 3\n  B c 4\n  E c 4 no return in snapshot\n"
+	    "E a 4 no return in snapshot\n", NULL);
+}
+
+static void test_unknown(void)
+{
+	/* Unknown functions: a return matches whatever is on top. */
+	const struct ctr_event ev[] = {
+		CALL('a', 1),
+		{ CTR_EVENT_WORD(CTR_KIND_CALL, 0x9000), 2 },
+		{ CTR_EVENT_WORD(CTR_KIND_RETURN, 0x9010), 3 },
+		{ CTR_EVENT_WORD(CTR_KIND_RETURN, 0x9020), 4 },
+		{ CTR_EVENT_WORD(7, 0x1000), 5 },
+	};
+	struct timeline_stats st;
+
+	RUN("unknown returns match the top frame", ev, 5,
+	    "B a 1\n  B ? 2\n  E ? 3\nE a 4\n", &st);
+	expect_count("unknown kinds counted", st.unknown_kinds, 1);
+}
+
+static void test_backwards(void)
+{
+	const struct ctr_event ev[] = { CALL('a', 10), CALL('b', 5), RET('b', 12),
+					RET('a', 11) };
+	struct timeline_stats st;
+
+	RUN("times going back are raised to the previous one", ev, 12,
+	    "B a 10\n  B b 10\n  E b 12\nE a 12\n", &st);
+	expect_count("backward stamps counted", st.backwards, 2);
+}
+
+static void test_window(void)
+{
+	const struct ctr_event ev[] = { CALL('a', 10), CALL('b', 20), RET('b', 30),
+					CALL('c', 40), CALL('d', 50), RET('d', 60),
+					RET('c', 70), CALL('e', 80), RET('e', 90),
+					RET('a', 100) };
+
+	run("window keeps overlapping slices with their true times", ev, 10,
+	    100, 45, 75,
+	    "B a 10\n  B c 40\n    B d 50\n    E d 60\n  E c 70\nE a 100\n", NULL);
+	run("window before the first event keeps everything up to its end", ev, 10,
+	    100, 0, 25, "B a 10\n  B b 20\n  E b 30\nE a 100\n", NULL);
+	run("window after the last event delivers nothing", ev, 10,
+	    200, 150, 300, "", NULL);
+}
+
+static void test_orphan_longjmp(void)
+{
+	/* main's call was lost; it set a jump buffer, called b -> c which
+	 * longjmp'd back to it, then main returned. */
+	const struct ctr_event ev[] = { CALL('b', 10), CALL('c', 20),
+					LONGJMP('a', 30), RET('a', 40) };
+
+	RUN("longjmp into a function whose call was lost", ev, 50,
+	    "B a 10 orphan return\n  B b 10\n    B c 20\n"
+	    "    E c 30 unwound by longjmp\n  E b 30 unwound by longjmp\nE a 40\n",
+	    NULL);
+}
+
+int main(void)
+{
+	test_simple();
+	test_same_time();
+	test_recursion();
+	test_orphans();
+	test_orphan_closes_open_calls();
+	test_missing_return();
+	test_exception();
+	test_longjmp();
+	test_open_at_end();
+	test_unknown();
+	test_backwards();
+	test_window();
+	test_orphan_longjmp();
+	return failures != 0;
+}
