@@ -31,3 +31,44 @@ expect_fail() {
 	n=$1; shift
 	if out=$("$@" 2>&1); then fail "$n" "'$*' succeeded: $out"; else pass "$n"; fi
 }
+
+# The instrumentation modes end-to-end tests run in: name, compilers, mode.
+MODES="gcc-finstr clang-finstr clang-after gcc-fentry"
+
+# build MODE OUT SOURCES-AND-FLAGS... : compiles and links with the wrappers
+# (C++ when the first source ends in .cpp).
+build() {
+	mode=$1 out=$2; shift 2
+	case $mode in
+	gcc-finstr) cc=gcc cxx=g++ m=finstr ;;
+	clang-finstr) cc=clang cxx=clang++ m=finstr ;;
+	clang-after) cc=clang cxx=clang++ m=after-inlining ;;
+	gcc-fentry) cc=gcc cxx=g++ m=fentry ;;
+	esac
+	case $1 in
+	*.cpp) CTRAIL_CXX=$cxx "$BIN/ctrail-c++" --ctrail-mode=$m -O1 -o "$out" "$@" ;;
+	*) CTRAIL_CC=$cc "$BIN/ctrail-cc" --ctrail-mode=$m -O1 -o "$out" "$@" ;;
+	esac
+}
+
+# trace OUT.ctr PROG ARGS... : runs a traced program that writes at exit.
+trace() {
+	out=$1; shift
+	CTRAIL_WRITE_AT_EXIT=1 CTRAIL_OUTPUT=$out "$@"
+}
+
+# thread_events FILE.ctr NAME : "kind function" lines of the first thread
+# called NAME, as `ctrail dump` prints them.
+thread_events() {
+	"$BIN/ctrail" dump "$1" | awk -v n="name=$2" '
+		/^thread / { on = !done && $3 == n; if (on) done = 1; next }
+		/^[^ ]/ { on = 0 }
+		on { print $2, $4 }'
+}
+
+# thread_field FILE.ctr NAME FIELD : a field of that thread's header line.
+thread_field() {
+	"$BIN/ctrail" dump "$1" | awk -v n="name=$2" -v f="$3=" '
+		/^thread / && $3 == n { for (i = 1; i <= NF; i++)
+			if (index($i, f) == 1) { print substr($i, length(f) + 1); exit } }'
+}
