@@ -25,6 +25,13 @@ $(B)/bench/overhead: $(B)/obj/bench/overhead.o $(OVERHEAD_OBJS) $(B)/lib/libctra
 
 BENCHES += $(B)/bench/overhead
 
+
+$(B)/bench/symbols: $(B)/obj/bench/symbols.o $(DECODER_CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(DECODER_LIBS)
+
+BENCHES += $(B)/bench/symbols
+
 .PHONY: bench
 bench: $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done

@@ -71,9 +71,10 @@ static int copy_ring(struct snap_thread *out, const struct ctrail_thread *t,
 		first_part = n;
 	memcpy(out->events, t->ring + (from * EV & mask), first_part * EV);
 	memcpy(out->events + first_part, t->ring, (n - first_part) * EV);
-	n2 = thread_off(t) / EV;
-	stable = n2 + 1 > cap ? n2 + 1 - cap : 0;
-	if (t->tls && stable > from) {
+	/* another live thread may be midway through writing event n2 */
+	n2 = thread_off(t) / EV + (t->tls && t->tls != &ctrail_tls);
+	stable = n2 > cap ? n2 - cap : 0;
+	if (stable > from) {
 		uint64_t skip = stable - from < n ? stable - from : n;
 		memmove(out->events, out->events + skip, (n - skip) * EV);
 		n -= skip;
