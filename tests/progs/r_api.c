@@ -63,8 +63,12 @@ static int ring_size(const char *path)
 	return ctrail_pause_and_write(path);
 }
 
+static int spinning;
+
 static void *spin(void *arg)
 {
+	phase_one();
+	__atomic_add_fetch(&spinning, 1, __ATOMIC_SEQ_CST);
 	for (;;)
 		phase_one();
 	return NULL;
@@ -76,6 +80,8 @@ static int sigtrap(const char *path)
 	pthread_t t[2];
 	for (int i = 0; i < 2; i++)
 		pthread_create(&t[i], NULL, spin, NULL);
+	while (__atomic_load_n(&spinning, __ATOMIC_SEQ_CST) < 2)
+		usleep(1000);
 	printf("ready\n");
 	fflush(stdout);
 	for (int i = 0; i < 1000 && access(path, F_OK); i++)
