@@ -13,6 +13,7 @@ void __cyg_profile_func_enter(void *fn, void *site);
  * some other way. */
 void ctrail_first_event(uint64_t word)
 {
+	runtime_init();
 	thread_start();
 	if (ctrail_tls.base)
 		__cyg_profile_func_enter((void *)word, NULL);

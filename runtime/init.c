@@ -114,7 +114,7 @@ static void forget_other_threads(void)
 	}
 }
 
-__attribute__((constructor)) static void ctrail_init(void)
+static void runtime_start(void)
 {
 	config_init();
 	clock_init();
@@ -124,4 +124,19 @@ __attribute__((constructor)) static void ctrail_init(void)
 	pthread_atfork(NULL, NULL, forget_other_threads);
 	if (config.write_at_exit)
 		atexit(write_at_exit);
+}
+
+/* From our constructor, or from the first traced event if that comes
+ * earlier (another library's constructor).  The reference from hooks.c
+ * also pulls this file out of libctrail.a in static links. */
+void runtime_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, runtime_start);
+}
+
+__attribute__((constructor)) static void ctrail_init(void)
+{
+	runtime_init();
 }

@@ -63,6 +63,9 @@ HIDDEN void modules_refresh(void);
 HIDDEN int modules_copy(struct module_record **out, uint32_t *n);
 HIDDEN void modules_free(struct module_record *m, uint32_t n);
 
+/* init.c: starts the runtime once (idempotent). */
+HIDDEN void runtime_init(void);
+
 /* snapshot.c */
 HIDDEN int snapshot_write_default(uint32_t reason);
 
