@@ -1,0 +1,271 @@
+/* cmd_convert.c - `ctrail convert TRACE.ctr -o OUT.json`: every snapshot of
+ * the trace through the timeline into a Chrome Trace Event JSON file.
+ *
+ * A trace with one snapshot gives OUT itself; with several, snapshot N goes
+ * to OUT with ".N" put before its ".json" suffix (out.json -> out.0.json,
+ * out.1.json; a name without that suffix just gets ".N" appended).  Each
+ * file is written as NAME.tmp.PID and all are renamed into place only once
+ * every snapshot converted; on any error the temporaries are removed, so
+ * the output appears whole or not at all.  "-o -" writes to stdout. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "emit.h"
+
+static const struct cli_option options[] = {
+	{ "output", 'o', "OUT", "output file (default: TRACE with .json for .ctr; - for stdout)" },
+	{ "threads", 0, "LIST", "only these threads: comma-separated tids or names" },
+	{ "since", 0, "TIME", "only calls running at or after TIME after the first event" },
+	{ "until", 0, "TIME", "only calls running at or before TIME after the first event" },
+	{ "max-age", 0, "TIME", "only calls running in the last TIME before the snapshot" },
+	{ "wall-clock", 0, NULL, "absolute wall-clock (CLOCK_REALTIME) times instead of relative ones" },
+	{ "remap", 0, "OLD=NEW", "read binaries and sources under NEW instead of OLD (repeatable)" },
+	{ 0 },
+};
+enum { OPT_OUTPUT, OPT_THREADS, OPT_SINCE, OPT_UNTIL, OPT_MAX_AGE,
+       OPT_WALL_CLOCK, OPT_REMAP };
+
+struct convert {
+	const char *trace, *out;
+	char **threads; /* --threads items */
+	int nthreads;
+	char **remaps;
+	int nremaps;
+	uint64_t since_ns, until_ns, max_age_ns;
+	int has_since, has_until, has_max_age, wall_clock;
+	/* Temporaries written so far, and their final names. */
+	char **tmp, **final;
+	size_t nfiles;
+};
+
+static int keep_thread(void *ctx, const struct reader_thread *t)
+{
+	const struct convert *c = ctx;
+	char tid[16];
+
+	if (!c->nthreads)
+		return 1;
+	snprintf(tid, sizeof(tid), "%u", t->hdr->tid);
+	for (int i = 0; i < c->nthreads; i++)
+		if (!strcmp(c->threads[i], tid) || !strcmp(c->threads[i], t->name))
+			return 1;
+	return 0;
+}
+
+static char *default_output(const char *trace)
+{
+	size_t n = strlen(trace);
+	char *out = malloc(n + 6);
+
+	if (n > 4 && !strcmp(trace + n - 4, ".ctr"))
+		n -= 4;
+	memcpy(out, trace, n);
+	strcpy(out + n, ".json");
+	return out;
+}
+
+/* OUT for snapshot `index` of `count`. */
+static char *output_name(const char *out, size_t index, size_t count)
+{
+	size_t n = strlen(out);
+	int json = n > 5 && !strcmp(out + n - 5, ".json");
+	char *name = malloc(n + 32);
+
+	if (count == 1)
+		strcpy(name, out);
+	else if (json)
+		sprintf(name, "%.*s.%zu.json", (int)(n - 5), out, index);
+	else
+		sprintf(name, "%s.%zu", out, index);
+	return name;
+}
+
+/* Slices to keep, in ticks, from the options. */
+static void set_window(const struct convert *c, const struct reader_snapshot *snap,
+		       const struct time_base *tb, struct timeline *tl)
+{
+	uint64_t hz = snap->clock->tsc_hz, taken = snap->hdr->taken_tsc, age;
+
+	if (c->has_since)
+		tl->from_tsc = tb->first_tsc + ticks_from_ns(hz, c->since_ns);
+	if (c->has_until)
+		tl->to_tsc = tb->first_tsc + ticks_from_ns(hz, c->until_ns);
+	if (c->has_max_age) {
+		age = ticks_from_ns(hz, c->max_age_ns);
+		if (taken > age && taken - age > tl->from_tsc)
+			tl->from_tsc = taken - age;
+	}
+}
+
+static int convert_snapshot(struct convert *c, const struct reader_snapshot *snap,
+			    int fd, const char *name)
+{
+	struct symbolizer *syms = cli_symbolizer(snap, c->remaps, c->nremaps);
+	void *json = syms ? json_emitter_new(fd) : NULL;
+	struct time_base tb;
+	struct timeline tl;
+	int err, ferr;
+
+	if (!json) {
+		symbolizer_free(syms);
+		return syms ? cli_error("out of memory"), -ENOMEM : -EINVAL;
+	}
+	time_base_init(&tb, snap, c->wall_clock);
+	timeline_init(&tl, syms, &json_emitter_ops, json);
+	set_window(c, snap, &tb, &tl);
+	err = timeline_snapshot(&tl, snap, &tb, keep_thread, c, NULL);
+	ferr = json_emitter_free(json);
+	if (!err)
+		err = ferr;
+	timeline_free(&tl);
+	symbolizer_free(syms);
+	if (err)
+		cli_error("%s: %s", name, strerror(-err));
+	return err;
+}
+
+/* Writes snapshot `index` to its temporary file. */
+static int write_snapshot(struct convert *c, const struct reader_snapshot *snap,
+			  size_t index, size_t count)
+{
+	char *final = output_name(c->out, index, count);
+	char *tmp = malloc(strlen(final) + 32);
+	int fd, err;
+
+	sprintf(tmp, "%s.tmp.%d", final, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		err = -errno;
+		cli_error("%s: %s", tmp, strerror(errno));
+		free(tmp);
+		free(final);
+		return err;
+	}
+	c->tmp[c->nfiles] = tmp;
+	c->final[c->nfiles++] = final;
+	err = convert_snapshot(c, snap, fd, final);
+	if (close(fd) < 0 && !err) {
+		err = -errno;
+		cli_error("%s: %s", tmp, strerror(errno));
+	}
+	return err;
+}
+
+static int convert_all(struct convert *c, const struct reader *r)
+{
+	int err = 0;
+
+	if (!strcmp(c->out, "-")) {
+		for (size_t i = 0; i < r->nsnapshots && !err; i++)
+			err = convert_snapshot(c, &r->snapshots[i], 1, "stdout");
+		return err;
+	}
+	c->tmp = calloc(r->nsnapshots, sizeof(char *));
+	c->final = calloc(r->nsnapshots, sizeof(char *));
+	for (size_t i = 0; i < r->nsnapshots && !err; i++)
+		err = write_snapshot(c, &r->snapshots[i], i, r->nsnapshots);
+	for (size_t i = 0; i < c->nfiles && !err; i++)
+		if (rename(c->tmp[i], c->final[i]) < 0) {
+			err = -errno;
+			cli_error("%s: %s", c->final[i], strerror(errno));
+		}
+	for (size_t i = 0; i < c->nfiles; i++) {
+		if (err)
+			unlink(c->tmp[i]);
+		free(c->tmp[i]);
+		free(c->final[i]);
+	}
+	free(c->tmp);
+	free(c->final);
+	return err;
+}
+
+static int parse_time_option(const struct cli_command *cmd, const char *opt,
+			     const char *value, uint64_t *ns, int *has)
+{
+	if (parse_duration(value, ns) < 0)
+		return cli_usage_error(cmd, "--%s %s: expected a time like 250us, 1.5ms, 2s",
+				       opt, value);
+	*has = 1;
+	return 0;
+}
+
+/* Splits a --threads list (kept for the whole run) into c->threads. */
+static int add_threads(struct convert *c, char *list)
+{
+	for (char *item = strtok(list, ","); item; item = strtok(NULL, ",")) {
+		char **grown = realloc(c->threads, (c->nthreads + 1) * sizeof(char *));
+
+		if (!grown)
+			return -ENOMEM;
+		c->threads = grown;
+		c->threads[c->nthreads++] = item;
+	}
+	return 0;
+}
+
+static int run(const struct cli_command *cmd, int argc, char **argv)
+{
+	struct convert c = { 0 };
+	struct cli_parser p;
+	const char *value;
+	char *default_out = NULL;
+	struct reader r;
+	int opt, rc = EXIT_OK;
+
+	c.remaps = calloc(argc, sizeof(char *));
+	cli_parser_init(&p, cmd, argc, argv);
+	while ((opt = cli_next(&p, &value)) != CLI_DONE) {
+		switch (opt) {
+		case CLI_ARG:
+			if (c.trace)
+				return cli_usage_error(cmd, "one TRACE only");
+			c.trace = value;
+			break;
+		case OPT_OUTPUT: c.out = value; break;
+		case OPT_THREADS:
+			if (add_threads(&c, strdup(value)) < 0)
+				return cli_error("out of memory");
+			break;
+		case OPT_SINCE: rc = parse_time_option(cmd, "since", value, &c.since_ns, &c.has_since); break;
+		case OPT_UNTIL: rc = parse_time_option(cmd, "until", value, &c.until_ns, &c.has_until); break;
+		case OPT_MAX_AGE: rc = parse_time_option(cmd, "max-age", value, &c.max_age_ns, &c.has_max_age); break;
+		case OPT_WALL_CLOCK: c.wall_clock = 1; break;
+		case OPT_REMAP: c.remaps[c.nremaps++] = (char *)value; break;
+		}
+		if (rc)
+			return rc;
+	}
+	if (!c.trace)
+		return cli_usage_error(cmd, "missing TRACE");
+	if (!c.out)
+		c.out = default_out = default_output(c.trace);
+	if (cli_open_trace(&r, c.trace) < 0)
+		return EXIT_ERROR;
+	if (convert_all(&c, &r) < 0)
+		rc = EXIT_ERROR;
+	reader_close(&r);
+	free(default_out);
+	return rc;
+}
+
+const struct cli_command cmd_convert = {
+	.name = "convert",
+	.synopsis = "[OPTIONS] TRACE.ctr [-o OUT.json]",
+	.summary = "convert a .ctr snapshot to Chrome Trace Event JSON (Perfetto UI)",
+	.description =
+		"Rebuilds the calls of every thread and writes them as complete (\"X\")\n"
+		"events with the function's name, source file and line, for Perfetto UI\n"
+		"(ui.perfetto.dev) or chrome://tracing.  Times are microseconds from the\n"
+		"snapshot's first event (exact to the nanosecond), or wall-clock time\n"
+		"with --wall-clock.  Calls the decoder had to repair carry a \"repair\"\n"
+		"argument.  A trace with several snapshots gives one file per snapshot:\n"
+		"OUT.json becomes OUT.0.json, OUT.1.json, ...  The output appears whole\n"
+		"or not at all.  TIME is a number with a unit: ns, us, ms or s.",
+	.options = options,
+	.run = run,
+};
