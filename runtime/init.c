@@ -57,7 +57,7 @@ static int helper_start(void)
 	sigset_t all, prev;
 	int rc;
 
-	if (pipe2(wake_pipe, O_CLOEXEC))
+	if (!real_pthread_create || pipe2(wake_pipe, O_CLOEXEC))
 		return -1;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &prev);

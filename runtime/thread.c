@@ -167,6 +167,8 @@ int pthread_create(pthread_t *th, const pthread_attr_t *attr,
 
 	if (!real_pthread_create)
 		threads_init();
+	if (!real_pthread_create) /* a -static link: no libc to pass on to */
+		return ENOSYS;
 	a = malloc(sizeof(*a));
 	if (!a)
 		return EAGAIN;
