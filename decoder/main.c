@@ -6,7 +6,7 @@
 #include "cli.h"
 
 static const struct cli_command *const commands[] = {
-	&cmd_convert, &cmd_dump,
+	&cmd_record, &cmd_convert, &cmd_info, &cmd_dump,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -1,0 +1,211 @@
+/* cmd_info.c - `ctrail info TRACE.ctr`: what a trace holds, for a person.
+ * For each snapshot: why and when it was taken, the process, the clock,
+ * the modules with the symbolizer's notes on missing files or debug info,
+ * and per thread its events, what the ring lost, its time span and the
+ * repairs the timeline had to make (the timeline runs with no emitter). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "timeline.h"
+
+static const struct cli_option options[] = {
+	{ "remap", 0, "OLD=NEW", "read binaries under NEW instead of OLD (repeatable)" },
+	{ 0 },
+};
+
+/* "1.234 ms": three significant decimals in the largest fitting unit. */
+static void print_duration(uint64_t ns)
+{
+	static const struct { const char *unit; uint64_t ns; } units[] = {
+		{ "s", 1000000000 }, { "ms", 1000000 }, { "us", 1000 },
+	};
+
+	for (int i = 0; i < 3; i++)
+		if (ns >= units[i].ns) {
+			printf("%llu.%03llu %s", (unsigned long long)(ns / units[i].ns),
+			       (unsigned long long)(ns % units[i].ns * 1000 / units[i].ns),
+			       units[i].unit);
+			return;
+		}
+	printf("%llu ns", (unsigned long long)ns);
+}
+
+static void print_header(size_t index, const struct reader_snapshot *snap,
+			 const struct time_base *tb)
+{
+	const struct ctr_snapshot *h = snap->hdr;
+	const char *reason = reader_reason_name(h->reason);
+	const char *source = reader_clock_source_name(snap->clock->source);
+
+	printf("snapshot %zu: ", index);
+	cli_print_quoted(stdout, snap->name, h->name_size);
+	printf(", taken by %s", reason ? reason : "an unknown reason");
+	printf(", covering ");
+	print_duration(ns_from_ticks(tb->hz, h->taken_tsc > tb->first_tsc ?
+				     h->taken_tsc - tb->first_tsc : 0));
+	printf(" before it was taken%s\n",
+	       h->since_tsc ? " (the program asked for events since a time)" : "");
+	printf("  process   pid %u, parent %u, %.*s\n", snap->process->pid,
+	       snap->process->ppid, (int)snap->process->exe_size, snap->exe);
+	printf("  command   ");
+	cli_print_quoted(stdout, snap->cmdline, snap->process->cmdline_size);
+	printf("\n  clock     %llu Hz (%s)\n", (unsigned long long)tb->hz,
+	       source ? source : "unknown source");
+	if (h->dropped_threads)
+		printf("  dropped   %u exited threads with %llu events (too many exited threads waiting)\n",
+		       h->dropped_threads, (unsigned long long)h->dropped_events);
+}
+
+static void print_modules(const struct reader_snapshot *snap,
+			  const struct symbolizer *syms)
+{
+	const char *notes = symbolizer_notes(syms);
+
+	printf("  modules   %zu\n", snap->nmodules);
+	for (size_t i = 0; i < snap->nmodules; i++) {
+		const struct reader_module *m = &snap->modules[i];
+
+		printf("    %.*s  bias 0x%llx  build id ", (int)m->hdr->path_size,
+		       m->path, (unsigned long long)m->hdr->bias);
+		for (uint32_t b = 0; b < m->hdr->build_id_size; b++)
+			printf("%02x", m->build_id[b]);
+		printf("%s%s%s%s\n", m->hdr->build_id_size ? "" : "none",
+		       m->hdr->flags & CTR_MODULE_MAIN ? "  (main)" : "",
+		       m->hdr->flags & CTR_MODULE_DLOPEN ? "  (dlopen)" : "",
+		       m->hdr->flags & CTR_MODULE_UNLOADED ? "  (unloaded)" : "");
+	}
+	if (notes)
+		printf("  symbol notes:\n%s%s", notes,
+		       notes[0] && notes[strlen(notes) - 1] == '\n' ? "" : "\n");
+	else
+		printf("  symbols   every module's file and debug info found\n");
+}
+
+static void print_repairs(const uint64_t *repairs, uint64_t dropped)
+{
+	const char *sep = "";
+
+	for (int k = REPAIR_ORPHAN_RETURN; k < REPAIR_KINDS; k++)
+		if (repairs[k]) {
+			printf("%s%llu %s", sep, (unsigned long long)repairs[k],
+			       timeline_repair_name(k));
+			sep = ", ";
+		}
+	if (dropped)
+		printf("%s%llu unmatched returns dropped", sep,
+		       (unsigned long long)dropped);
+	if (!*sep && !dropped)
+		printf("none");
+	printf("\n");
+}
+
+static void print_thread(const struct reader_thread *t,
+			 const struct timeline_stats *st, uint64_t hz)
+{
+	const struct ctr_thread *h = t->hdr;
+
+	printf("    tid %u %s%s%s: %llu events, %llu written, %llu lost to ring wrap",
+	       h->tid, t->name[0] ? t->name : "(no name)",
+	       h->flags & CTR_THREAD_MAIN ? " (main)" : "",
+	       h->flags & CTR_THREAD_EXITED ? " (exited)" : "",
+	       (unsigned long long)h->nevents, (unsigned long long)h->written,
+	       (unsigned long long)h->overwritten);
+	if (h->nevents) {
+		printf(", span ");
+		print_duration(ns_from_ticks(hz, st->last_tsc - st->first_tsc));
+		printf(", %llu calls, depth %u", (unsigned long long)st->slices,
+		       st->max_depth);
+	}
+	printf("\n      repairs: ");
+	print_repairs(st->repairs, st->dropped_returns);
+	if (st->backwards || st->unknown_kinds)
+		printf("      %llu events stamped before their predecessor, %llu of unknown kinds ignored\n",
+		       (unsigned long long)st->backwards,
+		       (unsigned long long)st->unknown_kinds);
+}
+
+static int info_snapshot(size_t index, const struct reader_snapshot *snap,
+			 char **remaps, int nremaps)
+{
+	static const struct emitter_ops no_output;
+	struct symbolizer *syms = cli_symbolizer(snap, remaps, nremaps);
+	struct timeline_stats *stats = calloc(snap->nthreads + 1, sizeof(*stats));
+	uint64_t total[REPAIR_KINDS] = { 0 }, dropped = 0;
+	struct time_base tb;
+	struct timeline tl;
+	int err;
+
+	if (!syms || !stats) {
+		symbolizer_free(syms);
+		free(stats);
+		return -1;
+	}
+	time_base_init(&tb, snap, 0);
+	timeline_init(&tl, syms, &no_output, NULL);
+	err = timeline_snapshot(&tl, snap, &tb, NULL, NULL, stats);
+	timeline_free(&tl);
+	if (err) {
+		cli_error("out of memory");
+	} else {
+		print_header(index, snap, &tb);
+		print_modules(snap, syms);
+		printf("  threads   %zu\n", snap->nthreads);
+		for (size_t i = 0; i < snap->nthreads; i++) {
+			print_thread(&snap->threads[i], &stats[i], tb.hz);
+			for (int k = 0; k < REPAIR_KINDS; k++)
+				total[k] += stats[i].repairs[k];
+			dropped += stats[i].dropped_returns;
+		}
+		printf("  repairs   ");
+		print_repairs(total, dropped);
+	}
+	free(stats);
+	symbolizer_free(syms);
+	return err;
+}
+
+static int run(const struct cli_command *cmd, int argc, char **argv)
+{
+	struct cli_parser p;
+	const char *value, *path = NULL;
+	char **remaps = calloc(argc, sizeof(char *));
+	int nremaps = 0, opt, rc = EXIT_OK;
+	struct reader r;
+
+	cli_parser_init(&p, cmd, argc, argv);
+	while ((opt = cli_next(&p, &value)) != CLI_DONE) {
+		if (opt == CLI_ARG && path)
+			return cli_usage_error(cmd, "one TRACE only");
+		if (opt == CLI_ARG)
+			path = value;
+		else
+			remaps[nremaps++] = (char *)value;
+	}
+	if (!path)
+		return cli_usage_error(cmd, "missing TRACE");
+	if (cli_open_trace(&r, path) < 0)
+		return EXIT_ERROR;
+	printf("%s: %zu snapshot%s, %llu bytes\n", path, r.nsnapshots,
+	       r.nsnapshots == 1 ? "" : "s", (unsigned long long)r.size);
+	for (size_t i = 0; i < r.nsnapshots && rc == EXIT_OK; i++)
+		if (info_snapshot(i, &r.snapshots[i], remaps, nremaps) < 0)
+			rc = EXIT_ERROR;
+	reader_close(&r);
+	free(remaps);
+	return rc;
+}
+
+const struct cli_command cmd_info = {
+	.name = "info",
+	.synopsis = "[--remap OLD=NEW]... TRACE.ctr",
+	.summary = "show what a .ctr snapshot holds and what the decoder repaired",
+	.description =
+		"Prints, for each snapshot: why it was taken and the time it covers, the\n"
+		"process and its command line, the clock, the loaded modules (with notes\n"
+		"on binaries or debug info that could not be found), and per thread its\n"
+		"events, the events lost when its ring wrapped, its time span, and the\n"
+		"calls whose begin or end the decoder had to synthesize.",
+	.options = options,
+	.run = run,
+};
