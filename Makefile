@@ -11,6 +11,8 @@ ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) -Iinclude -Iformat
 DEPS_STAMP := $(B)/.deps-ok
 
 .PHONY: all deps check demo install clean
+# keep objects that only feed a link, so a second make does nothing
+.SECONDARY:
 all:
 
 # Installs missing Debian packages (as root) once per build tree.
