@@ -15,3 +15,15 @@ $(B)/bin/ctrail: $(B)/obj/decoder/main.o $(DECODER_CORE_OBJS)
 
 # Tests and benchmarks include the decoder's headers by name.
 $(B)/obj/tests/%.o $(B)/obj/bench/%.o: ALL_CFLAGS += -Idecoder
+
+# Benchmarks of the decoder: build/bench/decode (make bench-decode runs it).
+DECODER_BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/decode*.c))
+all: $(DECODER_BENCHES)
+
+$(DECODER_BENCHES): $(B)/bench/%: $(B)/obj/bench/%.o $(DECODER_CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(DECODER_LIBS)
+
+.PHONY: bench-decode
+bench-decode: $(DECODER_BENCHES)
+	@for b in $(DECODER_BENCHES); do $$b; done

@@ -115,42 +115,60 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* A JSON string of n bytes: quotes, backslashes and control characters
- * escaped, bytes that are not UTF-8 replaced by U+FFFD so the output
- * always parses. */
-static void put_string(struct json *j, const char *str, size_t n)
+/* Escapes n bytes of s into the buffer, which has room for 6 * n. */
+static void put_escaped(struct json *j, const unsigned char *s, size_t n)
 {
-	const unsigned char *s = (const unsigned char *)str;
 	static const char hex[] = "0123456789abcdef";
+	char *out = j->buf + j->len;
 
-	if (reserve(j, 2))
-		return;
-	j->buf[j->len++] = '"';
 	for (size_t i = 0; i < n; i++) {
 		size_t k;
 
-		if (reserve(j, 8))
-			return;
 		if (s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\') {
-			j->buf[j->len++] = s[i];
+			*out++ = s[i];
 		} else if (s[i] == '"' || s[i] == '\\') {
-			j->buf[j->len++] = '\\';
-			j->buf[j->len++] = s[i];
+			*out++ = '\\';
+			*out++ = s[i];
 		} else if (s[i] < 0x20) {
-			memcpy(j->buf + j->len, "\\u00", 4);
-			j->buf[j->len + 4] = hex[s[i] >> 4];
-			j->buf[j->len + 5] = hex[s[i] & 15];
-			j->len += 6;
+			memcpy(out, "\\u00", 4);
+			out[4] = hex[s[i] >> 4];
+			out[5] = hex[s[i] & 15];
+			out += 6;
 		} else if ((k = utf8_len(s + i, n - i)) != 0) {
-			memcpy(j->buf + j->len, s + i, k);
-			j->len += k;
+			memcpy(out, s + i, k);
+			out += k;
 			i += k - 1;
 		} else {
-			memcpy(j->buf + j->len, "\\ufffd", 6);
-			j->len += 6;
+			memcpy(out, "\\ufffd", 6);
+			out += 6;
 		}
 	}
+	j->len = out - j->buf;
+}
+
+/* A JSON string of n bytes: quotes, backslashes and control characters
+ * escaped, bytes that are not UTF-8 replaced by U+FFFD so the output
+ * always parses.  Escaped in pieces, each with room reserved once. */
+static void put_string(struct json *j, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t piece;
+
+	if (reserve(j, 1))
+		return;
 	j->buf[j->len++] = '"';
+	for (; n; s += piece, n -= piece) {
+		piece = n < 1024 ? n : 1024;
+		/* A UTF-8 sequence is never split: stop the piece before a
+		 * continuation byte. */
+		while (piece < n && (s[piece] & 0xc0) == 0x80 && piece > 1020)
+			piece--;
+		if (reserve(j, 6 * piece))
+			return;
+		put_escaped(j, s, piece);
+	}
+	if (!reserve(j, 1))
+		j->buf[j->len++] = '"';
 }
 
 static void put_cstring(struct json *j, const char *s)
