@@ -25,6 +25,25 @@
  */
 #include "tls.h"
 
+/* rcx = the ring (base, tested non-NULL by the caller); leaves rcx pointing
+ * at the next slot, base + (off & mask), using \tmp as scratch. */
+.macro RING_SLOT tmp
+	movq %fs:TLS_OFF(%r11), \tmp
+	andq %fs:TLS_MASK(%r11), \tmp
+	addq \tmp, %rcx
+.endm
+
+/* Stamps the slot at rcx (its word already stored) and publishes it by
+ * bumping the offset last: pairs with snapshot.c:copy_ring().  Clobbers
+ * rax and rdx. */
+.macro RING_STAMP
+	rdtsc
+	shlq $32, %rdx
+	orq %rdx, %rax
+	movq %rax, 8(%rcx)
+	addq $16, %fs:TLS_OFF(%r11)
+.endm
+
 .macro CYG_HOOK name, kindbit
 	.text
 	.globl \name
@@ -39,16 +58,9 @@
 	.endif
 	testq %rcx, %rcx
 	jz 2f
-	movq %fs:TLS_OFF(%r11), %rsi
-	andq %fs:TLS_MASK(%r11), %rsi
-	addq %rsi, %rcx
+	RING_SLOT %rsi
 	movq %rdi, (%rcx)
-	rdtsc
-	shlq $32, %rdx
-	orq %rdx, %rax
-	movq %rax, 8(%rcx)
-	/* publish after the event: pairs with snapshot.c:copy_ring() */
-	addq $16, %fs:TLS_OFF(%r11)
+	RING_STAMP
 	ret
 2:	cmpb $TLS_NEW, %fs:TLS_STATE(%r11)
 	jne 3f
@@ -78,21 +90,13 @@
 	movq %fs:TLS_BASE(%r11), %rcx
 	testq %rcx, %rcx
 	jz 2f
-	/* rcx = base + (off & mask): the slot */
-	movq %fs:TLS_OFF(%r11), %rax
-	andq %fs:TLS_MASK(%r11), %rax
-	addq %rax, %rcx
+	RING_SLOT %rax
 	movq 24(%rsp), %rax
 	.if \kindbit
 	btsq $63, %rax
 	.endif
 	movq %rax, (%rcx)
-	rdtsc
-	shlq $32, %rdx
-	orq %rdx, %rax
-	movq %rax, 8(%rcx)
-	/* publish after the event: pairs with snapshot.c:copy_ring() */
-	addq $16, %fs:TLS_OFF(%r11)
+	RING_STAMP
 1:	popq %rcx
 	.cfi_adjust_cfa_offset -8
 	popq %rdx
