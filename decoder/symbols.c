@@ -842,6 +842,25 @@ static const struct symbol *plt_symbol(struct symbolizer *s, int module, struct 
 	return p->sym;
 }
 
+/* A ".cold" part (gcc's -freorder-blocks-and-partition) is the same
+ * function moved out of line: its parent is the symbol named without the
+ * suffix.  Mapping it there lets a return or a catch in the cold part close
+ * the frame its call opened.  NULL when f is not a cold part. */
+static struct func *cold_parent(struct module *m, const struct func *f)
+{
+	const char *cold = strstr(f->raw, ".cold");
+	size_t len;
+
+	if (!cold || cold[5 + strspn(cold + 5, ".0123456789")] != '\0')
+		return NULL;
+	len = cold - f->raw;
+	for (size_t i = 0; i < m->nfuncs; i++)
+		if (!m->funcs[i].plt && !strncmp(m->funcs[i].raw, f->raw, len) &&
+		    m->funcs[i].raw[len] == '\0')
+			return &m->funcs[i];
+	return NULL;
+}
+
 static const struct symbol *module_lookup(struct symbolizer *s, int module, uint64_t addr)
 {
 	struct module *m = &s->modules[module];
@@ -851,8 +870,10 @@ static const struct symbol *module_lookup(struct symbolizer *s, int module, uint
 	if (!m->funcs_loaded)
 		load_funcs(m);
 	struct func *f = find_func(m, faddr);
-	if (f)
-		return func_symbol(s, module, f);
+	if (f) {
+		struct func *parent = f->plt ? NULL : cold_parent(m, f);
+		return func_symbol(s, module, parent ? parent : f);
+	}
 	for (unsigned i = 0; i < m->nplts; i++)
 		if (faddr >= m->plts[i].start && faddr < m->plts[i].end)
 			return plt_symbol(s, module, &m->plts[i]);

@@ -99,3 +99,7 @@ extern "C" {
 __attribute__((noinline, used)) static int c_local(int x) { return x ^ 6; }
 }
 extern "C" int a_weak(int) __attribute__((weak, alias("c_local")));
+
+// Called only with factor 7: gcc makes a "scaled(int, int) [clone .constprop.0]".
+__attribute__((noinline)) static int scaled(int x, int factor) { return x * factor + (x >> 3); }
+extern "C" int call_scaled(int x) { return scaled(x, 7) + scaled(x + 1, 7); }
