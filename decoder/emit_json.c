@@ -263,15 +263,15 @@ static void put_args(struct json *j, const struct slice *s)
 		sep = ",";
 	}
 	if (s->begin_repair || s->end_repair) {
+		const char *b = timeline_repair_name(s->begin_repair);
+		const char *e = timeline_repair_name(s->end_repair);
+		char text[64];
+
 		put(j, sep, strlen(sep));
-		PUT_LITERAL(j, "\"repair\":\"");
-		if (s->begin_repair)
-			put_cstring(j, timeline_repair_name(s->begin_repair));
-		if (s->begin_repair && s->end_repair)
-			PUT_LITERAL(j, "; ");
-		if (s->end_repair)
-			put_cstring(j, timeline_repair_name(s->end_repair));
-		PUT_LITERAL(j, "\"");
+		PUT_LITERAL(j, "\"repair\":");
+		put_string(j, text, snprintf(text, sizeof(text), "%s%s%s",
+					     b ? b : "", b && e ? "; " : "",
+					     e ? e : ""));
 	}
 	PUT_LITERAL(j, "}");
 }
