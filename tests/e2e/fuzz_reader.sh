@@ -2,7 +2,7 @@
 # fuzz_reader.sh - builds tests/fuzz/fuzz_reader.c as a libFuzzer target
 # (clang, address and undefined-behaviour sanitizers) over the decoder's
 # reader, timeline and JSON emitter, seeds it with the synthetic files of
-# tests/fuzz/make_corpus.py, and runs a bounded number of inputs (20000
+# tests/fuzz/make_corpus.py, and runs a bounded number of inputs (200000
 # runs or 30 seconds, whichever comes first).  Any crash, leak or UB report
 # fails the test; the crashing input is kept next to the log.
 . "$(dirname "$0")/../lib.sh"
@@ -25,7 +25,7 @@ fi
 pass fuzz_reader_build
 mkdir -p "$WORK/corpus" "$WORK/seeds"
 python3 "$ROOT/tests/fuzz/make_corpus.py" "$WORK/seeds"
-if "$FUZZ" -runs=20000 -max_total_time=30 -max_len=4096 \
+if "$FUZZ" -runs=200000 -max_total_time=30 -max_len=4096 \
 	-artifact_prefix="$WORK/" "$WORK/corpus" "$WORK/seeds" \
 	>"$WORK/fuzz.log" 2>&1; then
 	pass "fuzz_reader ($(grep -o 'Done [0-9]* runs' "$WORK/fuzz.log"))"
