@@ -1,8 +1,9 @@
-/* cmd_convert.c - `ctrail convert TRACE.ctr -o OUT.json`: every snapshot of
- * the trace through the timeline into a Chrome Trace Event JSON file.
+/* cmd_convert.c - `ctrail convert TRACE.ctr -o OUT`: every snapshot of the
+ * trace through the timeline into one of the output formats (formats.c),
+ * chosen by --format or by OUT's suffix, JSON by default.
  *
  * A trace with one snapshot gives OUT itself; with several, snapshot N goes
- * to OUT with ".N" put before its ".json" suffix (out.json -> out.0.json,
+ * to OUT with ".N" put before the format's suffix (out.json -> out.0.json,
  * out.1.json; a name without that suffix just gets ".N" appended).  Each
  * file is written as NAME.tmp.PID and all are renamed into place only once
  * every snapshot converted; on any error the temporaries are removed, so
@@ -17,7 +18,8 @@
 #include "emit.h"
 
 static const struct cli_option options[] = {
-	{ "output", 'o', "OUT", "output file (default: TRACE with .json for .ctr; - for stdout)" },
+	{ "output", 'o', "OUT", "output file (default: TRACE with the format's suffix for .ctr; - for stdout)" },
+	{ "format", 'f', "NAME", "output format (default: from OUT's suffix, else json); see --help" },
 	{ "threads", 0, "LIST", "only these threads: comma-separated tids or names" },
 	{ "since", 0, "TIME", "only calls running at or after TIME after the first event" },
 	{ "until", 0, "TIME", "only calls running at or before TIME after the first event" },
@@ -26,11 +28,12 @@ static const struct cli_option options[] = {
 	{ "remap", 0, "OLD=NEW", "read binaries and sources under NEW instead of OLD (repeatable)" },
 	{ 0 },
 };
-enum { OPT_OUTPUT, OPT_THREADS, OPT_SINCE, OPT_UNTIL, OPT_MAX_AGE,
+enum { OPT_OUTPUT, OPT_FORMAT, OPT_THREADS, OPT_SINCE, OPT_UNTIL, OPT_MAX_AGE,
        OPT_WALL_CLOCK, OPT_REMAP };
 
 struct convert {
 	const char *trace, *out;
+	const struct output_format *format;
 	char **threads; /* --threads items */
 	int nthreads;
 	char **remaps;
@@ -56,29 +59,30 @@ static int keep_thread(void *ctx, const struct reader_thread *t)
 	return 0;
 }
 
-static char *default_output(const char *trace)
+static char *default_output(const char *trace, const char *suffix)
 {
 	size_t n = strlen(trace);
-	char *out = malloc(n + 6);
+	char *out = malloc(n + strlen(suffix) + 1);
 
 	if (n > 4 && !strcmp(trace + n - 4, ".ctr"))
 		n -= 4;
 	memcpy(out, trace, n);
-	strcpy(out + n, ".json");
+	strcpy(out + n, suffix);
 	return out;
 }
 
 /* OUT for snapshot `index` of `count`. */
-static char *output_name(const char *out, size_t index, size_t count)
+static char *output_name(const char *out, const char *suffix, size_t index,
+			 size_t count)
 {
-	size_t n = strlen(out);
-	int json = n > 5 && !strcmp(out + n - 5, ".json");
+	size_t n = strlen(out), k = strlen(suffix);
+	int has_suffix = n > k && !strcmp(out + n - k, suffix);
 	char *name = malloc(n + 32);
 
 	if (count == 1)
 		strcpy(name, out);
-	else if (json)
-		sprintf(name, "%.*s.%zu.json", (int)(n - 5), out, index);
+	else if (has_suffix)
+		sprintf(name, "%.*s.%zu%s", (int)(n - k), out, index, suffix);
 	else
 		sprintf(name, "%s.%zu", out, index);
 	return name;
@@ -105,20 +109,20 @@ static int convert_snapshot(struct convert *c, const struct reader_snapshot *sna
 			    int fd, const char *name)
 {
 	struct symbolizer *syms = cli_symbolizer(snap, c->remaps, c->nremaps);
-	void *json = syms ? json_emitter_new(fd) : NULL;
+	void *emitter = syms ? c->format->open(fd) : NULL;
 	struct time_base tb;
 	struct timeline tl;
 	int err, ferr;
 
-	if (!json) {
+	if (!emitter) {
 		symbolizer_free(syms);
 		return syms ? cli_error("out of memory"), -ENOMEM : -EINVAL;
 	}
 	time_base_init(&tb, snap, c->wall_clock);
-	timeline_init(&tl, syms, &json_emitter_ops, json);
+	timeline_init(&tl, syms, c->format->ops, emitter);
 	set_window(c, snap, &tb, &tl);
 	err = timeline_snapshot(&tl, snap, &tb, keep_thread, c, NULL);
-	ferr = json_emitter_free(json);
+	ferr = c->format->close(emitter);
 	if (!err)
 		err = ferr;
 	timeline_free(&tl);
@@ -132,7 +136,7 @@ static int convert_snapshot(struct convert *c, const struct reader_snapshot *sna
 static int write_snapshot(struct convert *c, const struct reader_snapshot *snap,
 			  size_t index, size_t count)
 {
-	char *final = output_name(c->out, index, count);
+	char *final = output_name(c->out, c->format->suffix, index, count);
 	char *tmp = malloc(strlen(final) + 32);
 	int fd, err;
 
@@ -227,6 +231,10 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 			c.trace = value;
 			break;
 		case OPT_OUTPUT: c.out = value; break;
+		case OPT_FORMAT:
+			if (!(c.format = output_format_named(value)))
+				return cli_usage_error(cmd, "--format %s: unknown format", value);
+			break;
 		case OPT_THREADS:
 			if (add_threads(&c, strdup(value)) < 0)
 				return cli_error("out of memory");
@@ -242,8 +250,12 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	}
 	if (!c.trace)
 		return cli_usage_error(cmd, "missing TRACE");
+	if (!c.format && c.out)
+		c.format = output_format_of_path(c.out);
+	if (!c.format)
+		c.format = &output_formats[0];
 	if (!c.out)
-		c.out = default_out = default_output(c.trace);
+		c.out = default_out = default_output(c.trace, c.format->suffix);
 	if (cli_open_trace(&r, c.trace) < 0)
 		return EXIT_ERROR;
 	if (convert_all(&c, &r) < 0)
@@ -255,12 +267,13 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 
 const struct cli_command cmd_convert = {
 	.name = "convert",
-	.synopsis = "[OPTIONS] TRACE.ctr [-o OUT.json]",
-	.summary = "convert a .ctr snapshot to Chrome Trace Event JSON (Perfetto UI)",
+	.synopsis = "[OPTIONS] TRACE.ctr [-o OUT]",
+	.summary = "convert a .ctr snapshot to a timeline (Chrome JSON, ...) for Perfetto UI",
 	.description =
-		"Rebuilds the calls of every thread and writes them as complete (\"X\")\n"
-		"events with the function's name, source file and line, for Perfetto UI\n"
-		"(ui.perfetto.dev) or chrome://tracing.  Times are microseconds from the\n"
+		"Rebuilds the calls of every thread and writes them in the format named\n"
+		"by --format or by OUT's suffix: json (.json, the default) gives complete\n"
+		"(\"X\") events with the function's name, source file and line, for\n"
+		"Perfetto UI (ui.perfetto.dev) or chrome://tracing.  Times are microseconds from the\n"
 		"snapshot's first event (exact to the nanosecond), or wall-clock time\n"
 		"with --wall-clock.  Calls the decoder had to repair carry a \"repair\"\n"
 		"argument.  A trace with several snapshots gives one file per snapshot:\n"

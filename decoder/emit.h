@@ -9,6 +9,27 @@
 
 #include "timeline.h"
 
+/* One output format of `ctrail convert`, chosen by --format NAME or by the
+ * output file's suffix.  open() makes an emitter writing to fd (NULL on
+ * no memory); close() flushes and frees it, returning 0 or the first write
+ * error (negative errno) met since it was made. */
+struct output_format {
+	const char *name;   /* --format value */
+	const char *suffix; /* output names ending so pick it: ".json" */
+	const char *summary;
+	const struct emitter_ops *ops;
+	void *(*open)(int fd);
+	int (*close)(void *emitter);
+};
+
+/* The formats, ended by an entry with a NULL name (formats.c). */
+extern const struct output_format output_formats[];
+
+/* By --format name, or NULL. */
+const struct output_format *output_format_named(const char *name);
+/* The format whose suffix ends path, or NULL. */
+const struct output_format *output_format_of_path(const char *path);
+
 /* Chrome Trace Event JSON (emit_json.c): one "X" complete event per slice
  * and "M" metadata events naming the process and threads. */
 extern const struct emitter_ops json_emitter_ops;
