@@ -175,6 +175,14 @@ enum ctr_kind {
 	CTR_KIND_CATCH = 0x1,   /* an exception was caught in the function
 				   holding the address (__cxa_begin_catch) */
 	CTR_KIND_LONGJMP = 0x2, /* longjmp to the address (the setjmp site) */
+	/* Custom events (CTRAIL_LOG and friends).  The address is a string in
+	 * the program's read-only data: a printf format or a name.  Their
+	 * payload follows in continuation slots (below). */
+	CTR_KIND_LOG = 0x3,        /* format; one slot per raw argument */
+	CTR_KIND_COUNTER = 0x4,    /* name; one slot: the int64 value */
+	CTR_KIND_INSTANT = 0x5,    /* name; no slot */
+	CTR_KIND_FLOW_BEGIN = 0x6, /* name; one slot: the flow id */
+	CTR_KIND_FLOW_END = 0x7,   /* name; one slot: the flow id */
 	CTR_KIND_RETURN = 0x8,  /* a function returned; bit 63 alone */
 };
 
@@ -182,6 +190,23 @@ enum ctr_kind {
 	(((uint64_t)(kind) << CTR_KIND_SHIFT) | ((uint64_t)(addr) & CTR_ADDR_MASK))
 #define CTR_EVENT_KIND(word) ((unsigned)((word) >> CTR_KIND_SHIFT))
 #define CTR_EVENT_ADDR(word) ((word) & CTR_ADDR_MASK)
+
+/* Custom events carry the number of continuation slots that follow them in
+ * bits 56-59 of the word (their string addresses fit in 56 bits).  A
+ * continuation slot holds one raw 64-bit payload word and, as its tsc, the
+ * tsc of the event it belongs to with bit 63 set.  A snapshot may begin in
+ * the middle of an event's slots (the ring wrapped over its head): readers
+ * skip continuation slots they cannot attach to an event.  Real TSC values
+ * stay below 2^63 for decades. */
+#define CTR_SLOTS_SHIFT 56
+#define CTR_CUSTOM_ADDR_MASK ((UINT64_C(1) << CTR_SLOTS_SHIFT) - 1)
+#define CTR_MAX_SLOTS 15
+#define CTR_TSC_CONTINUATION (UINT64_C(1) << 63)
+#define CTR_CUSTOM_WORD(kind, nslots, addr) \
+	(((uint64_t)(kind) << CTR_KIND_SHIFT) | ((uint64_t)(nslots) << CTR_SLOTS_SHIFT) | \
+	 ((uint64_t)(addr) & CTR_CUSTOM_ADDR_MASK))
+#define CTR_CUSTOM_SLOTS(word) ((unsigned)((word) >> CTR_SLOTS_SHIFT) & 0xf)
+#define CTR_CUSTOM_ADDR(word) ((word) & CTR_CUSTOM_ADDR_MASK)
 
 /* END payload: how many chunks came before it, so a reader can tell a
  * whole file from one cut at a chunk boundary. */
