@@ -401,9 +401,12 @@ void reader_close(struct reader *r)
 
 const char *reader_reason_name(uint32_t reason)
 {
-	static const char *const names[] = { "api", "signal", "exit" };
+	static const char *const names[] = {
+		[CTR_REASON_API] = "api", [CTR_REASON_SIGNAL] = "signal",
+		[CTR_REASON_EXIT] = "exit", [CTR_REASON_FLOW] = "flow",
+	};
 
-	return reason < 3 ? names[reason] : NULL;
+	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : NULL;
 }
 
 const char *reader_clock_source_name(uint32_t source)

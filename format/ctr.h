@@ -67,21 +67,26 @@ enum ctr_reason {
 	CTR_REASON_API = 0,    /* ctrail_snapshot_take() from the program */
 	CTR_REASON_SIGNAL = 1, /* SIGTRAP */
 	CTR_REASON_EXIT = 2,   /* CTRAIL_WRITE_AT_EXIT=1 */
+	CTR_REASON_FLOW = 4,   /* a kept slow occurrence of a flow (ctrail_flow_end) */
 };
 
 /* SNAPSHOT payload: this header, then name_size bytes of name (no NUL).
  * since_tsc is the lower time bound the program asked for (0: everything);
  * events older than it were left out on purpose and are not "lost".
  * dropped_* count exited threads whose rings were freed before this
- * snapshot because too many exited threads were waiting (CTRAIL_MAX_EXITED). */
+ * snapshot because too many exited threads were waiting (CTRAIL_MAX_EXITED).
+ * A kept flow occurrence (reason FLOW) is named after its flow, lasted
+ * duration_tsc ticks from since_tsc, and ranks `rank` among the slowest
+ * kept (1: the slowest); other snapshots have both zero. */
 struct ctr_snapshot {
 	uint64_t since_tsc;
 	uint64_t taken_tsc;
 	uint32_t reason;
 	uint32_t name_size;
 	uint32_t dropped_threads;
-	uint32_t reserved;
+	uint32_t rank;
 	uint64_t dropped_events;
+	uint64_t duration_tsc;
 };
 
 /* PROCESS payload: this header, exe_size bytes of the executable's path,

@@ -25,8 +25,8 @@ def ev(kind, addr, tsc):
 
 def snapshot(threads, name=b'seed', since=0, reason=2, modules=()):
     taken = 1 + max([t for _, _, evs in threads for *_, t in evs] or [0])
-    out = [chunk(SNAPSHOT, struct.pack('<QQIIIIQ', since, taken, reason,
-                                       len(name), 0, 0, 0) + name)]
+    out = [chunk(SNAPSHOT, struct.pack('<QQIIIIQQ', since, taken, reason,
+                                       len(name), 0, 0, 0, 0) + name)]
     exe, cmd = b'/bin/seed', b'seed\0-v\0'
     out.append(chunk(PROCESS, struct.pack('<IIII', 100, 1, len(exe), len(cmd)) + exe + cmd))
     pair = struct.pack('<QQQ', 1000, 5000, 1700000000000000000)
