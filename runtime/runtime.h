@@ -63,6 +63,26 @@ HIDDEN void modules_refresh(void);
 HIDDEN int modules_copy(struct module_record **out, uint32_t *n);
 HIDDEN void modules_free(struct module_record *m, uint32_t n);
 
+/* ctrfile.c: the output path, the chunks describing the process and the
+ * tmp+rename of every .ctr file the runtimes write. */
+struct ctr_writer;
+struct process_chunks {
+	struct ctr_process proc;
+	char *exe, *cmdline; /* proc.exe_size and proc.cmdline_size bytes */
+	struct ctr_clock clock;
+	struct module_record *mods;
+	uint32_t nmods;
+};
+HIDDEN int process_chunks_take(struct process_chunks *p);
+HIDDEN void process_chunks_free(struct process_chunks *p);
+/* PROCESS, CLOCK and the MODULE chunks. */
+HIDDEN int process_chunks_write(struct ctr_writer *w, const struct process_chunks *p);
+/* Writes pattern (%p %n %% expanded) as NAME.tmp.PID renamed into place:
+ * the file header, body's chunks and the END chunk. */
+HIDDEN int ctr_file_write(const char *pattern,
+			  int (*body)(struct ctr_writer *w, const void *arg),
+			  const void *arg);
+
 /* init.c: starts the runtime once (idempotent). */
 HIDDEN void runtime_init(void);
 
