@@ -55,8 +55,9 @@ static void print_snapshot(FILE *out, size_t index,
 		(unsigned long long)h->since_tsc,
 		(unsigned long long)h->taken_tsc);
 	cli_print_quoted(out, snap->name, h->name_size);
-	fprintf(out, " dropped_threads=%u dropped_events=%llu\n",
-		h->dropped_threads, (unsigned long long)h->dropped_events);
+	fprintf(out, " dropped_threads=%u dropped_events=%llu rank=%u duration_tsc=%llu\n",
+		h->dropped_threads, (unsigned long long)h->dropped_events,
+		h->rank, (unsigned long long)h->duration_tsc);
 	fprintf(out, "process pid=%u ppid=%u exe=%.*s cmdline=", p->pid,
 		p->ppid, (int)p->exe_size, snap->exe);
 	cli_print_quoted(out, snap->cmdline, p->cmdline_size);

@@ -70,8 +70,121 @@ void ctrail_snapshot_free(struct ctrail_snapshot *snap);
  * above) and resumes.  What SIGTRAP and CTRAIL_WRITE_AT_EXIT=1 do. */
 int ctrail_pause_and_write(const char *path);
 
+/* ---- Keeping the slowest occurrences of a flow ----
+ *
+ *	static struct ctrail_flow *requests;
+ *	if (!requests) requests = ctrail_flow_new("request", 5, 0);
+ *	uint64_t start = ctrail_now();
+ *	handle(request);
+ *	ctrail_flow_end(requests, start);
+ *
+ * Each flow keeps snapshots of its `keep` slowest occurrences so far, each
+ * holding only the occurrence's time window [start, end].  They are written
+ * into one .ctr, one snapshot per occurrence named after its flow with its
+ * duration and rank: by ctrail_flows_write(), and at exit to CTRAIL_OUTPUT
+ * (with the exit snapshot when CTRAIL_WRITE_AT_EXIT=1), and on SIGTRAP
+ * after the full snapshot. */
+struct ctrail_flow;
+
+/* Snapshots hold every thread's events instead of only the thread that
+ * ends the occurrence. */
+#define CTRAIL_FLOW_ALL_THREADS 1u
+
+/* A new flow; flows live until exit.  NULL and errno EINVAL or ENOMEM. */
+struct ctrail_flow *ctrail_flow_new(const char *name, unsigned keep, unsigned flags);
+
+/* Ends an occurrence that began at `start` (a ctrail_now() value).  Returns
+ * 1 if it was kept, 0 if not (then it cost one clock read and a
+ * comparison), or a negative errno.  Safe from several threads at once. */
+int ctrail_flow_end(struct ctrail_flow *flow, uint64_t start);
+
+/* Writes every kept occurrence of every flow into one file at path (NULL:
+ * CTRAIL_OUTPUT).  Writes nothing when none was kept. */
+int ctrail_flows_write(const char *path);
+
+/* ---- Custom events ----
+ *
+ * Recorded in the calling thread's ring next to its calls, formatted only
+ * when decoded.  Every string (format or name) must be a string literal or
+ * another string in the program's read-only data: only its address is
+ * recorded, and the decoder reads it from the binary.
+ *
+ * CTRAIL_LOG(fmt, ...): a delayed printf, up to 8 arguments, each stored as
+ * a raw 64-bit word (integers, pointers, float and double; %s only for
+ * pointers to string literals).  C++ and C11 (_Generic) pick the word. */
+void ctrail_log(const char *fmt, unsigned nargs, const uint64_t *args);
+void ctrail_counter(const char *name, int64_t value);
+void ctrail_instant(const char *name);
+void ctrail_arrow(const char *name, uint64_t id, int end);
+
+/* A counter track: CTRAIL_COUNTER("queue depth", n). */
+#define CTRAIL_COUNTER(name, value) ctrail_counter(name, (int64_t)(value))
+/* An instant event: CTRAIL_INSTANT("cache flushed"). */
+#define CTRAIL_INSTANT(name) ctrail_instant(name)
+/* Flow arrows: from the event where CTRAIL_FLOW_BEGIN(id) runs to the one
+ * where CTRAIL_FLOW_END(id) runs, on any thread.  Named after the function
+ * they are in. */
+#define CTRAIL_FLOW_BEGIN(id) ctrail_arrow(__func__, (uint64_t)(id), 0)
+#define CTRAIL_FLOW_END(id) ctrail_arrow(__func__, (uint64_t)(id), 1)
+
+#define CTRAIL_LOG(fmt, ...)                                                  \
+	ctrail_log(fmt, CTRAIL_NARGS_(__VA_ARGS__),                           \
+		   CTRAIL_WORDS_(CTRAIL_NARGS_(__VA_ARGS__), ##__VA_ARGS__))
+
 #ifdef __cplusplus
 }
+
+static inline uint64_t ctrail_word_(double x)
+{
+	union { double d; uint64_t u; } v = { x };
+	return v.u;
+}
+static inline uint64_t ctrail_word_(float x) { return ctrail_word_((double)x); }
+static inline uint64_t ctrail_word_(const void *p) { return (uint64_t)(uintptr_t)p; }
+template <typename T> static inline uint64_t ctrail_word_(T x) { return (uint64_t)x; }
+#define CTRAIL_WORD_(x) ctrail_word_(x)
+#define CTRAIL_ARRAY_(...) (std::initializer_list<uint64_t>{ __VA_ARGS__ }.begin())
+#include <initializer_list>
+#else
+static inline uint64_t ctrail_word_d_(double x)
+{
+	union { double d; uint64_t u; } v = { x };
+	return v.u;
+}
+static inline uint64_t ctrail_word_p_(const void *p) { return (uint64_t)(uintptr_t)p; }
+static inline uint64_t ctrail_word_i_(uint64_t x) { return x; }
+#define CTRAIL_WORD_(x) _Generic((x),                                        \
+	float: ctrail_word_d_, double: ctrail_word_d_,                        \
+	char *: ctrail_word_p_, const char *: ctrail_word_p_,                 \
+	void *: ctrail_word_p_, const void *: ctrail_word_p_,                 \
+	default: ctrail_word_i_)(x)
+#define CTRAIL_ARRAY_(...) ((const uint64_t[]){ __VA_ARGS__ })
 #endif
+
+/* Argument counting and mapping for CTRAIL_LOG (0 to 8 arguments). */
+#define CTRAIL_NARGS_(...) CTRAIL_NTH_(_, ##__VA_ARGS__, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define CTRAIL_NTH_(_, a, b, c, d, e, f, g, h, n, ...) n
+#define CTRAIL_WORDS_(n, ...) CTRAIL_CAT_(CTRAIL_WORDS_, n)(__VA_ARGS__)
+#define CTRAIL_CAT_(a, b) CTRAIL_CAT2_(a, b)
+#define CTRAIL_CAT2_(a, b) a##b
+#define CTRAIL_WORDS_0() ((const uint64_t *)0)
+#define CTRAIL_WORDS_1(a) CTRAIL_ARRAY_(CTRAIL_WORD_(a))
+#define CTRAIL_WORDS_2(a, b) CTRAIL_ARRAY_(CTRAIL_WORD_(a), CTRAIL_WORD_(b))
+#define CTRAIL_WORDS_3(a, b, c) \
+	CTRAIL_ARRAY_(CTRAIL_WORD_(a), CTRAIL_WORD_(b), CTRAIL_WORD_(c))
+#define CTRAIL_WORDS_4(a, b, c, d) \
+	CTRAIL_ARRAY_(CTRAIL_WORD_(a), CTRAIL_WORD_(b), CTRAIL_WORD_(c), CTRAIL_WORD_(d))
+#define CTRAIL_WORDS_5(a, b, c, d, e) \
+	CTRAIL_ARRAY_(CTRAIL_WORD_(a), CTRAIL_WORD_(b), CTRAIL_WORD_(c), CTRAIL_WORD_(d), \
+		      CTRAIL_WORD_(e))
+#define CTRAIL_WORDS_6(a, b, c, d, e, f) \
+	CTRAIL_ARRAY_(CTRAIL_WORD_(a), CTRAIL_WORD_(b), CTRAIL_WORD_(c), CTRAIL_WORD_(d), \
+		      CTRAIL_WORD_(e), CTRAIL_WORD_(f))
+#define CTRAIL_WORDS_7(a, b, c, d, e, f, g) \
+	CTRAIL_ARRAY_(CTRAIL_WORD_(a), CTRAIL_WORD_(b), CTRAIL_WORD_(c), CTRAIL_WORD_(d), \
+		      CTRAIL_WORD_(e), CTRAIL_WORD_(f), CTRAIL_WORD_(g))
+#define CTRAIL_WORDS_8(a, b, c, d, e, f, g, h) \
+	CTRAIL_ARRAY_(CTRAIL_WORD_(a), CTRAIL_WORD_(b), CTRAIL_WORD_(c), CTRAIL_WORD_(d), \
+		      CTRAIL_WORD_(e), CTRAIL_WORD_(f), CTRAIL_WORD_(g), CTRAIL_WORD_(h))
 
 #endif

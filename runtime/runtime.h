@@ -87,7 +87,22 @@ HIDDEN int ctr_file_write(const char *pattern,
 HIDDEN void runtime_init(void);
 
 /* snapshot.c */
+struct ctrail_snapshot;
 HIDDEN int snapshot_write_default(uint32_t reason);
+HIDDEN struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only);
+HIDDEN int snapshot_name(struct ctrail_snapshot *s, const char *name,
+			 uint32_t reason, uint64_t duration);
+HIDDEN void snapshot_rank(struct ctrail_snapshot *s, uint32_t rank);
+HIDDEN uint64_t snapshot_duration(const struct ctrail_snapshot *s);
+/* Writes several snapshots into one file, as ctrail_snapshot_write. */
+HIDDEN int snapshots_write(const char *path, struct ctrail_snapshot *const *snaps,
+			   size_t n);
+
+/* flows.c: the kept slow occurrences.  flows_hold locks them and returns
+ * first (if not NULL) followed by all of them, *n in all; flows_release
+ * unlocks and frees the array (NULL is fine). */
+HIDDEN struct ctrail_snapshot **flows_hold(struct ctrail_snapshot *first, size_t *n);
+HIDDEN void flows_release(struct ctrail_snapshot **list);
 
 /* config.c: settings read from the environment once at start. */
 struct ctrail_config {

@@ -27,6 +27,7 @@ struct snap_thread {
 
 struct ctrail_snapshot {
 	struct ctr_snapshot hdr;
+	char *name; /* hdr.name_size bytes, or NULL */
 	struct ctr_process proc;
 	char *exe, *cmdline;
 	struct ctr_clock clock;
@@ -43,7 +44,7 @@ static uint64_t first_since(const char *ring, uint64_t mask, uint64_t lo,
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
 		const struct ctr_event *e = (const void *)(ring + ((mid * EV) & mask));
-		if (e->tsc < tsc)
+		if ((e->tsc & ~CTR_TSC_CONTINUATION) < tsc)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -102,7 +103,9 @@ static uint32_t count(const struct ctrail_thread *t)
 	return n;
 }
 
-static int copy_threads(struct ctrail_snapshot *s, uint64_t since)
+/* Copies every thread's ring, or only the calling thread's when
+ * self_only. */
+static int copy_threads(struct ctrail_snapshot *s, uint64_t since, int self_only)
 {
 	int rc = 0;
 
@@ -114,7 +117,9 @@ static int copy_threads(struct ctrail_snapshot *s, uint64_t since)
 	for (int l = 0; l < 2 && !rc; l++)
 		for (struct ctrail_thread *t = l ? exited_threads : live_threads;
 		     t && !rc; t = t->next)
-			if (!(rc = copy_ring(&s->threads[s->nthreads], t, since)))
+			if (self_only && t->tls != &ctrail_tls)
+				continue;
+			else if (!(rc = copy_ring(&s->threads[s->nthreads], t, since)))
 				s->nthreads++;
 	s->hdr.dropped_threads = dropped_threads;
 	s->hdr.dropped_events = dropped_events;
@@ -156,6 +161,11 @@ static int fill_process(struct ctrail_snapshot *s)
 
 struct ctrail_snapshot *ctrail_snapshot_take(uint64_t since_tsc)
 {
+	return snapshot_take(since_tsc, 0);
+}
+
+struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only)
+{
 	struct ctrail_snapshot *s = calloc(1, sizeof(*s));
 	int rc;
 
@@ -167,7 +177,7 @@ struct ctrail_snapshot *ctrail_snapshot_take(uint64_t since_tsc)
 	s->hdr.taken_tsc = ctrail_now();
 	s->hdr.reason = CTR_REASON_API;
 	modules_refresh();
-	rc = copy_threads(s, since_tsc);
+	rc = copy_threads(s, since_tsc, self_only);
 	if (!rc)
 		rc = fill_process(s);
 	if (!rc && modules_copy(&s->mods, &s->nmods))
@@ -189,6 +199,7 @@ void ctrail_snapshot_free(struct ctrail_snapshot *s)
 		free(s->threads[i].events);
 	free(s->threads);
 	modules_free(s->mods, s->nmods);
+	free(s->name);
 	free(s->exe);
 	free(s->cmdline);
 	free(s);
@@ -221,13 +232,37 @@ static int path_expand(const char *pattern, char *out, size_t size)
 	return 0;
 }
 
+int snapshot_name(struct ctrail_snapshot *s, const char *name, uint32_t reason,
+		  uint64_t duration)
+{
+	free(s->name);
+	if (!(s->name = strdup(name)))
+		return -ENOMEM;
+	s->hdr.name_size = strlen(name);
+	s->hdr.reason = reason;
+	s->hdr.duration_tsc = duration;
+	return 0;
+}
+
+void snapshot_rank(struct ctrail_snapshot *s, uint32_t rank)
+{
+	s->hdr.rank = rank;
+}
+
+uint64_t snapshot_duration(const struct ctrail_snapshot *s)
+{
+	return s->hdr.duration_tsc;
+}
+
+/* One snapshot's chunks, from SNAPSHOT to its last THREAD. */
 static int write_chunks(struct ctr_writer *w, const struct ctrail_snapshot *s)
 {
 	struct iovec v[4];
 	int rc;
 
 	v[0] = (struct iovec){ (void *)&s->hdr, sizeof(s->hdr) };
-	if ((rc = ctr_write_chunk(w, CTR_CHUNK_SNAPSHOT, v, 1)))
+	v[1] = (struct iovec){ s->name, s->hdr.name_size };
+	if ((rc = ctr_write_chunk(w, CTR_CHUNK_SNAPSHOT, v, 2)))
 		return rc;
 	v[0] = (struct iovec){ (void *)&s->proc, sizeof(s->proc) };
 	v[1] = (struct iovec){ s->exe, s->proc.exe_size };
@@ -253,17 +288,15 @@ static int write_chunks(struct ctr_writer *w, const struct ctrail_snapshot *s)
 		if ((rc = ctr_write_chunk(w, CTR_CHUNK_THREAD, v, 2)))
 			return rc;
 	}
-	return ctr_writer_end(w);
+	return 0;
 }
 
-int ctrail_snapshot_write(const struct ctrail_snapshot *s, const char *path)
+int snapshots_write(const char *path, struct ctrail_snapshot *const *snaps, size_t n)
 {
 	char final[4096], tmp[4096 + 32];
 	struct ctr_writer w;
 	int fd, rc;
 
-	if (!s)
-		return -EINVAL;
 	if ((rc = path_expand(path ? path : config.output, final, sizeof(final))))
 		return rc;
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", final, (int)getpid());
@@ -271,8 +304,10 @@ int ctrail_snapshot_write(const struct ctrail_snapshot *s, const char *path)
 	if (fd < 0)
 		return -errno;
 	rc = ctr_writer_start(&w, fd);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = write_chunks(&w, snaps[i]);
 	if (!rc)
-		rc = write_chunks(&w, s);
+		rc = ctr_writer_end(&w);
 	if (!rc && fsync(fd) && errno != EINVAL)
 		rc = -errno;
 	if (close(fd) && !rc)
@@ -284,9 +319,18 @@ int ctrail_snapshot_write(const struct ctrail_snapshot *s, const char *path)
 	return rc;
 }
 
+int ctrail_snapshot_write(const struct ctrail_snapshot *s, const char *path)
+{
+	struct ctrail_snapshot *one = (struct ctrail_snapshot *)s;
+
+	return s ? snapshots_write(path, &one, 1) : -EINVAL;
+}
+
+/* Everything now, followed by the kept occurrences of every flow. */
 static int pause_and_write(const char *path, uint32_t reason)
 {
-	struct ctrail_snapshot *s;
+	struct ctrail_snapshot *s, **all;
+	size_t n;
 	int rc;
 
 	ctrail_pause();
@@ -295,7 +339,9 @@ static int pause_and_write(const char *path, uint32_t reason)
 	if (!s)
 		return -errno;
 	s->hdr.reason = reason;
-	rc = ctrail_snapshot_write(s, path);
+	all = flows_hold(s, &n);
+	rc = all ? snapshots_write(path, all, n) : -ENOMEM;
+	flows_release(all);
 	if (!rc)
 		threads_forget_exited();
 	ctrail_snapshot_free(s);

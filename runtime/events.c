@@ -1,0 +1,61 @@
+/* events.c - custom events: CTRAIL_LOG's delayed printf, counters, instant
+ * events and flow arrows (include/ctrail.h).
+ *
+ * An event is a head slot {kind | slot count | string address, tsc} and up
+ * to CTR_MAX_SLOTS continuation slots {payload word, tsc | bit 63} written
+ * in a row (format/ctr.h).  Nothing is formatted here: the format string
+ * or name stays in the binary's read-only data and the decoder reads it
+ * from there.  The write offset is published once, after the last slot,
+ * like the hooks do. */
+#include <x86intrin.h>
+#include "ctrail.h"
+#include "runtime.h"
+
+static void put_custom(unsigned kind, const void *str, unsigned n, const uint64_t *payload)
+{
+	char *base = ctrail_tls.base;
+
+	if (__builtin_expect(base == NULL, 0)) {
+		if (ctrail_tls.state != TLS_NEW)
+			return;
+		runtime_init();
+		thread_start();
+		if (!(base = ctrail_tls.base))
+			return;
+	}
+	uint64_t off = ctrail_tls.off, mask = ctrail_tls.mask, tsc = __rdtsc();
+	struct ctr_event *e = (struct ctr_event *)(base + (off & mask));
+
+	e->word = CTR_CUSTOM_WORD(kind, n, (uintptr_t)str);
+	e->tsc = tsc;
+	for (unsigned i = 0; i < n; i++) {
+		off += sizeof(*e);
+		e = (struct ctr_event *)(base + (off & mask));
+		e->word = payload[i];
+		e->tsc = tsc | CTR_TSC_CONTINUATION;
+	}
+	/* pairs with the acquire load in thread.c:thread_off() */
+	__atomic_store_n(&ctrail_tls.off, off + sizeof(*e), __ATOMIC_RELEASE);
+}
+
+void ctrail_log(const char *fmt, unsigned nargs, const uint64_t *args)
+{
+	put_custom(CTR_KIND_LOG, fmt, nargs > CTR_MAX_SLOTS ? CTR_MAX_SLOTS : nargs, args);
+}
+
+void ctrail_counter(const char *name, int64_t value)
+{
+	uint64_t v = value;
+
+	put_custom(CTR_KIND_COUNTER, name, 1, &v);
+}
+
+void ctrail_instant(const char *name)
+{
+	put_custom(CTR_KIND_INSTANT, name, 0, NULL);
+}
+
+void ctrail_arrow(const char *name, uint64_t id, int end)
+{
+	put_custom(end ? CTR_KIND_FLOW_END : CTR_KIND_FLOW_BEGIN, name, 1, &id);
+}

@@ -1,0 +1,38 @@
+# Keeping the slowest occurrences of a flow: the right ones, ranked, each
+# holding only its own window; concurrent keepers; written at exit.
+. "$(dirname "$0")/../lib.sh"
+
+build gcc-fentry "$WORK/flows" "$PROGS/r_flows.c" || fail build "r_flows did not build"
+CTRAIL_OUTPUT=$WORK/flows.ctr "$WORK/flows" && pass flows-run || fail flows-run "exit $?"
+dump=$("$BIN/ctrail" dump "$WORK/flows.ctr")
+
+# "name rank" of each snapshot, in file order
+expect_eq flows-kept 'request 1
+request 2
+request 3
+shared 1
+shared 2
+shared 3
+shared 4' "$(printf '%s\n' "$dump" | awk '/^snapshot/ {
+	for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+	gsub("\"", "", f["name"]); print f["name"], f["rank"] }' | sort)"
+expect_eq flows-reason 7 "$(printf '%s\n' "$dump" | grep -c '^snapshot .*reason=flow')"
+
+# Each "request" snapshot holds one handle() call: the 10, 9 and 8 ms ones.
+hz=$(printf '%s\n' "$dump" | awk '/^clock/ { sub("hz=", "", $2); print $2; exit }')
+expect_eq flows-slowest "10
+9
+8" "$(printf '%s\n' "$dump" | awk -v hz="$hz" '
+	/^snapshot/ { keep = /name="request"/; next }
+	keep && $2 == "call" && $4 == "handle" { start = $1 }
+	keep && $2 == "return" && $4 == "handle" { printf "%d\n", ($1 - start) * 1000 / hz }')"
+expect_eq flows-own-window "call handle
+call work
+return work
+return handle" "$(printf '%s\n' "$dump" | awk '
+	/^snapshot/ { keep = /name="request"/ && / rank=1 / }
+	keep && /^  / { print $2, $4 }')"
+# the shared flow keeps every thread: both workers appear in its snapshots
+expect_eq flows-all-threads 1 "$(printf '%s\n' "$dump" | awk '
+	/^snapshot/ { s = /name="shared"/ } s && /^thread/ { n[$2]++ }
+	END { print (length(n) >= 2) }')"
