@@ -38,4 +38,14 @@ void *json_emitter_new(int fd);
  * write error (negative errno) met since it was made. */
 int json_emitter_free(void *emitter);
 
+/* Folded stacks "a;b;c SELF_NS", merged across threads (emit_folded.c). */
+extern const struct emitter_ops folded_emitter_ops;
+void *folded_emitter_new(int fd);
+int folded_emitter_free(void *emitter);
+
+/* speedscope's evented profiles, one per thread (emit_speedscope.c). */
+extern const struct emitter_ops speedscope_emitter_ops;
+void *speedscope_emitter_new(int fd);
+int speedscope_emitter_free(void *emitter);
+
 #endif

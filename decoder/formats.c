@@ -6,6 +6,10 @@
 const struct output_format output_formats[] = {
 	{ "json", ".json", "Chrome Trace Event JSON (Perfetto UI, chrome://tracing)",
 	  &json_emitter_ops, json_emitter_new, json_emitter_free },
+	{ "folded", ".folded", "folded stacks with exact self ns (flamegraph.pl, speedscope)",
+	  &folded_emitter_ops, folded_emitter_new, folded_emitter_free },
+	{ "speedscope", ".speedscope.json", "speedscope evented profiles, one per thread",
+	  &speedscope_emitter_ops, speedscope_emitter_new, speedscope_emitter_free },
 	{ 0 },
 };
 

@@ -1,0 +1,203 @@
+/* summary.c - see summary.h.  The walk opens the trace once and, per
+ * chosen snapshot, builds a symbolizer, a time base and a timeline, like
+ * `ctrail convert` does for one output file. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "summary.h"
+
+static int add_threads(struct summary_opts *o, const char *value)
+{
+	char *list = strdup(value);
+
+	if (!list)
+		return -ENOMEM;
+	for (char *item = strtok(list, ","); item; item = strtok(NULL, ",")) {
+		char **grown = realloc(o->threads, (o->nthreads + 1) * sizeof(char *));
+
+		if (!grown)
+			return -ENOMEM;
+		o->threads = grown;
+		o->threads[o->nthreads++] = item;
+	}
+	return 0;
+}
+
+static int add_remap(struct summary_opts *o, const char *value)
+{
+	char **grown = realloc(o->remaps, (o->nremaps + 1) * sizeof(char *));
+
+	if (!grown)
+		return -ENOMEM;
+	o->remaps = grown;
+	o->remaps[o->nremaps++] = (char *)value;
+	return 0;
+}
+
+static void time_option(const struct cli_command *cmd, const char *name,
+			const char *value, uint64_t *ns, int *has)
+{
+	if (parse_duration(value, ns) < 0)
+		exit(cli_usage_error(cmd, "--%s %s: expected a time like 250us, 1.5ms, 2s",
+				     name, value));
+	*has = 1;
+}
+
+int summary_option(struct summary_opts *o, const struct cli_command *cmd,
+		   int opt, const char *value)
+{
+	const char *name = cmd->options[opt].name;
+	char *end;
+	int err = 0;
+
+	if (!strcmp(name, "threads"))
+		err = add_threads(o, value);
+	else if (!strcmp(name, "remap"))
+		err = add_remap(o, value);
+	else if (!strcmp(name, "since"))
+		time_option(cmd, name, value, &o->since_ns, &o->has_since);
+	else if (!strcmp(name, "until"))
+		time_option(cmd, name, value, &o->until_ns, &o->has_until);
+	else if (!strcmp(name, "snapshot")) {
+		o->snapshot = strtol(value, &end, 10);
+		if (*value < '0' || *value > '9' || *end)
+			exit(cli_usage_error(cmd, "--snapshot %s: expected a number", value));
+	} else
+		return 0;
+	if (err)
+		exit(cli_error("out of memory"));
+	return 1;
+}
+
+static int keep_thread(void *ctx, const struct reader_thread *t)
+{
+	const struct summary_opts *o = ctx;
+	char tid[16];
+
+	if (!o->nthreads)
+		return 1;
+	snprintf(tid, sizeof(tid), "%u", t->hdr->tid);
+	for (int i = 0; i < o->nthreads; i++)
+		if (!strcmp(o->threads[i], tid) || !strcmp(o->threads[i], t->name))
+			return 1;
+	return 0;
+}
+
+static int walk_snapshot(const struct summary_opts *o,
+			 const struct reader_snapshot *snap,
+			 const struct emitter_ops *ops, void *ctx,
+			 const struct summary_hooks *hooks)
+{
+	struct symbolizer *syms = cli_symbolizer(snap, o->remaps, o->nremaps);
+	uint64_t hz = snap->clock->tsc_hz;
+	struct time_base tb;
+	struct timeline tl;
+	int err;
+
+	if (!syms)
+		return -EINVAL;
+	time_base_init(&tb, snap, 0);
+	timeline_init(&tl, syms, ops, ctx);
+	if (o->has_since)
+		tl.from_tsc = tb.first_tsc + ticks_from_ns(hz, o->since_ns);
+	if (o->has_until)
+		tl.to_tsc = tb.first_tsc + ticks_from_ns(hz, o->until_ns);
+	err = timeline_snapshot(&tl, snap, &tb, keep_thread, (void *)o, NULL);
+	if (!err && hooks && hooks->after)
+		err = hooks->after(ctx, snap);
+	timeline_free(&tl);
+	symbolizer_free(syms);
+	return err;
+}
+
+int summary_run(const struct summary_opts *o, const char *trace,
+		const char *what, const struct emitter_ops *ops, void *ctx,
+		const struct summary_hooks *hooks)
+{
+	struct reader r;
+	size_t first = 0, count;
+	int err = 0;
+
+	if (cli_open_trace(&r, trace) < 0)
+		return EXIT_ERROR;
+	count = r.nsnapshots;
+	if (o->snapshot >= 0) {
+		if ((size_t)o->snapshot >= r.nsnapshots) {
+			cli_error("%s: no snapshot %ld (it has %zu)", trace,
+				  o->snapshot, r.nsnapshots);
+			reader_close(&r);
+			return EXIT_ERROR;
+		}
+		first = o->snapshot;
+		count = 1;
+	}
+	for (size_t i = first; i < first + count && !err; i++) {
+		if (hooks && hooks->before)
+			err = hooks->before(ctx, &r.snapshots[i], i, count);
+		if (!err)
+			err = walk_snapshot(o, &r.snapshots[i], ops, ctx, hooks);
+	}
+	reader_close(&r);
+	/* -EINVAL: the symbolizer already said why */
+	if (err && err != -EINVAL)
+		cli_error("%s: %s", what, strerror(-err));
+	return err ? EXIT_ERROR : EXIT_OK;
+}
+
+char *summary_format_ns(char *buf, uint64_t ns)
+{
+	static const struct { const char *unit; uint64_t ns; } units[] = {
+		{ "s", 1000000000 }, { "ms", 1000000 }, { "us", 1000 },
+	};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (ns >= units[i].ns) {
+			uint64_t milli = ns / (units[i].ns / 1000);
+
+			snprintf(buf, 32, "%llu.%03llu%s",
+				 (unsigned long long)(milli / 1000),
+				 (unsigned long long)(milli % 1000), units[i].unit);
+			return buf;
+		}
+	snprintf(buf, 32, "%lluns", (unsigned long long)ns);
+	return buf;
+}
+
+int summary_output_open(struct summary_output *out, const char *path)
+{
+	*out = (struct summary_output){ .path = path };
+	if (!strcmp(path, "-")) {
+		out->file = stdout;
+		return 0;
+	}
+	out->tmp = malloc(strlen(path) + 32);
+	if (!out->tmp)
+		return cli_error("out of memory");
+	sprintf(out->tmp, "%s.tmp.%d", path, (int)getpid());
+	out->file = fopen(out->tmp, "w");
+	if (!out->file) {
+		cli_error("%s: %s", out->tmp, strerror(errno));
+		free(out->tmp);
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
+int summary_output_close(struct summary_output *out, int ok)
+{
+	int failed = ferror(out->file) | fflush(out->file);
+	int rc = EXIT_OK;
+
+	if (out->tmp)
+		failed |= fclose(out->file);
+	if (ok && failed)
+		rc = cli_error("%s: %s", out->tmp ? out->tmp : "stdout",
+			       strerror(errno ? errno : EIO));
+	else if (ok && out->tmp && rename(out->tmp, out->path) < 0)
+		rc = cli_error("%s: %s", out->path, strerror(errno));
+	if (out->tmp && (!ok || rc))
+		unlink(out->tmp);
+	free(out->tmp);
+	return ok ? rc : EXIT_ERROR;
+}

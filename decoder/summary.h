@@ -1,0 +1,87 @@
+/* summary.h - what the summary commands (flame, report, replay) share:
+ * the options choosing what to summarize (threads, a time window, one
+ * snapshot, path remaps), the walk of every chosen snapshot through the
+ * timeline into a command's emitter_ops, and the way durations are printed.
+ *
+ * The options are parsed by name, so each command lists only those it
+ * offers in its own table (cli.h) and hands every option to
+ * summary_option() first.  Threads and the window mean what they mean for
+ * `ctrail convert`: thread ids or names, and calls running at some moment
+ * in [first event + since, first event + until], kept whole. */
+#ifndef SUMMARY_H
+#define SUMMARY_H
+
+#include <stdint.h>
+#include "cli.h"
+#include "timeline.h"
+
+struct summary_opts {
+	char **threads; /* --threads items (tids or names) */
+	int nthreads;
+	char **remaps;  /* --remap OLD=NEW rules */
+	int nremaps;
+	uint64_t since_ns, until_ns;
+	int has_since, has_until;
+	long snapshot;  /* --snapshot N, or -1 for every snapshot */
+};
+
+/* The option table rows of the shared options, to copy into a command's
+ * table by name: "threads", "since", "until", "snapshot", "remap". */
+#define SUMMARY_OPT_THREADS { "threads", 0, "LIST", "only these threads: comma-separated tids or names" }
+#define SUMMARY_OPT_SINCE { "since", 0, "TIME", "only calls running at or after TIME after the first event" }
+#define SUMMARY_OPT_UNTIL { "until", 0, "TIME", "only calls running at or before TIME after the first event" }
+#define SUMMARY_OPT_SNAPSHOT { "snapshot", 0, "N", "only snapshot N (0 is the first)" }
+#define SUMMARY_OPT_REMAP { "remap", 0, "OLD=NEW", "read binaries and sources under NEW instead of OLD (repeatable)" }
+
+/* Takes option `opt` of cmd's table if it is a shared one: returns 1 when
+ * taken, 0 when it is not shared, or exits 2 after a usage error. */
+int summary_option(struct summary_opts *o, const struct cli_command *cmd,
+		   int opt, const char *value);
+
+/* What a command does around each snapshot; any may be NULL.  before()
+ * runs ahead of the snapshot's walk, after() once the timeline delivered
+ * all of it (the symbols of its slices are still valid then).  Both
+ * return 0 or a negative errno, which stops the run. */
+struct summary_hooks {
+	int (*before)(void *ctx, const struct reader_snapshot *snap,
+		      size_t index, size_t count);
+	int (*after)(void *ctx, const struct reader_snapshot *snap);
+};
+
+/* Opens TRACE and walks each chosen snapshot's chosen threads through a
+ * timeline into ops/ctx.  Prints its own errors (with cli_error) and
+ * returns EXIT_OK or EXIT_ERROR; an error returned by ops or hooks is
+ * reported as "what: strerror". */
+int summary_run(const struct summary_opts *o, const char *trace,
+		const char *what, const struct emitter_ops *ops, void *ctx,
+		const struct summary_hooks *hooks);
+
+/* A duration for people: "850ns", "12.345us", "2.000ms", "1.250s" (three
+ * decimals, rounded down, the units `--min` and `--since` read).  buf
+ * needs 32 bytes; returns buf. */
+char *summary_format_ns(char *buf, uint64_t ns);
+
+/* FNV-1a of a function name, for the name tables of the summaries. */
+static inline uint64_t summary_name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 0x100000001b3ull;
+	return h;
+}
+
+/* Output going to NAME.tmp.PID first, renamed to NAME when complete
+ * (cmd_convert.c does the same for its files); "-" is stdout. */
+struct summary_output {
+	const char *path;
+	char *tmp;  /* NULL for stdout */
+	FILE *file;
+};
+/* Opens the temporary; returns 0 or EXIT_ERROR after printing why. */
+int summary_output_open(struct summary_output *out, const char *path);
+/* Closes it and renames it into place if ok, else removes it.  Returns
+ * EXIT_OK, or EXIT_ERROR after printing a write error. */
+int summary_output_close(struct summary_output *out, int ok);
+
+#endif
