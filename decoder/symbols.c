@@ -200,6 +200,7 @@ struct symbolizer {
 	struct remap *remaps;
 	size_t nremaps;
 	struct addr_map cache;
+	struct addr_map string_cache; /* symbolizer_string(): name is the string */
 	struct str_set strings;
 	struct arena_block *arena;
 	char *notes; /* malloc'd, lines ending in '\n' */
@@ -247,6 +248,7 @@ void symbolizer_free(struct symbolizer *s)
 	}
 	free(s->remaps);
 	free(s->cache.slots);
+	free(s->string_cache.slots);
 	free(s->strings.slots);
 	arena_free(s->arena);
 	free(s->notes);
@@ -890,4 +892,50 @@ const struct symbol *symbolizer_lookup(struct symbolizer *s, uint64_t addr)
 	if (sym != &s->nomem)
 		addr_map_put(&s->cache, addr, sym);
 	return sym;
+}
+
+/* ---- strings in read-only data ---- */
+
+/* The NUL-terminated string at file address vaddr in the module's file, as
+ * its PT_LOAD segments map it, or NULL. */
+static const char *read_string(struct symbolizer *s, struct module *m, uint64_t vaddr)
+{
+	GElf_Addr bias;
+	Elf *elf = m->mod ? dwfl_module_getelf(m->mod, &bias) : NULL;
+	size_t nphdr, size;
+	const char *file = elf ? elf_rawfile(elf, &size) : NULL;
+
+	if (!file || elf_getphdrnum(elf, &nphdr))
+		return NULL;
+	for (size_t i = 0; i < nphdr; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD ||
+		    vaddr < ph.p_vaddr || vaddr - ph.p_vaddr >= ph.p_filesz ||
+		    ph.p_offset + ph.p_filesz > size)
+			continue;
+		uint64_t off = ph.p_offset + (vaddr - ph.p_vaddr);
+		uint64_t room = ph.p_offset + ph.p_filesz - off;
+		if (strnlen(file + off, room) == room)
+			return NULL;
+		return intern(s, file + off);
+	}
+	return NULL;
+}
+
+const char *symbolizer_string(struct symbolizer *s, uint64_t addr)
+{
+	const struct symbol *hit = addr_map_get(&s->string_cache, addr);
+	int module;
+	struct symbol *entry;
+
+	if (hit)
+		return hit->name;
+	module = module_of(s, addr);
+	entry = new_symbol(s, addr, addr + 1, module, 0);
+	if (!entry)
+		return NULL;
+	if (module >= 0)
+		entry->name = read_string(s, &s->modules[module], addr - s->modules[module].bias);
+	addr_map_put(&s->string_cache, addr, entry);
+	return entry->name;
 }

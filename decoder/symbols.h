@@ -46,6 +46,11 @@ int symbolizer_add_module(struct symbolizer *s, const char *path, uint64_t bias,
 /* Never NULL.  The result lives as long as the symbolizer. */
 const struct symbol *symbolizer_lookup(struct symbolizer *s, uint64_t addr);
 
+/* The NUL-terminated string at a run-time address in a module's file (a
+ * format string or name in read-only data), or NULL when no module file
+ * holds one there.  Cached; it lives as long as the symbolizer. */
+const char *symbolizer_string(struct symbolizer *s, uint64_t addr);
+
 /* Notes on modules whose file or debug info could not be used, one per
  * line ("libfoo.so: no such file; addresses shown raw").  NULL if none. */
 const char *symbolizer_notes(const struct symbolizer *s);

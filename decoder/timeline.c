@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "log_format.h"
 #include "timeline.h"
 
 struct frame {
@@ -40,11 +41,17 @@ static const struct symbol *lookup_symbolizer(void *ctx, uint64_t addr)
 	return symbolizer_lookup(ctx, addr);
 }
 
+static const char *string_symbolizer(void *ctx, uint64_t addr)
+{
+	return symbolizer_string(ctx, addr);
+}
+
 void timeline_init(struct timeline *tl, struct symbolizer *syms,
 		   const struct emitter_ops *ops, void *ops_ctx)
 {
 	memset(tl, 0, sizeof(*tl));
 	tl->lookup = lookup_symbolizer;
+	tl->string = string_symbolizer;
 	tl->lookup_ctx = syms;
 	tl->ops = ops;
 	tl->ops_ctx = ops_ctx;
@@ -182,6 +189,41 @@ static int on_unwind(struct timeline *tl, const struct symbol *sym,
 	return close_to(tl, i + 1, t, repair, repair, st);
 }
 
+static const char *string_at(struct timeline *tl, uint64_t addr)
+{
+	const char *s = tl->string ? tl->string(tl->lookup_ctx, addr) : NULL;
+
+	return s ? s : "?";
+}
+
+/* A custom event at index: its payload is in the continuation slots that
+ * follow it (as many as are really there). */
+static int on_custom(struct timeline *tl, const struct reader_thread *th,
+		     uint64_t index, unsigned kind, uint64_t t)
+{
+	const struct ctr_event *e = &th->events[index];
+	uint64_t words[CTR_MAX_SLOTS], addr = CTR_CUSTOM_ADDR(e->word);
+	unsigned n = 0, want = CTR_CUSTOM_SLOTS(e->word);
+	struct custom_event ce = { .kind = kind, .tsc = t, .depth = tl->depth };
+
+	while (n < want && index + 1 + n < th->hdr->nevents &&
+	       e[1 + n].tsc == (e->tsc | CTR_TSC_CONTINUATION)) {
+		words[n] = e[1 + n].word;
+		n++;
+	}
+	ce.name = string_at(tl, addr);
+	if (kind == CTR_KIND_LOG) {
+		ce.format = ce.name;
+		log_format(tl->message, sizeof(tl->message), ce.format, words, n,
+			   tl->string, tl->lookup_ctx);
+		ce.name = tl->message;
+	} else if (n > 0) {
+		ce.value = (int64_t)words[0];
+		ce.id = words[0];
+	}
+	return tl->ops->custom(tl->ops_ctx, &ce);
+}
+
 static int step(struct timeline *tl, enum pass pass,
 		const struct reader_thread *th, uint64_t index,
 		struct timeline_stats *st)
@@ -192,6 +234,8 @@ static int step(struct timeline *tl, enum pass pass,
 	const struct symbol *sym;
 	int err;
 
+	if (t & CTR_TSC_CONTINUATION) /* read with its event */
+		return 0;
 	if (t < tl->now) {
 		st->backwards++;
 		t = tl->now;
@@ -200,6 +244,14 @@ static int step(struct timeline *tl, enum pass pass,
 	err = enter_window(tl, pass, t);
 	if (err)
 		return err;
+	if (kind >= CTR_KIND_LOG && kind <= CTR_KIND_FLOW_END) {
+		if (pass != DELIVER)
+			return 0;
+		st->custom[kind]++;
+		if (!tl->ops->custom || !tl->in_window || t > tl->to_tsc)
+			return 0;
+		return on_custom(tl, th, index, kind, t);
+	}
 	if (kind != CTR_KIND_CALL && kind != CTR_KIND_RETURN &&
 	    kind != CTR_KIND_CATCH && kind != CTR_KIND_LONGJMP) {
 		st->unknown_kinds++;
@@ -229,7 +281,7 @@ static int walk(struct timeline *tl, enum pass pass,
 
 	tl->depth = 0;
 	tl->in_window = 0;
-	tl->now = th->events[0].tsc;
+	tl->now = th->events[0].tsc & ~CTR_TSC_CONTINUATION;
 	if (pass == DELIVER) {
 		err = enter_window(tl, pass, tl->now);
 		/* The latest orphan return encloses the earlier ones. */
@@ -267,7 +319,7 @@ int timeline_thread(struct timeline *tl, const struct reader_thread *t,
 	err = walk(tl, FIND_ORPHANS, t, taken_tsc, &scratch);
 	if (!err)
 		err = walk(tl, DELIVER, t, taken_tsc, stats);
-	stats->first_tsc = t->events[0].tsc;
+	stats->first_tsc = t->events[0].tsc & ~CTR_TSC_CONTINUATION;
 	stats->last_tsc = tl->now;
 	tl->depth = 0;
 	return err;
@@ -298,6 +350,8 @@ int timeline_snapshot(struct timeline *tl, const struct reader_snapshot *snap,
 			err = timeline_thread(tl, t, snap->hdr->taken_tsc,
 					      stats ? &stats[i] : NULL);
 	}
+	if (!err && ops->sched && snap->nsched)
+		err = ops->sched(tl->ops_ctx, snap, tl->from_tsc, tl->to_tsc);
 	if (!err && ops->end_file)
 		err = ops->end_file(tl->ops_ctx);
 	return err;

@@ -15,6 +15,8 @@
  *     function is not on the stack the stack is left as is.
  *   - no return in snapshot: frames still open at the end are closed at the
  *     snapshot's taken_tsc (or the last event, if later).
+ * Custom events (format/ctr.h) are delivered as they come, with their
+ * continuation slots; slots whose event was overwritten are skipped.
  * Times never go backwards within a thread (an earlier stamp is raised to
  * the previous one), so begins and ends come out in time order and well
  * nested, identical timestamps included.
@@ -54,6 +56,20 @@ struct slice {
 	uint8_t end_repair;   /* valid in slice_end only */
 };
 
+/* A custom event (CTRAIL_LOG, CTRAIL_COUNTER, CTRAIL_INSTANT, flow arrows)
+ * as the timeline decoded it: strings read from the binary, the log
+ * message formatted. */
+struct custom_event {
+	unsigned kind;      /* CTR_KIND_LOG ... CTR_KIND_FLOW_END */
+	uint64_t tsc;
+	const char *name;   /* LOG: the formatted message; else the name ("?"
+			       when the binary does not hold it) */
+	const char *format; /* LOG: the format string, else NULL */
+	int64_t value;      /* COUNTER */
+	uint64_t id;        /* FLOW_BEGIN and FLOW_END */
+	unsigned depth;     /* frames open around it */
+};
+
 /* What happened to one thread's events. */
 struct timeline_stats {
 	uint64_t repairs[REPAIR_KINDS]; /* slices per repair kind */
@@ -61,6 +77,7 @@ struct timeline_stats {
 	uint64_t dropped_returns; /* unmatched returns after inconsistent repairs */
 	uint64_t backwards;       /* events stamped before the previous one */
 	uint64_t unknown_kinds;   /* events of a kind this decoder ignores */
+	uint64_t custom[16];      /* custom events by kind */
 	uint64_t first_tsc, last_tsc; /* span of its events */
 	unsigned max_depth;
 };
@@ -79,18 +96,29 @@ struct emitter_ops {
 	int (*slice_begin)(void *ctx, const struct slice *s);
 	/* The innermost open frame closed. */
 	int (*slice_end)(void *ctx, const struct slice *s);
-	/* After the last thread. */
+	/* A custom event, in time order among the slices' begins and ends. */
+	int (*custom)(void *ctx, const struct custom_event *e);
+	/* After the last thread, when the snapshot has scheduling events
+	 * (snap->nsched): those stamped in [from_tsc, to_tsc], the
+	 * timeline's window.  Threads left out by keep() are not filtered
+	 * here: CPU tracks need every event. */
+	int (*sched)(void *ctx, const struct reader_snapshot *snap,
+		     uint64_t from_tsc, uint64_t to_tsc);
+	/* Last. */
 	int (*end_file)(void *ctx);
 };
 
 /* Looks up the symbol of a code address (symbolizer_lookup in ctrail). */
 typedef const struct symbol *(*timeline_lookup)(void *ctx, uint64_t addr);
+/* Reads a string in the binary (symbolizer_string in ctrail); may be NULL. */
+typedef const char *(*timeline_string)(void *ctx, uint64_t addr);
 
 struct frame;
 
 struct timeline {
 	/* Set by the caller: */
 	timeline_lookup lookup;
+	timeline_string string;
 	void *lookup_ctx;
 	const struct emitter_ops *ops;
 	void *ops_ctx;
@@ -103,6 +131,7 @@ struct timeline {
 	size_t norphans, orphans_cap;
 	int in_window;
 	uint64_t now;
+	char message[1024]; /* the log message being delivered */
 };
 
 /* A timeline delivering everything to ops, looking symbols up in syms. */
