@@ -94,11 +94,12 @@ static void print_thread(FILE *out, const struct reader_thread *t,
 	static const struct flag_name flags[] = {
 		{ CTR_THREAD_MAIN, "main" },
 		{ CTR_THREAD_EXITED, "exited" },
+		{ CTR_THREAD_CRASHED, "crashed" },
 	};
 
 	fprintf(out, "thread tid=%u name=%s flags=", t->hdr->tid,
 		t->name[0] ? t->name : "-");
-	print_flags(out, t->hdr->flags, flags, 2);
+	print_flags(out, t->hdr->flags, flags, 3);
 	fprintf(out, " capacity=%llu written=%llu overwritten=%llu events=%llu\n",
 		(unsigned long long)t->hdr->capacity,
 		(unsigned long long)t->hdr->written,

@@ -105,10 +105,11 @@ static void print_thread(const struct reader_thread *t,
 {
 	const struct ctr_thread *h = t->hdr;
 
-	printf("    tid %u %s%s%s: %llu events, %llu written, %llu lost to ring wrap",
+	printf("    tid %u %s%s%s%s: %llu events, %llu written, %llu lost to ring wrap",
 	       h->tid, t->name[0] ? t->name : "(no name)",
 	       h->flags & CTR_THREAD_MAIN ? " (main)" : "",
 	       h->flags & CTR_THREAD_EXITED ? " (exited)" : "",
+	       h->flags & CTR_THREAD_CRASHED ? " (crashed)" : "",
 	       (unsigned long long)h->nevents, (unsigned long long)h->written,
 	       (unsigned long long)h->overwritten);
 	if (h->nevents) {

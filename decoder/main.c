@@ -7,6 +7,7 @@
 
 static const struct cli_command *const commands[] = {
 	&cmd_record, &cmd_convert, &cmd_info, &cmd_dump,
+	&cmd_core,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

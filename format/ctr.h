@@ -67,6 +67,7 @@ enum ctr_reason {
 	CTR_REASON_API = 0,    /* ctrail_snapshot_take() from the program */
 	CTR_REASON_SIGNAL = 1, /* SIGTRAP */
 	CTR_REASON_EXIT = 2,   /* CTRAIL_WRITE_AT_EXIT=1 */
+	CTR_REASON_CORE = 3,   /* read out of a core dump (ctrail core, ctrail-gdb.py) */
 	CTR_REASON_FLOW = 4,   /* a kept slow occurrence of a flow (ctrail_flow_end) */
 };
 
@@ -165,6 +166,7 @@ struct ctr_thread {
 enum ctr_thread_flags {
 	CTR_THREAD_EXITED = 1, /* the thread had exited before the snapshot */
 	CTR_THREAD_MAIN = 2,   /* tid == pid */
+	CTR_THREAD_CRASHED = 4, /* dumped the core (reason CORE; listed last) */
 };
 
 struct ctr_event {

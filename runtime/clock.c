@@ -4,7 +4,7 @@
  * The rate is looked for in order: CPUID leaf 0x15 (crystal clock), the
  * hypervisor's timing leaf 0x40000010, the kernel's own "tsc: ... MHz" log
  * line, and last a measurement against CLOCK_MONOTONIC_RAW, done once and
- * cached.  A pair read at start and one read at snapshot time go into the
+ * cached.  All but the measurement run at start (for core dumps).  A pair read at start and one read at snapshot time go into the
  * file too, so a decoder can check or refine the rate over the whole run. */
 #define _GNU_SOURCE
 #include <cpuid.h>
@@ -15,11 +15,13 @@
 #include <x86intrin.h>
 #include "ctrail.h"
 #include "runtime.h"
+#include "state.h"
 
 static struct ctr_clock_pair start_pair;
 static uint64_t tsc_hz;
 static uint32_t tsc_source;
 static pthread_once_t rate_once = PTHREAD_ONCE_INIT;
+static pthread_once_t unmeasured_once = PTHREAD_ONCE_INIT;
 
 static uint64_t clock_ns(clockid_t id)
 {
@@ -102,23 +104,43 @@ static uint64_t rate_measured(void)
 	return (unsigned __int128)(c1 - c0) * 1000000000 / (t1 - t0);
 }
 
-static void rate_find(void)
+/* Tries ways [from, to) in order, best first. */
+static void rate_try(uint32_t from, uint32_t to)
 {
 	static uint64_t (*const ways[])(void) = {
 		rate_from_cpuid, rate_from_hypervisor, rate_from_kernel_log,
 		rate_measured,
 	};
 
-	for (uint32_t i = 0; i < sizeof(ways) / sizeof(ways[0]); i++)
+	for (uint32_t i = from; i < to; i++)
 		if ((tsc_hz = ways[i]())) {
 			tsc_source = i; /* same order as enum ctr_clock_source */
+			ctrail_state.clock.tsc_hz = tsc_hz; /* for core readers */
+			ctrail_state.clock.source = tsc_source;
 			return;
 		}
+}
+
+/* Every way but the measurement costs well under a millisecond, so it
+ * runs at start: a core dump (state.h) can only tell the rate if it was
+ * found before the crash. */
+static void rate_find_unmeasured(void)
+{
+	rate_try(0, CTR_CLOCK_MEASURED);
+}
+
+static void rate_find(void)
+{
+	pthread_once(&unmeasured_once, rate_find_unmeasured);
+	if (!tsc_hz)
+		rate_try(CTR_CLOCK_MEASURED, CTR_CLOCK_MEASURED + 1);
 }
 
 void clock_init(void)
 {
 	pair_read(&start_pair);
+	ctrail_state.clock.start = start_pair;
+	pthread_once(&unmeasured_once, rate_find_unmeasured);
 }
 
 uint64_t ctrail_now(void)

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "runtime.h"
+#include "state.h"
 
 static pthread_mutex_t mods_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct module_record *mods;
@@ -173,6 +174,8 @@ void modules_refresh(void)
 	r.gen = ++gen;
 	dl_iterate_phdr(module_seen, &r);
 	forget_unloaded(r.gen);
+	ctrail_state.mods = mods; /* for core readers (state.h) */
+	ctrail_state.nmods = nmods;
 	pthread_mutex_unlock(&mods_lock);
 }
 

@@ -1,0 +1,109 @@
+/* state.h - `ctrail_state`, the one exported object through which tools
+ * outside the process (`ctrail core`, tools/ctrail-gdb.py) find the
+ * runtime's threads, rings, modules and clock in a core dump or a stopped
+ * process.  This layout is a published contract, versioned by
+ * CTRAIL_STATE_VERSION: readers check magic, version and size, and refuse
+ * what they do not know.  Change any field below, its meaning, or the
+ * layout of the records it points at, and bump the version.
+ *
+ * Version 1.  All integers little-endian, pointers 8 bytes (x86-64).
+ *
+ *   struct ctrail_state (exported as `ctrail_state`, 160 bytes)
+ *   offset size
+ *   0      8   magic "CTRSTATE"
+ *   8      4   version (1)
+ *   12     4   size of struct ctrail_state (160)
+ *   16     32  layout: 16 uint16 byte offsets (struct ctrail_state_layout),
+ *              so a reader need not know struct ctrail_thread by heart
+ *   48     8   pointer to the head pointer of the live thread list
+ *   56     8   pointer to the head pointer of the exited thread list
+ *   64     8   pointer to the uint32 count of dropped exited threads
+ *   72     8   pointer to the uint64 count of their dropped events
+ *   80     8   pointer to the module records (array), 0 before the first
+ *   88     4   number of module records
+ *   92     4   reserved, zero
+ *   96     64  struct ctr_clock (format/ctr.h): tsc_hz (0 until the
+ *              process found its TSC rate), source, start pair; `now`
+ *              stays zero (the reader has no clock of the crash)
+ *
+ *   a thread record (struct ctrail_thread), fields at layout offsets:
+ *   thread_next      8  next record in its list, 0 at the end
+ *   thread_tls       8  the thread's TLS block (struct ctrail_tls), 0 once
+ *                       the thread exited
+ *   thread_ring      8  the ring: thread_size bytes, a power of two, of
+ *                       16-byte struct ctr_event
+ *   thread_size      8  ring bytes
+ *   thread_final_off 8  bytes written, for an exited thread
+ *   thread_tid       4  kernel thread id
+ *   thread_is_main   4  non-zero for the main thread
+ *   thread_name      16 name read at exit (live threads: empty)
+ *   tls_off          8  offset in the TLS block: bytes the live thread
+ *                       ever wrote (its next event goes to
+ *                       ring + (off & (size - 1)))
+ *
+ *   a module record (struct module_record, module_size bytes each):
+ *   module_hdr       24 struct ctr_module (format/ctr.h)
+ *   module_segs      8  pointer to hdr.nsegments struct ctr_segment
+ *   module_build_id  64 GNU build id, hdr.build_id_size bytes of it used
+ *   module_path      8  pointer to hdr.path_size bytes of path
+ *
+ * A ring's valid events are those ring_first_stable() below allows. */
+#ifndef CTRAIL_STATE_H
+#define CTRAIL_STATE_H
+
+#include <stdint.h>
+#include "ctr.h"
+
+#define CTRAIL_STATE_MAGIC "CTRSTATE"
+#define CTRAIL_STATE_VERSION 1
+
+struct ctrail_state_layout {
+	uint16_t thread_next, thread_tls, thread_ring, thread_size;
+	uint16_t thread_final_off, thread_tid, thread_is_main, thread_name;
+	uint16_t tls_off;
+	uint16_t module_size, module_hdr, module_segs, module_build_id, module_path;
+	uint16_t reserved[2];
+};
+
+struct ctrail_thread;
+struct module_record;
+
+struct ctrail_state {
+	char magic[8];
+	uint32_t version;
+	uint32_t size;
+	struct ctrail_state_layout layout;
+	struct ctrail_thread **live_threads;
+	struct ctrail_thread **exited_threads;
+	uint32_t *dropped_threads;
+	uint64_t *dropped_events;
+	struct module_record *mods;
+	uint32_t nmods;
+	uint32_t reserved;
+	struct ctr_clock clock;
+};
+
+_Static_assert(sizeof(struct ctrail_state) == 160, "state layout");
+_Static_assert(__builtin_offsetof(struct ctrail_state, live_threads) == 48, "state layout");
+_Static_assert(__builtin_offsetof(struct ctrail_state, mods) == 80, "state layout");
+_Static_assert(__builtin_offsetof(struct ctrail_state, clock) == 96, "state layout");
+
+/* The first event index of a ring holding `cap` events, `written` of them
+ * ever written, that can be trusted.  Older ones were overwritten; if the
+ * writer may be midway through event `written` (a live thread other than
+ * the reader's own, or any live thread stopped by a crash), its slot may be
+ * torn too, so one more is dropped.  Shared by snapshot.c and the core
+ * readers so a ring is cut the same way everywhere. */
+static inline uint64_t ring_first_stable(uint64_t written, uint64_t cap,
+					 int writer_midway)
+{
+	uint64_t end = written + (writer_midway != 0);
+
+	return end > cap ? end - cap : 0;
+}
+
+/* The runtime's instance (state.c); modules.c and clock.c keep the module
+ * and clock fields current. */
+extern struct ctrail_state ctrail_state;
+
+#endif
