@@ -98,7 +98,7 @@ void log_format(char *out, size_t size, const char *fmt, const uint64_t *args,
 		unsigned nargs, log_string_fn string, void *ctx)
 {
 	struct out o = { out, size };
-	unsigned next = 0;
+	unsigned next = 0, stars = 0;
 
 	if (size)
 		*out = '\0';
@@ -120,9 +120,14 @@ void log_format(char *out, size_t size, const char *fmt, const uint64_t *args,
 		}
 		fmt++;
 		fmt += strspn(fmt, "-+ #0'");
+		/* a '*' width or precision takes an argument of its own */
+		if (*fmt == '*')
+			stars++, fmt++;
 		fmt += strspn(fmt, "0123456789");
 		if (*fmt == '.') {
 			fmt++;
+			if (*fmt == '*')
+				stars++, fmt++;
 			fmt += strspn(fmt, "0123456789");
 		}
 		n = fmt - start;
@@ -132,12 +137,13 @@ void log_format(char *out, size_t size, const char *fmt, const uint64_t *args,
 			memcpy(len, len_start, fmt - len_start);
 		if (!*fmt)
 			break;
-		if (n + 8 > sizeof(spec) || *fmt == '*' || *fmt == 'n' || next >= nargs ||
+		next += stars;
+		if (n + 8 > sizeof(spec) || stars || *fmt == 'n' || next >= nargs ||
 		    (memcpy(spec, start, n),
 		     convert(&o, spec, n, len, *fmt, args[next], string, ctx) < 0))
 			put(&o, "<?>");
-		if (*fmt != '*')
-			next++;
+		next++;
+		stars = 0;
 		fmt++;
 	}
 }

@@ -70,6 +70,15 @@ void ctrail_snapshot_free(struct ctrail_snapshot *snap);
  * above) and resumes.  What SIGTRAP and CTRAIL_WRITE_AT_EXIT=1 do. */
 int ctrail_pause_and_write(const char *path);
 
+/* Starts collecting the kernel's scheduling events of this process and its
+ * children (what CTRAIL_FTRACE=1 does at start), so snapshots also show
+ * when each thread ran, waited for the CPU, or slept.  Needs write access
+ * to tracefs (/sys/kernel/tracing, or CTRAIL_TRACEFS).  Returns 0 (also
+ * when already collecting), or a negative errno: -EACCES/-EPERM without
+ * permission, -ENOENT without tracefs.  Prints nothing; function tracing
+ * goes on either way. */
+int ctrail_sched_start(void);
+
 /* ---- Keeping the slowest occurrences of a flow ----
  *
  *	static struct ctrail_flow *requests;
@@ -161,9 +170,14 @@ static inline uint64_t ctrail_word_i_(uint64_t x) { return x; }
 #define CTRAIL_ARRAY_(...) ((const uint64_t[]){ __VA_ARGS__ })
 #endif
 
-/* Argument counting and mapping for CTRAIL_LOG (0 to 8 arguments). */
-#define CTRAIL_NARGS_(...) CTRAIL_NTH_(_, ##__VA_ARGS__, 8, 7, 6, 5, 4, 3, 2, 1, 0)
-#define CTRAIL_NTH_(_, a, b, c, d, e, f, g, h, n, ...) n
+/* Argument counting and mapping for CTRAIL_LOG (0 to 8 arguments; more
+ * fail to compile naming CTRAIL_WORDS_CTRAIL_LOG_TAKES_AT_MOST_8_ARGUMENTS). */
+#define CTRAIL_TOO_MANY_ CTRAIL_LOG_TAKES_AT_MOST_8_ARGUMENTS
+#define CTRAIL_NARGS_(...)                                                    \
+	CTRAIL_NTH_(_, ##__VA_ARGS__, CTRAIL_TOO_MANY_, CTRAIL_TOO_MANY_,     \
+		    CTRAIL_TOO_MANY_, CTRAIL_TOO_MANY_, CTRAIL_TOO_MANY_,     \
+		    CTRAIL_TOO_MANY_, CTRAIL_TOO_MANY_, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define CTRAIL_NTH_(_, a, b, c, d, e, f, g, h, i, j, k, l, m, n2, o, n, ...) n
 #define CTRAIL_WORDS_(n, ...) CTRAIL_CAT_(CTRAIL_WORDS_, n)(__VA_ARGS__)
 #define CTRAIL_CAT_(a, b) CTRAIL_CAT2_(a, b)
 #define CTRAIL_CAT2_(a, b) a##b
