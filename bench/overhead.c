@@ -1,6 +1,7 @@
 /* overhead.c - what tracing costs, measured in one run: a bare rdtsc, the
  * extra ns per traced call+return in each instrumentation mode with tracing
- * on and paused, and the extra cost of creating and joining a thread.
+ * on and paused, a CTRAIL_LOG, a flow occurrence that is not kept, a
+ * snapshot, and the extra cost of creating and joining a thread.
  *
  * Each figure is the best of several repetitions, and each traced loop is
  * compared with the same loop compiled without instrumentation, so the
@@ -66,6 +67,42 @@ static void *thread_body(void *arg)
 	return (void *)(long)loop_fentry(1);
 }
 
+static int log_two(int n)
+{
+	for (int i = 0; i < n; i++)
+		CTRAIL_LOG("item %d of %d", i, n);
+	return n;
+}
+
+/* An occurrence that is never kept: the flow keeps one, which took ~forever. */
+static struct ctrail_flow *fast_flow;
+
+static int flow_not_kept(int n)
+{
+	for (int i = 0; i < n; i++)
+		ctrail_flow_end(fast_flow, ctrail_now());
+	return n;
+}
+
+/* µs to take a snapshot of a full ring (this benchmark's one thread): how
+ * long ctrail_pause_and_write() keeps other threads paused per thread, and
+ * what a kept flow occurrence costs at most. */
+static double snapshot_us(void)
+{
+	double best = 1e30;
+
+	for (int r = 0; r < REPS; r++) {
+		loop_fentry(CALLS / 10); /* fill the ring */
+		double t = now_ns();
+		struct ctrail_snapshot *s = ctrail_snapshot_take(0);
+		t = (now_ns() - t) / 1000;
+		ctrail_snapshot_free(s);
+		if (t < best)
+			best = t;
+	}
+	return best;
+}
+
 typedef int create_fn(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 
 /* Best µs per create+join over REPS batches of THREADS threads. */
@@ -113,6 +150,14 @@ int main(void)
 		ctrail_resume();
 		printf("%-38s %10.2f %8.2f %10.2f\n", modes[i].name, on, on / (2 * rdtsc), off);
 	}
+	printf("CTRAIL_LOG with 2 arguments:   %6.2f ns\n", per_call(log_two));
+	fast_flow = ctrail_flow_new("bench", 1, 0);
+	uint64_t start = ctrail_now();
+	loop_plain(CALLS);
+	ctrail_flow_end(fast_flow, start - 1000000000000ull); /* keeps an enormous one */
+	printf("ctrail_flow_end, not kept:    %6.2f ns (plus the ctrail_now() at the start)\n",
+	       per_call(flow_not_kept));
+	printf("snapshot of a full 4 MiB ring: %.0f us\n", snapshot_us());
 	if (plain_create) {
 		double traced = create_join_us(pthread_create);
 		double bare = create_join_us(plain_create);
