@@ -59,6 +59,7 @@ enum ctr_chunk_tag {
 	CTR_CHUNK_CLOCK = 3,    /* struct ctr_clock */
 	CTR_CHUNK_MODULE = 4,   /* struct ctr_module + segments + build id + path */
 	CTR_CHUNK_THREAD = 5,   /* struct ctr_thread + events */
+	CTR_CHUNK_COUNTS = 7,   /* struct ctr_counts + records (libctrail-count) */
 	CTR_CHUNK_END = 0x454e44, /* "END": struct ctr_end */
 };
 
@@ -214,6 +215,26 @@ enum ctr_kind {
 	 ((uint64_t)(addr) & CTR_CUSTOM_ADDR_MASK))
 #define CTR_CUSTOM_SLOTS(word) ((unsigned)((word) >> CTR_SLOTS_SHIFT) & 0xf)
 #define CTR_CUSTOM_ADDR(word) ((word) & CTR_CUSTOM_ADDR_MASK)
+
+/* COUNTS payload (libctrail-count): this header, then nrecords struct
+ * ctr_count sorted by address, one per function whose entry hook ran.  The
+ * runtime keeps one counter per slot_bytes of code; a record's address is
+ * the first byte of its counter's slot, which lies inside the function
+ * (decoders map it to the enclosing symbol).  Counting is exact: every
+ * entry hook call is in one record, or in `missed` when its address was
+ * in no executable segment the runtime knew of (code made at run time).
+ * A snapshot of counts has no THREAD chunks. */
+struct ctr_counts {
+	uint64_t nrecords;
+	uint64_t missed;
+	uint32_t slot_bytes; /* code bytes per counter (4): the address resolution */
+	uint32_t tables;     /* counter tables summed into the records (per-CPU build: > 1) */
+};
+
+struct ctr_count {
+	uint64_t address;
+	uint64_t calls;
+};
 
 /* END payload: how many chunks came before it, so a reader can tell a
  * whole file from one cut at a chunk boundary. */

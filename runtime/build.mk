@@ -27,3 +27,37 @@ $(B)/lib/libctrail.a: $(RUNTIME_OBJS)
 $(B)/include/ctrail.h: include/ctrail.h
 	@mkdir -p $(dir $@)
 	cp $< $@
+
+# libctrail-count: the call counter (runtime/count/), with the module map,
+# clock, settings and .ctr writing of libctrail.  COUNT_TABLES=N (a power
+# of two) keeps N copies of the counters indexed by CPU; the objects of
+# runtime/count/ go to obj/count-N/, so changing N rebuilds them.
+COUNT_TABLES ?= 1
+COUNT_SHARED_OBJS := $(patsubst %.c,$(B)/obj/pic/%.o,runtime/modules.c \
+	runtime/clock.c runtime/config.c runtime/ctrfile.c format/ctr_write.c)
+# count_objs(N): the objects of a counter with N tables.
+count_objs = $(patsubst runtime/count/%,$(B)/obj/count-$1/%.o,$(basename \
+	$(wildcard runtime/count/*.c runtime/count/*.S))) $(COUNT_SHARED_OBJS)
+COUNT_OBJS := $(call count_objs,$(COUNT_TABLES))
+
+# count_rules(N): how to build obj/count-N/ (eval'ed once per N used).
+define count_rules
+$(B)/obj/count-$1/%.o: runtime/count/%.c | $(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(RUNTIME_CFLAGS) -DCOUNT_TABLES=$1 -MMD -MP -c $$< -o $$@
+$(B)/obj/count-$1/%.o: runtime/count/%.S | $(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(RUNTIME_CFLAGS) -DCOUNT_TABLES=$1 -MMD -MP -c $$< -o $$@
+endef
+$(eval $(call count_rules,$(COUNT_TABLES)))
+
+all: $(B)/lib/libctrail-count.so $(B)/lib/libctrail-count.a
+
+$(B)/lib/libctrail-count.so: $(COUNT_OBJS) runtime/count/libctrail-count.map
+	@mkdir -p $(dir $@)
+	$(CC) -shared -o $@ $(COUNT_OBJS) -Wl,--version-script=runtime/count/libctrail-count.map \
+		-Wl,-soname,libctrail-count.so -ldl -pthread
+
+$(B)/lib/libctrail-count.a: $(COUNT_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
