@@ -4,9 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "summary.h"
 
 static const struct cli_command *const commands[] = {
 	&cmd_record, &cmd_convert, &cmd_info, &cmd_dump,
+	&cmd_flame,
+	&cmd_report,
+	&cmd_replay,
 	&cmd_core,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

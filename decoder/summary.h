@@ -84,4 +84,7 @@ int summary_output_open(struct summary_output *out, const char *path);
  * EXIT_OK, or EXIT_ERROR after printing a write error. */
 int summary_output_close(struct summary_output *out, int ok);
 
+/* The summary commands, one file each (cmd_flame.c, ...). */
+extern const struct cli_command cmd_flame, cmd_report, cmd_replay;
+
 #endif

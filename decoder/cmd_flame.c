@@ -1,0 +1,137 @@
+/* cmd_flame.c - `ctrail flame TRACE.ctr -o flame.svg`: the calls of one
+ * snapshot merged per call stack (stack_tree.c) and drawn as an
+ * interactive SVG flame graph (flame_svg.c).  Widths are exact traced
+ * time, not samples.  The SVG is written to OUT.tmp.PID and renamed into
+ * place once complete. */
+#define _GNU_SOURCE /* memrchr */
+#include <stdlib.h>
+#include <string.h>
+#include "flame_svg.h"
+#include "summary.h"
+
+static const struct cli_option options[] = {
+	{ "output", 'o', "OUT", "output SVG (default: TRACE with .svg for .ctr; - for stdout)" },
+	SUMMARY_OPT_THREADS,
+	{ "per-thread", 0, NULL, "one tower per thread, under a frame naming it" },
+	SUMMARY_OPT_SINCE,
+	SUMMARY_OPT_UNTIL,
+	{ "inverted", 0, NULL, "icicle graph: callers on top, callees below" },
+	{ "title", 0, "TEXT", "title (default: the program's name)" },
+	{ "width", 0, "PIXELS", "image width (default 1200)" },
+	SUMMARY_OPT_SNAPSHOT,
+	SUMMARY_OPT_REMAP,
+	{ 0 },
+};
+enum { OPT_OUTPUT, OPT_THREADS, OPT_PER_THREAD, OPT_SINCE, OPT_UNTIL,
+       OPT_INVERTED, OPT_TITLE, OPT_WIDTH };
+
+struct flame {
+	struct stack_tree tree; /* first: stack_tree_ops take it */
+	struct flame_style style;
+	struct summary_output out;
+	const char *threads; /* --threads as given, for the subtitle */
+};
+
+static int draw(void *ctx, const struct reader_snapshot *snap)
+{
+	struct flame *f = ctx;
+	char total[32], subtitle[256], *exe = NULL;
+	int err = stack_tree_finish(&f->tree);
+
+	if (err)
+		return err;
+	snprintf(subtitle, sizeof(subtitle), "exact traced time %s%s%s%s",
+		 summary_format_ns(total, f->tree.nodes[0].total_ns),
+		 f->threads ? " in threads " : "", f->threads ? f->threads : "",
+		 f->style.inverted ? " (inverted)" : "");
+	f->style.subtitle = subtitle;
+	if (!f->style.title) {
+		const char *name = memrchr(snap->exe, '/', snap->process->exe_size);
+
+		name = name ? name + 1 : snap->exe;
+		exe = strndup(name, snap->exe + snap->process->exe_size - name);
+		f->style.title = exe;
+	}
+	err = flame_svg_write(f->out.file, &f->tree, &f->style);
+	if (exe)
+		f->style.title = NULL;
+	free(exe);
+	return err;
+}
+
+static char *default_output(const char *trace)
+{
+	size_t n = strlen(trace);
+	char *out = malloc(n + 5);
+
+	if (n > 4 && !strcmp(trace + n - 4, ".ctr"))
+		n -= 4;
+	memcpy(out, trace, n);
+	strcpy(out + n, ".svg");
+	return out;
+}
+
+static int run(const struct cli_command *cmd, int argc, char **argv)
+{
+	struct summary_opts o = { .snapshot = 0 };
+	struct flame f = { .style = { .width = 1200 } };
+	const struct summary_hooks hooks = { .after = draw };
+	const char *trace = NULL, *value, *out = NULL;
+	char *default_out = NULL, *end;
+	struct cli_parser p;
+	int opt, rc, per_thread = 0;
+
+	cli_parser_init(&p, cmd, argc, argv);
+	while ((opt = cli_next(&p, &value)) != CLI_DONE) {
+		if (opt >= 0 && summary_option(&o, cmd, opt, value)) {
+			if (opt == OPT_THREADS)
+				f.threads = value;
+			continue;
+		}
+		switch (opt) {
+		case CLI_ARG:
+			if (trace)
+				return cli_usage_error(cmd, "one TRACE only");
+			trace = value;
+			break;
+		case OPT_OUTPUT: out = value; break;
+		case OPT_PER_THREAD: per_thread = 1; break;
+		case OPT_INVERTED: f.style.inverted = 1; break;
+		case OPT_TITLE: f.style.title = value; break;
+		case OPT_WIDTH:
+			f.style.width = strtoul(value, &end, 10);
+			if (*end || f.style.width < 100 || f.style.width > 100000)
+				return cli_usage_error(cmd, "--width %s: expected 100 to 100000 pixels", value);
+			break;
+		}
+	}
+	if (!trace)
+		return cli_usage_error(cmd, "missing TRACE");
+	if (!out)
+		out = default_out = default_output(trace);
+	stack_tree_init(&f.tree, per_thread);
+	if (summary_output_open(&f.out, out))
+		return EXIT_ERROR;
+	rc = summary_run(&o, trace, out, &stack_tree_ops, &f, &hooks);
+	rc = summary_output_close(&f.out, rc == EXIT_OK);
+	stack_tree_free(&f.tree);
+	free(default_out);
+	return rc;
+}
+
+const struct cli_command cmd_flame = {
+	.name = "flame",
+	.synopsis = "[OPTIONS] TRACE.ctr [-o OUT.svg]",
+	.summary = "draw an interactive SVG flame graph of exact traced time",
+	.description =
+		"Merges every call of a snapshot (the first, or --snapshot N) per call\n"
+		"stack and draws a flame graph: each box is a function called along the\n"
+		"stack below it, as wide as the exact time spent in those calls, children\n"
+		"in name order.  All threads are merged unless --per-thread.  The SVG\n"
+		"needs nothing else: open it in a browser, hover for time and percent,\n"
+		"click to zoom, Ctrl-F or Search to highlight functions matching a regular\n"
+		"expression with their share of the total (OUT.svg?s=REGEX searches on\n"
+		"load).  TIME is a number with a unit: ns, us, ms or s.",
+	.options = options,
+	.run = run,
+};

@@ -1,0 +1,312 @@
+/* cmd_replay.c - `ctrail replay TRACE.ctr`: the call tree as indented
+ * text, each call on one line with its duration:
+ *   thread main [4242]
+ *     142.278us  main
+ *         30ns    fact
+ * one thread after another, or with --interleave every call of every
+ * thread in begin-time order, each line starting with its begin time and
+ * its thread.  -F NAME shows only the calls made inside a call of NAME
+ * (NAME's outermost call at the left edge); --min hides calls shorter than
+ * a duration (their callees are shorter still).
+ *
+ * A line needs its call's duration, known only when the call ends, so
+ * lines are buffered in begin order and filled in at the end.  One thread
+ * after another, the buffer is printed and emptied whenever no shown call
+ * is open any more, so memory is that of the largest top-level call (of
+ * the calls shown); interleaved, the calls shown of the whole snapshot are
+ * kept (48 bytes each) and sorted by begin time at its end. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "summary.h"
+
+static const struct cli_option options[] = {
+	{ "function", 'F', "NAME", "only the calls inside calls of the function NAME" },
+	{ "min", 0, "TIME", "hide calls shorter than TIME" },
+	{ "interleave", 0, NULL, "all threads in one list ordered by begin time" },
+	{ "color", 0, "WHEN", "auto (default: when stdout is a terminal), always or never" },
+	SUMMARY_OPT_THREADS,
+	SUMMARY_OPT_SINCE,
+	SUMMARY_OPT_UNTIL,
+	SUMMARY_OPT_SNAPSHOT,
+	SUMMARY_OPT_REMAP,
+	{ 0 },
+};
+enum { OPT_FUNCTION, OPT_MIN, OPT_INTERLEAVE, OPT_COLOR };
+
+#define NOT_SHOWN SIZE_MAX
+
+struct line {
+	const struct symbol *sym;
+	uint64_t begin_ns, end_ns;
+	uint64_t seq;    /* begin order, for a stable sort */
+	uint32_t depth;  /* indentation level */
+	uint32_t thread; /* index in threads (interleaved) */
+	uint8_t begin_repair, end_repair, hidden;
+};
+
+struct replay {
+	const struct time_base *tb;
+	struct line *lines;
+	size_t nlines, kept, cap; /* lines before kept are final (interleaved) */
+	size_t *open;   /* line of each open frame, or NOT_SHOWN */
+	size_t depth, open_cap, shown_open;
+	const char *only; /* -F */
+	size_t inside;    /* open calls of it */
+	uint32_t base;    /* depth of its outermost open call */
+	uint64_t min_ns;
+	int interleave, color;
+	const struct reader_thread **threads; /* seen in this snapshot */
+	size_t nthreads;
+	int header_due; /* the current thread's name is not printed yet */
+	uint64_t seq;   /* lines begun so far */
+};
+
+#define COLOR(r, code) ((r)->color ? "\033[" code "m" : "")
+
+static int replay_begin_file(void *ctx, const struct reader_snapshot *snap,
+			     const struct time_base *tb)
+{
+	struct replay *r = ctx;
+
+	r->tb = tb;
+	r->nthreads = 0;
+	return 0;
+}
+
+static int replay_thread(void *ctx, const struct reader_thread *t)
+{
+	struct replay *r = ctx;
+	const struct reader_thread **grown =
+		realloc(r->threads, (r->nthreads + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -ENOMEM;
+	r->threads = grown;
+	r->threads[r->nthreads++] = t;
+	r->header_due = 1;
+	return 0;
+}
+
+static void print_line(const struct replay *r, const struct line *l)
+{
+	char dur[32], at[32], label[64];
+
+	if (r->interleave) {
+		const struct reader_thread *t = r->threads[l->thread];
+
+		snprintf(label, sizeof(label), "%s[%u]", t->name[0] ? t->name : "thread",
+			 t->hdr->tid);
+		printf("%12s  %-20s ", summary_format_ns(at, l->begin_ns), label);
+	}
+	printf("%s%11s%s  %*s%s%s%s", COLOR(r, "36"),
+	       summary_format_ns(dur, l->end_ns - l->begin_ns), COLOR(r, "0"),
+	       2 * (int)l->depth, "",
+	       r->only && !strcmp(l->sym->name, r->only) ? COLOR(r, "1") : "",
+	       l->sym->name, COLOR(r, "0"));
+	if (l->begin_repair)
+		printf(" %s[%s]%s", COLOR(r, "31"), timeline_repair_name(l->begin_repair),
+		       COLOR(r, "0"));
+	if (l->end_repair)
+		printf(" %s[%s]%s", COLOR(r, "31"), timeline_repair_name(l->end_repair),
+		       COLOR(r, "0"));
+	putchar('\n');
+}
+
+/* No shown call is open: the lines since kept are complete. */
+static void flush(struct replay *r)
+{
+	const struct reader_thread *t = r->threads[r->nthreads - 1];
+	size_t out = r->kept;
+
+	for (size_t i = r->kept; i < r->nlines; i++) {
+		if (r->lines[i].hidden)
+			continue;
+		if (r->interleave) {
+			r->lines[out++] = r->lines[i];
+			continue;
+		}
+		if (r->header_due)
+			printf("%sthread %s [%u]%s\n", COLOR(r, "1"),
+			       t->name[0] ? t->name : "(no name)", t->hdr->tid, COLOR(r, "0"));
+		r->header_due = 0;
+		print_line(r, &r->lines[i]);
+	}
+	r->nlines = r->kept = r->interleave ? out : 0;
+}
+
+static int push_open(struct replay *r, size_t line)
+{
+	if (r->depth == r->open_cap) {
+		size_t cap = r->open_cap ? 2 * r->open_cap : 64;
+		size_t *grown = realloc(r->open, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		r->open = grown;
+		r->open_cap = cap;
+	}
+	r->open[r->depth++] = line;
+	return 0;
+}
+
+static int replay_slice_begin(void *ctx, const struct slice *s)
+{
+	struct replay *r = ctx;
+	int is_only = r->only && !strcmp(s->sym->name, r->only);
+
+	if (is_only && r->inside++ == 0)
+		r->base = s->depth;
+	if (r->only && !r->inside)
+		return push_open(r, NOT_SHOWN);
+	if (r->nlines == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 1024;
+		struct line *grown = realloc(r->lines, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		r->lines = grown;
+		r->cap = cap;
+	}
+	r->lines[r->nlines] = (struct line){
+		.sym = s->sym, .begin_ns = time_base_ns(r->tb, s->begin_tsc),
+		.depth = s->depth - (r->only ? r->base : 0),
+		.thread = r->nthreads - 1, .begin_repair = s->begin_repair,
+		.seq = r->seq++ };
+	r->shown_open++;
+	return push_open(r, r->nlines++);
+}
+
+static int replay_slice_end(void *ctx, const struct slice *s)
+{
+	struct replay *r = ctx;
+	size_t i = r->open[--r->depth];
+	struct line *l;
+
+	if (r->only && !strcmp(s->sym->name, r->only))
+		r->inside--;
+	if (i == NOT_SHOWN)
+		return 0;
+	l = &r->lines[i];
+	l->end_ns = time_base_ns(r->tb, s->end_tsc);
+	l->end_repair = s->end_repair;
+	l->hidden = l->end_ns - l->begin_ns < r->min_ns;
+	if (--r->shown_open == 0)
+		flush(r);
+	return 0;
+}
+
+static const struct emitter_ops replay_ops = {
+	.begin_file = replay_begin_file,
+	.thread = replay_thread,
+	.slice_begin = replay_slice_begin,
+	.slice_end = replay_slice_end,
+};
+
+static int by_begin(const void *a, const void *b)
+{
+	const struct line *x = a, *y = b;
+
+	if (x->begin_ns != y->begin_ns)
+		return x->begin_ns < y->begin_ns ? -1 : 1;
+	if (x->thread != y->thread)
+		return x->thread < y->thread ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Interleaved: the whole snapshot, sorted. */
+static int print_interleaved(void *ctx, const struct reader_snapshot *snap)
+{
+	struct replay *r = ctx;
+
+	if (!r->interleave)
+		return 0;
+	qsort(r->lines, r->nlines, sizeof(*r->lines), by_begin);
+	for (size_t i = 0; i < r->nlines; i++)
+		print_line(r, &r->lines[i]);
+	r->nlines = r->kept = 0;
+	return 0;
+}
+
+static int snapshot_header(void *ctx, const struct reader_snapshot *snap,
+			   size_t index, size_t count)
+{
+	if (count > 1)
+		printf("%ssnapshot %zu \"%.*s\"\n", index ? "\n" : "", index,
+		       (int)snap->hdr->name_size, snap->name);
+	return 0;
+}
+
+static int parse_color(const char *value, int *color)
+{
+	if (!strcmp(value, "always"))
+		*color = 1;
+	else if (!strcmp(value, "never"))
+		*color = 0;
+	else if (!strcmp(value, "auto"))
+		*color = isatty(1) && !getenv("NO_COLOR");
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int run(const struct cli_command *cmd, int argc, char **argv)
+{
+	struct summary_opts o = { .snapshot = -1 };
+	struct replay r = { 0 };
+	const struct summary_hooks hooks = { snapshot_header, print_interleaved };
+	const char *trace = NULL, *value;
+	struct cli_parser p;
+	int opt, rc;
+
+	parse_color("auto", &r.color);
+	cli_parser_init(&p, cmd, argc, argv);
+	while ((opt = cli_next(&p, &value)) != CLI_DONE) {
+		if (opt >= 0 && summary_option(&o, cmd, opt, value))
+			continue;
+		switch (opt) {
+		case CLI_ARG:
+			if (trace)
+				return cli_usage_error(cmd, "one TRACE only");
+			trace = value;
+			break;
+		case OPT_FUNCTION: r.only = value; break;
+		case OPT_MIN:
+			if (parse_duration(value, &r.min_ns) < 0)
+				return cli_usage_error(cmd, "--min %s: expected a time like 250us, 1.5ms, 2s", value);
+			break;
+		case OPT_INTERLEAVE: r.interleave = 1; break;
+		case OPT_COLOR:
+			if (parse_color(value, &r.color) < 0)
+				return cli_usage_error(cmd, "--color %s: expected auto, always or never", value);
+			break;
+		}
+	}
+	if (!trace)
+		return cli_usage_error(cmd, "missing TRACE");
+	rc = summary_run(&o, trace, "replay", &replay_ops, &r, &hooks);
+	if (fflush(stdout) || ferror(stdout))
+		rc = cli_error("stdout: %s", strerror(errno));
+	free(r.lines);
+	free(r.open);
+	free(r.threads);
+	return rc;
+}
+
+const struct cli_command cmd_replay = {
+	.name = "replay",
+	.synopsis = "[OPTIONS] TRACE.ctr",
+	.summary = "print the call tree as indented text with durations",
+	.description =
+		"Prints every call of the chosen threads, one line each: its duration,\n"
+		"then its function indented two spaces per nesting level, with the\n"
+		"decoder's repairs in brackets.  Threads come one after another under a\n"
+		"\"thread NAME [TID]\" line; with --interleave all calls are listed by\n"
+		"begin time, each line starting with that time and the thread.  -F NAME\n"
+		"keeps only calls inside calls of NAME; --min hides short calls.  Colors\n"
+		"when stdout is a terminal (--color).  TIME is a number with a unit: ns,\n"
+		"us, ms or s.",
+	.options = options,
+	.run = run,
+};

@@ -1,0 +1,28 @@
+/* flame_svg.h - draws a finished stack_tree as a self-contained interactive
+ * SVG flame graph: one box per stack, as wide as the stack's exact total
+ * time, children on top of their parent (below it when inverted) in name
+ * order.  The SVG carries its own script and style (nothing loaded from
+ * anywhere): hovering a box shows its name, time and percent; clicking
+ * zooms to it; Ctrl-F or the Search button highlights the functions whose
+ * name matches a regular expression and shows their share of the total;
+ * "?s=REGEX" in the URL searches on load.  Boxes narrower than 0.1 pixel
+ * at full width are left out. */
+#ifndef FLAME_SVG_H
+#define FLAME_SVG_H
+
+#include <stdio.h>
+#include "stack_tree.h"
+
+struct flame_style {
+	const char *title;
+	const char *subtitle; /* a line under the title, may be NULL */
+	int inverted;         /* icicle: root on top */
+	unsigned width;       /* pixels */
+};
+
+/* Writes the SVG of t (after stack_tree_finish).  Returns 0 or -ENOMEM;
+ * write errors are left in out's error flag. */
+int flame_svg_write(FILE *out, const struct stack_tree *t,
+		    const struct flame_style *style);
+
+#endif
