@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "cli.h"
+#include "sched_text.h"
 
 static const struct cli_option options[] = {
 	{ "remap", 0, "OLD=NEW", "read binaries under NEW instead of OLD (repeatable)" },
@@ -122,6 +123,28 @@ static void print_thread(FILE *out, const struct reader_thread *t,
 	}
 }
 
+/* "sched events=N lost=L cpus=C", then per event "  TSC cpu=N NAME
+ * common_pid=P ARGS" with ARGS as ftrace prints them (sched_text.h). */
+static void print_sched(FILE *out, const struct reader_snapshot *snap)
+{
+	char args[SCHED_TEXT_MAX];
+
+	fprintf(out, "sched events=%zu lost=%llu cpus=%u\n", snap->nsched,
+		(unsigned long long)snap->sched_hdr->lost, snap->sched_hdr->ncpus);
+	for (size_t i = 0; i < snap->nsched; i++) {
+		const struct ctr_sched_event *e = &snap->sched[i];
+		const char *name = reader_sched_type_name(e->type);
+
+		fprintf(out, "  %llu cpu=%u ", (unsigned long long)e->tsc, e->cpu);
+		if (name)
+			fputs(name, out);
+		else
+			fprintf(out, "type%u", e->type);
+		sched_text_args(e, args);
+		fprintf(out, " common_pid=%d%s%s\n", e->common_pid, *args ? " " : "", args);
+	}
+}
+
 static int run(const struct cli_command *cmd, int argc, char **argv)
 {
 	struct cli_parser p;
@@ -156,6 +179,8 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 			print_module(stdout, &snap->modules[m]);
 		for (size_t t = 0; t < snap->nthreads; t++)
 			print_thread(stdout, &snap->threads[t], syms);
+		if (snap->sched_hdr)
+			print_sched(stdout, snap);
 		symbolizer_free(syms);
 	}
 	if (rc == EXIT_OK)

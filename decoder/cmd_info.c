@@ -126,6 +126,37 @@ static void print_thread(const struct reader_thread *t,
 		       (unsigned long long)st->unknown_kinds);
 }
 
+/* Scheduling events per type, and the CPUs they were seen on. */
+static void print_sched(const struct reader_snapshot *snap)
+{
+	uint64_t per_type[CTR_SCHED_TYPES + 1] = { 0 };
+	uint64_t cpus[1024 / 64] = { 0 };
+	const char *sep = "";
+
+	if (!snap->sched_hdr)
+		return;
+	for (size_t i = 0; i < snap->nsched; i++) {
+		const struct ctr_sched_event *e = &snap->sched[i];
+		per_type[e->type < CTR_SCHED_TYPES ? e->type : CTR_SCHED_TYPES]++;
+		if (e->cpu < 1024)
+			cpus[e->cpu / 64] |= UINT64_C(1) << (e->cpu % 64);
+	}
+	printf("  sched     %zu events, %llu lost, %u CPUs read\n", snap->nsched,
+	       (unsigned long long)snap->sched_hdr->lost, snap->sched_hdr->ncpus);
+	for (unsigned t = 1; t <= CTR_SCHED_TYPES; t++)
+		if (per_type[t])
+			printf("    %-18s %llu\n", t < CTR_SCHED_TYPES ?
+			       reader_sched_type_name(t) : "unknown types",
+			       (unsigned long long)per_type[t]);
+	printf("    CPUs seen          ");
+	for (unsigned c = 0; c < 1024; c++)
+		if (cpus[c / 64] & (UINT64_C(1) << (c % 64))) {
+			printf("%s%u", sep, c);
+			sep = " ";
+		}
+	printf("%s\n", *sep ? "" : "none");
+}
+
 static int info_snapshot(size_t index, const struct reader_snapshot *snap,
 			 char **remaps, int nremaps)
 {
@@ -160,6 +191,7 @@ static int info_snapshot(size_t index, const struct reader_snapshot *snap,
 		}
 		printf("  repairs   ");
 		print_repairs(total, dropped);
+		print_sched(snap);
 	}
 	free(stats);
 	symbolizer_free(syms);

@@ -11,6 +11,14 @@
  * begin, the end's reason, or both joined by "; ").  Process and thread
  * names are "M" events.
  *
+ * Scheduling events (a SCHED chunk) follow the array as the
+ * "systemTraceEvents" string: ftrace's text format, which Perfetto's JSON
+ * importer parses into per-CPU tracks and per-thread states:
+ *   "   f_sleep-4071  ( 4071) [000] d..2 0.052049000: sched_switch: ..."
+ * Timestamps are seconds with nine decimals on the same time base as the
+ * "X" events; the task-pid field is the task that was on the CPU, its
+ * TGID our pid for the snapshot's threads, "-----" for others.
+ *
  * Output goes through one 1 MiB buffer with hand-written number and string
  * formatting, flushed with write(); a write error is kept and returned by
  * every later callback, which stops the timeline. */
@@ -21,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "emit.h"
+#include "sched_text.h"
 
 #define BUF_SIZE (1 << 20)
 #define MAX_ITEM 4096 /* room reserved before writing a fixed-size piece */
@@ -30,6 +39,7 @@ struct json {
 	int err;
 	size_t len;
 	int first; /* no event written yet: no comma before the next */
+	int array_closed; /* the sched callback ended traceEvents */
 	uint32_t pid, tid;
 	const struct time_base *tb;
 	char buf[BUF_SIZE];
@@ -211,6 +221,7 @@ static int json_begin_file(void *ctx, const struct reader_snapshot *snap,
 	j->tb = tb;
 	j->pid = snap->process->pid;
 	j->first = 1;
+	j->array_closed = 0;
 	PUT_LITERAL(j, "{\"traceEvents\":[");
 	return j->err;
 }
@@ -295,11 +306,76 @@ static int json_slice_end(void *ctx, const struct slice *s)
 	return j->err;
 }
 
+/* The name of a task of the snapshot, for the task-pid field; NULL if the
+ * task is not one of its threads. */
+static const char *snapshot_task(const struct reader_snapshot *snap, int32_t tid)
+{
+	for (size_t i = 0; i < snap->nthreads; i++)
+		if ((int32_t)snap->threads[i].hdr->tid == tid)
+			return snap->threads[i].name;
+	return NULL;
+}
+
+/* One ftrace text line into the string being written.  It needs no
+ * escaping (sched_text.h) but its end: Perfetto splits the string only at
+ * the two characters \n, never at an escaped \u000a. */
+static void sched_line(struct json *j, const struct reader_snapshot *snap,
+		       const struct ctr_sched_event *e)
+{
+	char line[SCHED_TEXT_MAX + 128], args[SCHED_TEXT_MAX], flags[5], name[17];
+	const char *task = snapshot_task(snap, e->common_pid);
+	const char *type = reader_sched_type_name(e->type);
+	int ours = task || (uint32_t)e->common_pid == snap->process->pid;
+	uint64_t ns = time_base_ns(j->tb, e->tsc);
+	char tgid[16];
+	int n;
+
+	if (!type)
+		return;
+	if (e->common_pid == 0)
+		task = "<idle>";
+	else if (e->type == CTR_SCHED_SWITCH && e->common_pid == e->pid)
+		task = sched_text_comm(e->comm, name);
+	else if (!task || !*task)
+		task = "<...>";
+	else
+		task = sched_text_comm(task, name);
+	snprintf(tgid, sizeof(tgid), ours ? "%5u" : "-----", snap->process->pid);
+	sched_text_args(e, args);
+	sched_text_flags(e, flags);
+	n = snprintf(line, sizeof(line), "%16s-%d (%s) [%03u] %s %llu.%09llu: %s: %s\\n",
+		     task, e->common_pid, tgid, e->cpu, flags,
+		     (unsigned long long)(ns / 1000000000),
+		     (unsigned long long)(ns % 1000000000), type, args);
+	if (n > 0 && (size_t)n < sizeof(line) && !reserve(j, n))
+		put(j, line, n);
+}
+
+static int json_sched(void *ctx, const struct reader_snapshot *snap,
+		      uint64_t from_tsc, uint64_t to_tsc)
+{
+	struct json *j = ctx;
+
+	if (reserve(j, 1024))
+		return j->err;
+	PUT_LITERAL(j, "\n],\"systemTraceEvents\":\"# tracer: nop\\n#\\n"
+		    "#           TASK-PID    TGID   CPU#  ||||   TIMESTAMP  FUNCTION\\n");
+	j->array_closed = 1;
+	for (size_t i = 0; i < snap->nsched && !j->err; i++)
+		if (snap->sched[i].tsc >= from_tsc && snap->sched[i].tsc <= to_tsc)
+			sched_line(j, snap, &snap->sched[i]);
+	if (!reserve(j, 1))
+		PUT_LITERAL(j, "\"");
+	return j->err;
+}
+
 static int json_end_file(void *ctx)
 {
 	struct json *j = ctx;
 
-	PUT_LITERAL(j, "\n],\"displayTimeUnit\":\"ns\"}\n");
+	if (!j->array_closed)
+		PUT_LITERAL(j, "\n]");
+	PUT_LITERAL(j, ",\"displayTimeUnit\":\"ns\"}\n");
 	return flush(j);
 }
 
@@ -308,6 +384,7 @@ const struct emitter_ops json_emitter_ops = {
 	.process = json_process,
 	.thread = json_thread,
 	.slice_end = json_slice_end,
+	.sched = json_sched,
 	.end_file = json_end_file,
 };
 

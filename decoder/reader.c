@@ -221,6 +221,39 @@ static int read_end(struct reader *r, uint64_t at, const uint8_t *p,
 	return 0;
 }
 
+static int read_sched(struct reader *r, struct reader_snapshot *snap,
+		      uint64_t at, const uint8_t *p, uint64_t size)
+{
+	const struct ctr_sched *h = (const void *)p;
+	const struct ctr_sched_event *e = (const void *)(h + 1);
+	uint64_t count_at = at + 16 + FIELD_OFFSET(ctr_sched, nevents);
+	uint64_t room = size >= sizeof(*h) ? size - sizeof(*h) : 0;
+	int err;
+
+	if (snap->sched_hdr)
+		return fail(r, at, "second SCHED chunk in snapshot %zu",
+			    r->nsnapshots - 1);
+	if (size >= sizeof(*h) && h->nevents > room / sizeof(*e))
+		return fail(r, count_at,
+			    "SCHED chunk claims %llu events but holds room for %llu",
+			    (unsigned long long)h->nevents,
+			    (unsigned long long)(room / sizeof(*e)));
+	err = check_payload(r, at, size, sizeof(*h),
+			    size >= sizeof(*h) ? h->nevents * sizeof(*e) : 0,
+			    count_at, "SCHED");
+	if (err)
+		return err;
+	for (uint64_t i = 1; i < h->nevents; i++)
+		if (e[i].tsc < e[i - 1].tsc)
+			return fail(r, at + 16 + sizeof(*h) + i * sizeof(*e),
+				    "scheduling event %llu is older than the one before it",
+				    (unsigned long long)i);
+	snap->sched_hdr = h;
+	snap->sched = e;
+	snap->nsched = h->nevents;
+	return 0;
+}
+
 /* A snapshot is complete when it has its PROCESS and CLOCK chunks. */
 static int check_snapshot_done(struct reader *r)
 {
@@ -263,6 +296,11 @@ static int read_chunk(struct reader *r, uint64_t at, uint32_t tag,
 		if (tag == CTR_CHUNK_MODULE)
 			return read_module(r, snap, at, p, size);
 		return read_thread(r, snap, at, p, size);
+	case CTR_CHUNK_SCHED:
+		if (!snap)
+			return fail(r, at, "chunk of type %u before any SNAPSHOT chunk",
+				    tag);
+		return read_sched(r, snap, at, p, size);
 	default:
 		return 0; /* unknown: skipped, as the format asks */
 	}
@@ -416,6 +454,20 @@ const char *reader_clock_source_name(uint32_t source)
 					     "measured" };
 
 	return source < 4 ? names[source] : NULL;
+}
+
+const char *reader_sched_type_name(unsigned type)
+{
+	static const char *const names[CTR_SCHED_TYPES] = {
+		[CTR_SCHED_SWITCH] = "sched_switch",
+		[CTR_SCHED_WAKING] = "sched_waking",
+		[CTR_SCHED_WAKEUP_NEW] = "sched_wakeup_new",
+		[CTR_SCHED_PROCESS_EXIT] = "sched_process_exit",
+		[CTR_SCHED_NEWTASK] = "task_newtask",
+		[CTR_SCHED_RENAME] = "task_rename",
+	};
+
+	return type < CTR_SCHED_TYPES ? names[type] : NULL;
 }
 
 const char *reader_kind_name(unsigned kind)

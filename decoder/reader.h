@@ -41,6 +41,12 @@ struct reader_snapshot {
 	size_t nmodules;
 	struct reader_thread *threads;
 	size_t nthreads;
+	/* The SCHED chunk, if any: nsched events sorted by tsc.  Events of a
+	 * type this decoder does not know (reader_sched_type_name NULL) are
+	 * there too; users skip them. */
+	const struct ctr_sched *sched_hdr; /* NULL: no scheduling events */
+	const struct ctr_sched_event *sched;
+	size_t nsched;
 };
 
 struct reader {
@@ -70,5 +76,7 @@ void reader_close(struct reader *r);
 const char *reader_reason_name(uint32_t reason);
 const char *reader_clock_source_name(uint32_t source);
 const char *reader_kind_name(unsigned kind);
+/* "sched_switch", "sched_waking", ... as ftrace names them; NULL if unknown. */
+const char *reader_sched_type_name(unsigned type);
 
 #endif

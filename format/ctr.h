@@ -59,6 +59,7 @@ enum ctr_chunk_tag {
 	CTR_CHUNK_CLOCK = 3,    /* struct ctr_clock */
 	CTR_CHUNK_MODULE = 4,   /* struct ctr_module + segments + build id + path */
 	CTR_CHUNK_THREAD = 5,   /* struct ctr_thread + events */
+	CTR_CHUNK_SCHED = 6,    /* struct ctr_sched + kernel scheduling events */
 	CTR_CHUNK_COUNTS = 7,   /* struct ctr_counts + records (libctrail-count) */
 	CTR_CHUNK_END = 0x454e44, /* "END": struct ctr_end */
 };
@@ -235,6 +236,64 @@ struct ctr_count {
 	uint64_t address;
 	uint64_t calls;
 };
+
+/* SCHED payload: this header, then nevents struct ctr_sched_event sorted by
+ * tsc (ties keep the kernel's order per CPU).  The kernel's scheduling
+ * events for the process and its children, read from an ftrace instance
+ * whose trace_clock is x86-tsc, so tsc is on the same clock as the
+ * function events.  At most one per snapshot; absent when scheduling
+ * events were not collected.  lost counts events the kernel or the
+ * runtime's bounded ring dropped since collection started (not those left
+ * out on purpose by since_tsc). */
+struct ctr_sched {
+	uint64_t nevents;
+	uint64_t lost;
+	uint32_t ncpus; /* CPUs whose buffers were read */
+	uint32_t reserved;
+};
+
+/* One scheduling event, 72 bytes.  Field use per type:
+ *   type         pid        prio       next_*           state          comm / next_comm
+ *   SWITCH       prev_pid   prev_prio  next pid, prio   prev_state     prev / next comm
+ *   WAKING       woken task its prio   -                target_cpu     woken's comm / -
+ *   WAKEUP_NEW   new task   its prio   -                target_cpu     its comm / -
+ *   PROCESS_EXIT exiting    its prio   -                -              its comm / -
+ *   NEWTASK      new task   -          -                clone_flags    its comm / -
+ *                                                       (low 32 bits)
+ *   RENAME       renamed    -          -                -              new / old comm
+ * Unused fields are zero.  common_pid is the task that was running on the
+ * CPU when the event was recorded (0: idle).  prev_state uses the kernel's
+ * TASK_REPORT bits: 0 running (R), 1 S, 2 D, 4 T, 8 t, 0x10 X, 0x20 Z,
+ * 0x40 P, 0x80 I; 0x100 (TASK_REPORT_MAX) set means it was preempted (R+).
+ * comm fields are NUL padded and may lack a NUL when 16 bytes long. */
+struct ctr_sched_event {
+	uint64_t tsc;
+	uint16_t type; /* CTR_SCHED_* */
+	uint16_t cpu;
+	int32_t common_pid;
+	int32_t pid;
+	int32_t prio;
+	int32_t next_pid;
+	int32_t next_prio;
+	uint32_t state;
+	uint8_t irq_flags; /* the kernel's common_flags (irqs-off, need-resched...) */
+	uint8_t preempt;   /* common_preempt_count */
+	uint16_t reserved;
+	char comm[16];
+	char next_comm[16];
+};
+
+enum ctr_sched_type {
+	CTR_SCHED_SWITCH = 1,
+	CTR_SCHED_WAKING = 2,
+	CTR_SCHED_WAKEUP_NEW = 3,
+	CTR_SCHED_PROCESS_EXIT = 4,
+	CTR_SCHED_NEWTASK = 5,
+	CTR_SCHED_RENAME = 6,
+	CTR_SCHED_TYPES /* one past the last */
+};
+
+#define CTR_SCHED_PREEMPTED 0x100 /* in state: R+ */
 
 /* END payload: how many chunks came before it, so a reader can tell a
  * whole file from one cut at a chunk boundary. */

@@ -3,7 +3,9 @@
  *   CTRAIL_RING_SIZE      bytes per thread ring (K/M/G suffix), default 4M
  *   CTRAIL_MAX_EXITED     exited threads kept for the next snapshot (32)
  *   CTRAIL_WRITE_AT_EXIT  1: write a snapshot when the process exits
- *   CTRAIL_OUTPUT         snapshot path; %p pid, %n sequence number */
+ *   CTRAIL_OUTPUT         snapshot path; %p pid, %n sequence number
+ *   CTRAIL_FTRACE         1: collect the kernel's scheduling events (ftrace.c)
+ *   CTRAIL_SCHED_EVENTS   scheduling events kept for snapshots (65536) */
 #include <stdlib.h>
 #include "runtime.h"
 
@@ -14,6 +16,7 @@
 struct ctrail_config config = {
 	.ring_size = DEFAULT_RING_SIZE,
 	.max_exited = 32,
+	.sched_events = 65536,
 };
 
 uint64_t ring_size_round(uint64_t bytes)
@@ -56,6 +59,10 @@ void config_init(void)
 		config.max_exited = strtoul(s, NULL, 10);
 	if ((s = getenv("CTRAIL_WRITE_AT_EXIT")))
 		config.write_at_exit = *s == '1';
+	if ((s = getenv("CTRAIL_FTRACE")))
+		config.ftrace = *s == '1';
+	if ((s = getenv("CTRAIL_SCHED_EVENTS")) && (n = strtoull(s, NULL, 10)))
+		config.sched_events = n;
 	config.output = getenv("CTRAIL_OUTPUT");
 	if (!config.output || !*config.output)
 		config.output = "ctrail-%p.ctr";

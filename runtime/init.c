@@ -122,6 +122,8 @@ static void runtime_start(void)
 	modules_refresh();
 	sigtrap_init();
 	pthread_atfork(NULL, NULL, forget_other_threads);
+	if (config.ftrace) /* before write_at_exit: its atexit runs after */
+		sched_start(1);
 	if (config.write_at_exit)
 		atexit(write_at_exit);
 }

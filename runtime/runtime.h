@@ -104,12 +104,23 @@ HIDDEN int snapshots_write(const char *path, struct ctrail_snapshot *const *snap
 HIDDEN struct ctrail_snapshot **flows_hold(struct ctrail_snapshot *first, size_t *n);
 HIDDEN void flows_release(struct ctrail_snapshot **list);
 
+/* ftrace.c: the kernel's scheduling events (CTRAIL_FTRACE=1 or
+ * ctrail_sched_start).  sched_start prints one warning line on failure when
+ * warn is set.  sched_copy gives the events stamped at or after since,
+ * sorted by time, in a malloc'd array (NULL and 0 when scheduling events
+ * were never collected); 0 or -ENOMEM. */
+HIDDEN int sched_start(int warn);
+HIDDEN int sched_copy(uint64_t since, struct ctr_sched *hdr,
+		      struct ctr_sched_event **out);
+
 /* config.c: settings read from the environment once at start. */
 struct ctrail_config {
 	uint64_t ring_size;
 	uint32_t max_exited;
 	int write_at_exit;
 	const char *output;
+	int ftrace;            /* CTRAIL_FTRACE=1 */
+	uint64_t sched_events; /* CTRAIL_SCHED_EVENTS */
 };
 HIDDEN extern struct ctrail_config config;
 HIDDEN void config_init(void);

@@ -35,6 +35,8 @@ struct ctrail_snapshot {
 	uint32_t nmods;
 	struct snap_thread *threads;
 	uint32_t nthreads;
+	struct ctr_sched sched_hdr;    /* ftrace.c */
+	struct ctr_sched_event *sched; /* NULL: no SCHED chunk */
 };
 
 /* The first index in [lo, hi) whose event is stamped at or after tsc. */
@@ -179,6 +181,8 @@ struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only)
 	modules_refresh();
 	rc = copy_threads(s, since_tsc, self_only);
 	if (!rc)
+		rc = sched_copy(since_tsc, &s->sched_hdr, &s->sched);
+	if (!rc)
 		rc = fill_process(s);
 	if (!rc && modules_copy(&s->mods, &s->nmods))
 		rc = -ENOMEM;
@@ -198,6 +202,7 @@ void ctrail_snapshot_free(struct ctrail_snapshot *s)
 	for (uint32_t i = 0; i < s->nthreads; i++)
 		free(s->threads[i].events);
 	free(s->threads);
+	free(s->sched);
 	modules_free(s->mods, s->nmods);
 	free(s->name);
 	free(s->exe);
@@ -286,6 +291,12 @@ static int write_chunks(struct ctr_writer *w, const struct ctrail_snapshot *s)
 		v[0] = (struct iovec){ (void *)&t->hdr, sizeof(t->hdr) };
 		v[1] = (struct iovec){ t->events, t->hdr.nevents * EV };
 		if ((rc = ctr_write_chunk(w, CTR_CHUNK_THREAD, v, 2)))
+			return rc;
+	}
+	if (s->sched) {
+		v[0] = (struct iovec){ (void *)&s->sched_hdr, sizeof(s->sched_hdr) };
+		v[1] = (struct iovec){ s->sched, s->sched_hdr.nevents * sizeof(*s->sched) };
+		if ((rc = ctr_write_chunk(w, CTR_CHUNK_SCHED, v, 2)))
 			return rc;
 	}
 	return 0;

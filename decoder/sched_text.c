@@ -1,0 +1,88 @@
+/* sched_text.c - see sched_text.h.  Field meanings per type are in
+ * format/ctr.h; the texts follow each tracepoint's "print fmt". */
+#include <stdio.h>
+#include <string.h>
+#include "reader.h"
+#include "sched_text.h"
+
+const char *sched_text_comm(const char comm[16], char out[17])
+{
+	size_t n = strnlen(comm, 16);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = comm[i];
+		out[i] = c == ' ' || c == '=' ? '_' :
+			 c > ' ' && c < 0x7f && c != '"' && c != '\\' ? c : '?';
+	}
+	out[n] = 0;
+	return n ? out : "<...>";
+}
+
+const char *sched_text_state(uint32_t state, char *out)
+{
+	static const char letters[] = "SDTtXZPI";
+	size_t n = 0;
+
+	for (int bit = 0; bit < 8; bit++)
+		if (state & (1u << bit)) {
+			if (n)
+				out[n++] = '|';
+			out[n++] = letters[bit];
+		}
+	if (!n)
+		out[n++] = 'R';
+	if (state & CTR_SCHED_PREEMPTED)
+		out[n++] = '+';
+	out[n] = 0;
+	return out;
+}
+
+void sched_text_flags(const struct ctr_sched_event *e, char out[5])
+{
+	static const char hex[] = "0123456789abcdef";
+	int hard = e->irq_flags & 0x08, soft = e->irq_flags & 0x10;
+
+	out[0] = e->irq_flags & 0x01 ? 'd' : '.';
+	out[1] = e->irq_flags & 0x04 ? 'N' : '.';
+	out[2] = hard && soft ? 'H' : hard ? 'h' : soft ? 's' : '.';
+	out[3] = e->preempt & 15 ? hex[e->preempt & 15] : '.';
+	out[4] = 0;
+}
+
+size_t sched_text_args(const struct ctr_sched_event *e, char *out)
+{
+	char a[17], b[17], state[64];
+	int n = 0;
+
+	switch (e->type) {
+	case CTR_SCHED_SWITCH:
+		n = snprintf(out, SCHED_TEXT_MAX,
+			     "prev_comm=%s prev_pid=%d prev_prio=%d prev_state=%s ==> "
+			     "next_comm=%s next_pid=%d next_prio=%d",
+			     sched_text_comm(e->comm, a), e->pid, e->prio,
+			     sched_text_state(e->state, state),
+			     sched_text_comm(e->next_comm, b), e->next_pid, e->next_prio);
+		break;
+	case CTR_SCHED_WAKING:
+	case CTR_SCHED_WAKEUP_NEW:
+		n = snprintf(out, SCHED_TEXT_MAX, "comm=%s pid=%d prio=%d target_cpu=%03u",
+			     sched_text_comm(e->comm, a), e->pid, e->prio, e->state);
+		break;
+	case CTR_SCHED_PROCESS_EXIT:
+		n = snprintf(out, SCHED_TEXT_MAX, "comm=%s pid=%d prio=%d",
+			     sched_text_comm(e->comm, a), e->pid, e->prio);
+		break;
+	case CTR_SCHED_NEWTASK:
+		n = snprintf(out, SCHED_TEXT_MAX, "pid=%d comm=%s clone_flags=%x",
+			     e->pid, sched_text_comm(e->comm, a), e->state);
+		break;
+	case CTR_SCHED_RENAME:
+		n = snprintf(out, SCHED_TEXT_MAX, "pid=%d oldcomm=%s newcomm=%s",
+			     e->pid, sched_text_comm(e->next_comm, b),
+			     sched_text_comm(e->comm, a));
+		break;
+	default:
+		out[0] = 0;
+	}
+	return n;
+}
