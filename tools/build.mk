@@ -13,3 +13,11 @@ $(B)/bin/ctrail-cc: tools/ctrail-cc
 
 $(B)/bin/ctrail-c++: $(B)/bin/ctrail-cc
 	ln -sf ctrail-cc $@
+
+# The gdb command that reads a trace out of a core or a stopped process:
+# build/share/ctrail/ctrail-gdb.py (`source` it in gdb).
+all: $(B)/share/ctrail/ctrail-gdb.py
+
+$(B)/share/ctrail/ctrail-gdb.py: tools/ctrail-gdb.py
+	@mkdir -p $(dir $@)
+	cp $< $@
