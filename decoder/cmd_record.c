@@ -22,9 +22,10 @@
 static const struct cli_option options[] = {
 	{ "output", 'o', "OUT", "where the program writes its snapshot (default " DEFAULT_OUTPUT ")" },
 	{ "ring-size", 0, "SIZE", "bytes of ring per thread, K/M/G suffix allowed (CTRAIL_RING_SIZE)" },
+	{ "sched", 0, NULL, "also record the kernel's scheduling events (CTRAIL_FTRACE=1)" },
 	{ 0 },
 };
-enum { OPT_OUTPUT, OPT_RING_SIZE };
+enum { OPT_OUTPUT, OPT_RING_SIZE, OPT_SCHED };
 
 static volatile pid_t child;
 
@@ -57,10 +58,12 @@ static char *absolute(const char *path)
 }
 
 /* In the child: set the environment and become the program. */
-static void start(char **prog, const char *out, const char *ring_size)
+static void start(char **prog, const char *out, const char *ring_size, int sched)
 {
 	setenv("CTRAIL_OUTPUT", out, 1);
 	setenv("CTRAIL_WRITE_AT_EXIT", "1", 1);
+	if (sched)
+		setenv("CTRAIL_FTRACE", "1", 1);
 	if (ring_size)
 		setenv("CTRAIL_RING_SIZE", ring_size, 1);
 	execvp(prog[0], prog);
@@ -109,7 +112,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	struct sigaction sa = { .sa_handler = forward };
 	struct stat before;
 	char **prog, *abs_out;
-	int opt, nprog, existed, rc;
+	int opt, nprog, existed, rc, sched = 0;
 	pid_t pid;
 
 	cli_parser_init(&p, cmd, argc, argv);
@@ -117,6 +120,8 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	while ((opt = cli_next(&p, &value)) != CLI_DONE) {
 		if (opt == OPT_OUTPUT)
 			out = value;
+		else if (opt == OPT_SCHED)
+			sched = 1;
 		else if (!valid_size(value))
 			return cli_usage_error(cmd, "--ring-size %s: expected bytes, e.g. 65536, 64K, 4M",
 					       value);
@@ -140,7 +145,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		return cli_error("cannot start %s: %s", prog[0], strerror(errno));
 	}
 	if (pid == 0)
-		start(prog, abs_out, ring_size);
+		start(prog, abs_out, ring_size, sched);
 	child = pid;
 	rc = wait_for(pid);
 	if (fresh(abs_out, &before, existed))
