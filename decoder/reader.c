@@ -205,6 +205,38 @@ static int read_thread(struct reader *r, struct reader_snapshot *snap,
 	return 0;
 }
 
+static int read_counts(struct reader *r, struct reader_snapshot *snap,
+		       uint64_t at, const uint8_t *p, uint64_t size)
+{
+	const struct ctr_counts *h = (const void *)p;
+	const struct ctr_count *c = (const void *)(h + 1);
+	uint64_t count_at = at + 16 + FIELD_OFFSET(ctr_counts, nrecords);
+	uint64_t room = size >= sizeof(*h) ? size - sizeof(*h) : 0;
+	int err;
+
+	if (snap->counts_hdr)
+		return fail(r, at, "second COUNTS chunk in snapshot %zu",
+			    r->nsnapshots - 1);
+	if (size >= sizeof(*h) && h->nrecords > room / sizeof(*c))
+		return fail(r, count_at,
+			    "COUNTS chunk claims %llu records but holds room for %llu",
+			    (unsigned long long)h->nrecords,
+			    (unsigned long long)(room / sizeof(*c)));
+	err = check_payload(r, at, size, sizeof(*h),
+			    size >= sizeof(*h) ? h->nrecords * sizeof(*c) : 0,
+			    count_at, "COUNTS");
+	if (err)
+		return err;
+	for (uint64_t i = 1; i < h->nrecords; i++)
+		if (c[i].address <= c[i - 1].address)
+			return fail(r, at + 16 + sizeof(*h) + i * sizeof(*c),
+				    "count record %llu is not above the one before it",
+				    (unsigned long long)i);
+	snap->counts_hdr = h;
+	snap->counts = c;
+	return 0;
+}
+
 static int read_end(struct reader *r, uint64_t at, const uint8_t *p,
 		    uint64_t size)
 {
@@ -286,6 +318,7 @@ static int read_chunk(struct reader *r, uint64_t at, uint32_t tag,
 	case CTR_CHUNK_CLOCK:
 	case CTR_CHUNK_MODULE:
 	case CTR_CHUNK_THREAD:
+	case CTR_CHUNK_COUNTS:
 		if (!snap)
 			return fail(r, at, "chunk of type %u before any SNAPSHOT chunk",
 				    tag);
@@ -293,6 +326,8 @@ static int read_chunk(struct reader *r, uint64_t at, uint32_t tag,
 			return read_process(r, snap, at, p, size);
 		if (tag == CTR_CHUNK_CLOCK)
 			return read_clock(r, snap, at, p, size);
+		if (tag == CTR_CHUNK_COUNTS)
+			return read_counts(r, snap, at, p, size);
 		if (tag == CTR_CHUNK_MODULE)
 			return read_module(r, snap, at, p, size);
 		return read_thread(r, snap, at, p, size);

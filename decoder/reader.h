@@ -39,6 +39,10 @@ struct reader_snapshot {
 	const struct ctr_clock *clock;
 	struct reader_module *modules;
 	size_t nmodules;
+	/* The COUNTS chunk, if any (libctrail-count): counts_hdr->nrecords
+	 * records sorted by address. */
+	const struct ctr_counts *counts_hdr; /* NULL: no counts */
+	const struct ctr_count *counts;
 	struct reader_thread *threads;
 	size_t nthreads;
 	/* The SCHED chunk, if any: nsched events sorted by tsc.  Events of a
