@@ -5,7 +5,9 @@
  * innermost frame of the same function (same symbol start).  Real traces
  * are imperfect and each imperfection is repaired and counted:
  *   - orphan return: a return matching no open frame (its call was
- *     overwritten by the ring, or is older than the snapshot's since_tsc).
+ *     overwritten by the ring, or is older than the snapshot's since_tsc),
+ *     unless it is a thunk's: gcc's fentry mode may give a thunk a return
+ *     hook and no entry hook, so such a return is dropped and counted.
  *     A first pass over the thread finds them, so their begins can be
  *     delivered up front (outermost first) at the thread's first event time.
  *   - missing return: frames above the one a return matches are closed at
@@ -74,7 +76,8 @@ struct custom_event {
 struct timeline_stats {
 	uint64_t repairs[REPAIR_KINDS]; /* slices per repair kind */
 	uint64_t slices;
-	uint64_t dropped_returns; /* unmatched returns after inconsistent repairs */
+	uint64_t dropped_returns; /* unmatched returns of thunks, or after
+				     inconsistent repairs */
 	uint64_t backwards;       /* events stamped before the previous one */
 	uint64_t unknown_kinds;   /* events of a kind this decoder ignores */
 	uint64_t custom[16];      /* custom events by kind */

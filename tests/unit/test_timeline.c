@@ -13,21 +13,21 @@
 
 static int failures;
 
-/* Functions a..f: [0x1000 * (i + 1), + 0x100). */
-static struct symbol funcs[6];
+/* Functions a..g: [0x1000 * (i + 1), + 0x100); g is a thunk. */
+static struct symbol funcs[7];
 static struct symbol unknown[64];
 static int nunknown;
 
 static const struct symbol *fake_lookup(void *ctx, uint64_t addr)
 {
-	static const char *const names[] = { "a", "b", "c", "d", "e", "f" };
+	static const char *const names[] = { "a", "b", "c", "d", "e", "f", "g" };
 
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 7; i++) {
 		uint64_t start = 0x1000 * (uint64_t)(i + 1);
 
 		if (addr >= start && addr < start + 0x100) {
 			funcs[i] = (struct symbol){ start, start + 0x100, names[i],
-						    NULL, 0, 0, 0 };
+						    NULL, 0, 0, i == 6 ? SYMBOL_THUNK : 0 };
 			return &funcs[i];
 		}
 	}
@@ -314,6 +314,19 @@ static void test_orphan_longjmp(void)
 	    NULL);
 }
 
+static void test_thunk_return(void)
+{
+	/* gcc's fentry mode may give a thunk a return hook but no entry hook:
+	 * its lone return is dropped, not taken for an orphan. */
+	const struct ctr_event ev[] = { CALL('a', 1), CALL('b', 2), RET('g', 3),
+					RET('b', 4), RET('a', 5) };
+	struct timeline_stats st;
+
+	RUN("a thunk's lone return is dropped", ev, 6,
+	    "B a 1\n  B b 2\n  E b 4\nE a 5\n", &st);
+	expect_count("thunk return counted as dropped", st.dropped_returns, 1);
+}
+
 int main(void)
 {
 	test_simple();
@@ -329,5 +342,6 @@ int main(void)
 	test_backwards();
 	test_window();
 	test_orphan_longjmp();
+	test_thunk_return();
 	return failures != 0;
 }
