@@ -265,7 +265,7 @@ static void test_unknown(void)
 		{ CTR_EVENT_WORD(CTR_KIND_CALL, 0x9000), 2 },
 		{ CTR_EVENT_WORD(CTR_KIND_RETURN, 0x9010), 3 },
 		{ CTR_EVENT_WORD(CTR_KIND_RETURN, 0x9020), 4 },
-		{ CTR_EVENT_WORD(7, 0x1000), 5 },
+		{ CTR_EVENT_WORD(0xc, 0x1000), 5 },
 	};
 	struct timeline_stats st;
 
