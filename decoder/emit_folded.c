@@ -5,7 +5,8 @@
  * stack's exact self time in nanoseconds (time spent in its last function
  * and not in a call from it).  The values add up to the traced time of the
  * threads written.  Stacks of all threads are merged (--threads picks
- * threads); stacks with a self time of 0 are left out.  Lines come in
+ * threads); every stack has its line, a self time of 0 included, so the
+ * set of lines does not depend on timing.  Lines come in
  * depth-first order, children by name, so the output is deterministic.  A
  * ';' in a function name is written as ':' and a newline as a space, so
  * every line parses.
@@ -49,10 +50,8 @@ static void write_stacks(FILE *out, const struct stack_tree *t)
 	while (i != STACK_NONE) {
 		const struct stack_node *n = &t->nodes[i];
 
-		if (n->self_ns) {
-			put_stack(out, t, i);
-			fprintf(out, " %llu\n", (unsigned long long)n->self_ns);
-		}
+		put_stack(out, t, i);
+		fprintf(out, " %llu\n", (unsigned long long)n->self_ns);
 		if (n->child != STACK_NONE) {
 			i = n->child;
 			continue;
