@@ -1,0 +1,76 @@
+/* outbuf.h - what the binary emitters (emit_fxt.c, emit_perfetto.c) share:
+ * a write buffer over a file descriptor and an interning table.
+ *
+ * The buffer is one fixed array flushed with write() when a record would
+ * not fit; a write error is kept and returned from then on, so an emitter
+ * checks it once per callback.  Records are built in place: reserve the
+ * most a record can take, then store through outbuf_tail().
+ *
+ * The interning table maps a key (a pointer, or a string's bytes) to a
+ * small number handed out in order, 1, 2, 3...  It is open addressing over
+ * a power-of-two array that doubles at half load; string keys are copied.
+ * Memory grows with the distinct keys (functions, threads), never with
+ * the event count. */
+#ifndef OUTBUF_H
+#define OUTBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define OUTBUF_SIZE (1 << 20)
+
+struct outbuf {
+	int fd;
+	int err;      /* first write error, negative errno */
+	size_t len;
+	uint8_t buf[OUTBUF_SIZE];
+};
+
+void outbuf_init(struct outbuf *o, int fd);
+/* Writes what is buffered.  Returns 0 or the kept error. */
+int outbuf_flush(struct outbuf *o);
+
+/* Makes room for n bytes (n <= OUTBUF_SIZE); 0 or the kept error. */
+static inline int outbuf_reserve(struct outbuf *o, size_t n)
+{
+	return o->len + n > OUTBUF_SIZE ? outbuf_flush(o) : o->err;
+}
+
+static inline uint8_t *outbuf_tail(struct outbuf *o)
+{
+	return o->buf + o->len;
+}
+
+/* Marks the bytes stored up to end (within the reserved room) as written. */
+static inline void outbuf_commit(struct outbuf *o, const uint8_t *end)
+{
+	o->len = end - o->buf;
+}
+
+struct intern_slot;
+
+struct intern {
+	struct intern_slot *slots;
+	size_t mask;  /* slot count - 1 */
+	uint32_t count; /* numbers handed out so far */
+};
+
+void intern_init(struct intern *t);
+void intern_free(struct intern *t);
+/* Forgets every key; numbering restarts at 1. */
+void intern_clear(struct intern *t);
+
+/* The number of a pointer key, 0 if not there yet. */
+uint32_t intern_ptr_find(const struct intern *t, const void *key);
+/* The number of a string key of n bytes, 0 if not there yet. */
+uint32_t intern_str_find(const struct intern *t, const char *s, size_t n);
+/* Adds a key not there yet, under the next number (returned), or under
+ * `value` if not 0.  Returns 0 on no memory. */
+uint32_t intern_ptr_add(struct intern *t, const void *key, uint32_t value);
+uint32_t intern_str_add(struct intern *t, const char *s, size_t n);
+
+/* The longest prefix of s, at most max bytes, that does not cut a UTF-8
+ * sequence in two. */
+size_t utf8_prefix(const char *s, size_t n, size_t max);
+
+#endif

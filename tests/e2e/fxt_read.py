@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""fxt_read.py - reads a Fuchsia trace format file back into slices, written
+from the published spec (fuchsia.dev, reference/tracing/trace-format), not
+from ctrail's writer.
+
+  fxt_read.py slices FILE
+      Prints every slice, thread by thread (by tid), in begin order:
+          TID THREAD_NAME<TAB>DEPTH<TAB>BEGIN_NS<TAB>END_NS<TAB>NAME<TAB>LOCATION<TAB>REPAIR
+      Times are nanoseconds from the earliest slice begin, floor(ticks *
+      10^9 / ticks-per-second), exactly as ctrail's JSON counts them.
+      LOCATION is the event's category, REPAIR its "repair" argument.
+  fxt_read.py ends FILE
+      The same slices without DEPTH, per thread in the order they ended
+      (the order of ctrail's JSON "X" events).
+  fxt_read.py stats FILE
+      Prints "records N events N strings N threads N bytes N".
+
+Records understood: magic (metadata trace info), initialization, string,
+thread, event (duration begin 2, end 3, complete 4; string, koid and other
+arguments), kernel object (process and thread names).  Any other record is
+skipped by its size, as the spec asks.  Exits 1 with a message on a
+malformed file."""
+import struct
+import sys
+
+MAGIC = 0x0016547846040010
+
+
+class Bad(Exception):
+    pass
+
+
+def field(word, lo, hi):
+    return (word >> lo) & ((1 << (hi - lo + 1)) - 1)
+
+
+class Reader:
+    def __init__(self, data):
+        if len(data) % 8:
+            raise Bad('size %d is not a multiple of 8' % len(data))
+        self.words = struct.unpack('<%dQ' % (len(data) // 8), data)
+        self.strings = {}
+        self.threads = {}
+        self.names = {}  # koid -> name, from kernel object records
+        self.tps = 10**9
+        self.counts = dict(records=0, events=0, strings=0, threads=0)
+        self.slices = {}  # (pid, tid) -> [begin, end, index, name, cat, repair]
+        self.open = {}    # (pid, tid) -> stack of duration begins
+        self.index = 0
+
+    def stream(self, pos, n):
+        """n bytes of the stream at word pos, and the word after it."""
+        nw = (n + 7) // 8
+        if pos + nw > self.end:
+            raise Bad('stream past its record')
+        raw = struct.pack('<%dQ' % nw, *self.words[pos:pos + nw])
+        return raw[:n].decode('utf-8', 'replace'), pos + nw
+
+    def string(self, ref, pos):
+        if ref == 0:
+            return '', pos
+        if ref & 0x8000:
+            return self.stream(pos, ref & 0x7fff)
+        if ref not in self.strings:
+            raise Bad('string ref %d not in the table' % ref)
+        return self.strings[ref], pos
+
+    def word(self, pos):
+        if pos >= self.end:
+            raise Bad('word past its record')
+        return self.words[pos], pos + 1
+
+    def args(self, n, pos):
+        out = {}
+        for _ in range(n):
+            head, _ = self.word(pos)
+            size = field(head, 4, 15)
+            name, p = self.string(field(head, 16, 31), pos + 1)
+            if field(head, 0, 3) == 6:
+                out[name] = self.string(field(head, 32, 47), p)[0]
+            elif field(head, 0, 3) in (3, 4, 7, 8):
+                out[name] = self.word(p)[0]
+            pos += size
+            if size == 0 or pos > self.end:
+                raise Bad('bad argument size')
+        return out, pos
+
+    def event(self, head, pos):
+        etype = field(head, 16, 19)
+        ts, pos = self.word(pos)
+        tref = field(head, 24, 31)
+        if tref:
+            if tref not in self.threads:
+                raise Bad('thread ref %d not in the table' % tref)
+            thread = self.threads[tref]
+        else:
+            pid, pos = self.word(pos)
+            tid, pos = self.word(pos)
+            thread = (pid, tid)
+        cat, pos = self.string(field(head, 32, 47), pos)
+        name, pos = self.string(field(head, 48, 63), pos)
+        args, pos = self.args(field(head, 20, 23), pos)
+        repair = args.get('repair', '')
+        self.counts['events'] += 1
+        self.index += 1
+        if etype == 4:
+            end, pos = self.word(pos)
+            self.slices.setdefault(thread, []).append(
+                [ts, end, self.index, name, cat, repair])
+        elif etype == 2:
+            self.open.setdefault(thread, []).append([ts, name, cat])
+        elif etype == 3:
+            stack = self.open.get(thread)
+            if not stack:
+                raise Bad('duration end without a begin')
+            begin, bname, bcat = stack.pop()
+            self.slices.setdefault(thread, []).append(
+                [begin, ts, self.index, bname, bcat, repair])
+
+    def record(self, head, pos):
+        rtype = field(head, 0, 3)
+        if rtype == 1:
+            self.tps = self.word(pos)[0]
+        elif rtype == 2:
+            index, n = field(head, 16, 30), field(head, 32, 46)
+            if index:
+                self.strings[index] = self.stream(pos, n)[0]
+                self.counts['strings'] += 1
+        elif rtype == 3:
+            index = field(head, 16, 23)
+            if index:
+                self.threads[index] = (self.word(pos)[0], self.word(pos + 1)[0])
+                self.counts['threads'] += 1
+        elif rtype == 4:
+            self.event(head, pos)
+        elif rtype == 7:
+            koid, p = self.word(pos)
+            name, p = self.string(field(head, 24, 39), p)
+            self.names[koid] = name
+
+    def read(self):
+        if not self.words or self.words[0] != MAGIC:
+            raise Bad('no magic number record first')
+        pos = 0
+        while pos < len(self.words):
+            head = self.words[pos]
+            size = field(head, 4, 15)
+            if size == 0 or pos + size > len(self.words):
+                raise Bad('record at byte %d: bad size %d' % (8 * pos, size))
+            self.end = pos + size
+            self.record(head, pos + 1)
+            self.counts['records'] += 1
+            pos += size
+        if any(self.open.values()):
+            raise Bad('duration begin without an end')
+
+
+def nested(slices):
+    """(depth, slice) in begin order; equal begins longest first, then the
+    one written last (the outer one) first."""
+    stack = []
+    for s in sorted(slices, key=lambda s: (s[0], -(s[1] - s[0]), -s[2])):
+        while stack and not (s[0] >= stack[-1][0] and s[1] <= stack[-1][1]):
+            stack.pop()
+        yield len(stack), s
+        stack.append(s)
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[1] not in ('slices', 'ends', 'stats'):
+        print(__doc__, file=sys.stderr)
+        return 2
+    try:
+        with open(sys.argv[2], 'rb') as f:
+            data = f.read()
+        r = Reader(data)
+        r.read()
+    except (OSError, Bad) as err:
+        print('fxt_read: %s: %s' % (sys.argv[2], err), file=sys.stderr)
+        return 1
+    if sys.argv[1] == 'stats':
+        print('records %(records)d events %(events)d strings %(strings)d '
+              'threads %(threads)d' % r.counts, 'bytes %d' % len(data))
+        return 0
+    origin = min((s[0] for ss in r.slices.values() for s in ss), default=0)
+    for (pid, tid) in sorted(r.slices, key=lambda t: t[1]):
+        if sys.argv[1] == 'ends':
+            order = [('', s) for s in sorted(r.slices[(pid, tid)],
+                                             key=lambda s: s[2])]
+        else:
+            order = [('%d\t' % d, s) for d, s in nested(r.slices[(pid, tid)])]
+        for depth, s in order:
+            print('%d %s\t%s%d\t%d\t%s\t%s\t%s' % (
+                tid, r.names.get(tid, ''), depth,
+                (s[0] - origin) * 10**9 // r.tps,
+                (s[1] - origin) * 10**9 // r.tps, s[3], s[4], s[5]))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
