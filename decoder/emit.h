@@ -38,6 +38,18 @@ void *json_emitter_new(int fd);
  * write error (negative errno) met since it was made. */
 int json_emitter_free(void *emitter);
 
+/* Fuchsia trace format (emit_fxt.c): raw TSC ticks, interned strings and
+ * threads, one duration complete event per slice. */
+extern const struct emitter_ops fxt_emitter_ops;
+void *fxt_emitter_new(int fd);
+int fxt_emitter_free(void *emitter);
+
+/* Perfetto protobuf TracePackets (emit_perfetto.c): a track per process
+ * and thread, interned slice begin/end events, incremental timestamps. */
+extern const struct emitter_ops perfetto_emitter_ops;
+void *perfetto_emitter_new(int fd);
+int perfetto_emitter_free(void *emitter);
+
 /* Folded stacks "a;b;c SELF_NS", merged across threads (emit_folded.c). */
 extern const struct emitter_ops folded_emitter_ops;
 void *folded_emitter_new(int fd);

@@ -6,6 +6,10 @@
 const struct output_format output_formats[] = {
 	{ "json", ".json", "Chrome Trace Event JSON (Perfetto UI, chrome://tracing)",
 	  &json_emitter_ops, json_emitter_new, json_emitter_free },
+	{ "fxt", ".fxt", "Fuchsia trace format (Perfetto UI), compact binary",
+	  &fxt_emitter_ops, fxt_emitter_new, fxt_emitter_free },
+	{ "perfetto", ".pftrace", "Perfetto protobuf trace (Perfetto UI, trace_processor)",
+	  &perfetto_emitter_ops, perfetto_emitter_new, perfetto_emitter_free },
 	{ "folded", ".folded", "folded stacks with exact self ns (flamegraph.pl, speedscope)",
 	  &folded_emitter_ops, folded_emitter_new, folded_emitter_free },
 	{ "speedscope", ".speedscope.json", "speedscope evented profiles, one per thread",
