@@ -33,7 +33,8 @@ case $(cat $PATTERN) in
 *) own_pattern=0 ;;
 esac
 
-# crash DIR PROG : runs PROG in DIR with cores enabled; prints the core's path.
+# crash DIR PROG [ENV=VALUE...] : runs PROG in DIR with cores enabled;
+# prints the core's path.
 crash() {
 	(
 		cd "$1" || exit 1
@@ -43,7 +44,9 @@ crash() {
 			saved=$(cat $PATTERN)
 			echo core >$PATTERN
 		fi
-		(ulimit -c unlimited && exec "$2") >/dev/null 2>&1
+		prog=$2
+		shift 2
+		(ulimit -c unlimited && exec env "$@" "$prog") >/dev/null 2>&1
 		[ $own_pattern = 1 ] && printf '%s\n' "$saved" >$PATTERN
 	) 2>/dev/null # the shell's "Aborted (core dumped)"
 	ls "$1"/core* 2>/dev/null | head -n 1
@@ -100,7 +103,9 @@ check() {
 	out=$(gdb -nx -batch -ex "source $GDB_PY" -ex "ctrail-dump $dir/g.ctr" \
 		"$prog" "$core" 2>&1)
 	if [ -f "$dir/g.ctr" ]; then
-		expect_eq "$name-gdb" "$("$CTRAIL" dump "$dir/k.ctr" | grep -v '^process')" \
+		expect_eq "$name-gdb-threads" "$(expected "$(basename "$prog")")" \
+			"$(threads "$dir/g.ctr")"
+		expect_eq "$name-gdb-same" "$("$CTRAIL" dump "$dir/k.ctr" | grep -v '^process')" \
 			"$("$CTRAIL" dump "$dir/g.ctr" | grep -v '^process')"
 	else
 		fail "$name-gdb" "no output: $(echo "$out" | tail -n 2)"
@@ -136,6 +141,22 @@ if gcc -finstrument-functions -g -O1 -o "$WORK/static/k_crash" "$PROGS/k_crash.c
 	check static "$WORK/static" "$WORK/static/k_crash"
 else
 	fail static-build "build failed"
+fi
+
+# a wrapped ring: the thread was stopped anywhere, so the slot after its
+# last event may be half written: 403 written, the last 255 kept
+mkdir -p "$WORK/wrap"
+if build gcc-finstr "$WORK/wrap/k_wrap" "$PROGS/k_wrap.c" &&
+	wcore=$(crash "$WORK/wrap" "$WORK/wrap/k_wrap" CTRAIL_RING_SIZE=4K) &&
+	"$CTRAIL" core "$wcore" -o "$WORK/wrap/w.ctr" 2>&1; then
+	expect_eq wrap "capacity=256 written=403 overwritten=148 events=255
+call leaf
+return leaf
+call crash_outer
+call crash_inner" "$("$CTRAIL" dump "$WORK/wrap/w.ctr" | awk '/^thread/ { print $5, $6, $7, $8 }
+		/^  / { print $2, $4 }' | sed -n '1p;253,$p')"
+else
+	fail wrap "build, crash or ctrail core failed"
 fi
 
 core=$(ls "$WORK"/static/core* | head -n 1)

@@ -2,8 +2,8 @@
 /* Dies by abort() in a known call chain while other threads wait in theirs:
  * two threads blocked in a chain (a_outer > a_inner, b_only), one that
  * ran b_only and exited (named "k-exited"), and the crashing thread
- * c_outer > c_middle > c_inner, which aborts once the others are in
- * place.  Main waits in main_wait.  For `ctrail core` and ctrail-gdb.py. */
+ * c_outer > c_middle > c_inner, which aborts once the others (and main,
+ * in main_wait) are in place.  For `ctrail core` and ctrail-gdb.py. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -36,11 +36,15 @@ NOINLINE void *c_thread(void *arg)
 	c_outer();
 	return arg;
 }
-NOINLINE void main_wait(pthread_t t) { pthread_join(t, NULL); }
+NOINLINE void main_wait(pthread_t t)
+{
+	pthread_barrier_wait(&ready);
+	pthread_join(t, NULL);
+}
 int main(void)
 {
 	pthread_t t;
-	pthread_barrier_init(&ready, NULL, 3);
+	pthread_barrier_init(&ready, NULL, 4);
 	pthread_create(&t, NULL, exited_thread, NULL);
 	pthread_join(t, NULL);
 	pthread_create(&t, NULL, a_thread, NULL);
