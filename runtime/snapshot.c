@@ -17,6 +17,7 @@
 #include "ctrail.h"
 #include "ctr_write.h"
 #include "runtime.h"
+#include "state.h"
 
 #define EV sizeof(struct ctr_event)
 
@@ -59,12 +60,12 @@ static int copy_ring(struct snap_thread *out, const struct ctrail_thread *t,
 {
 	uint64_t cap = t->size / EV, mask = t->size - 1;
 	uint64_t n1 = thread_off(t) / EV;
-	uint64_t lo = n1 > cap ? n1 - cap : 0;
+	uint64_t lo = ring_first_stable(n1, cap, 0);
 	uint64_t from = since ? first_since(t->ring, mask, lo, n1, since) : lo;
 	/* events before lo were overwritten, but if the time cut falls inside
 	 * the ring they were older than it anyway */
 	uint64_t lost = from > lo ? 0 : lo;
-	uint64_t n = n1 - from, first_part, n2, stable;
+	uint64_t n = n1 - from, first_part, stable;
 
 	out->events = malloc(n ? n * EV : 1);
 	if (!out->events)
@@ -74,9 +75,9 @@ static int copy_ring(struct snap_thread *out, const struct ctrail_thread *t,
 		first_part = n;
 	memcpy(out->events, t->ring + (from * EV & mask), first_part * EV);
 	memcpy(out->events + first_part, t->ring, (n - first_part) * EV);
-	/* another live thread may be midway through writing event n2 */
-	n2 = thread_off(t) / EV + (t->tls && t->tls != &ctrail_tls);
-	stable = n2 > cap ? n2 - cap : 0;
+	/* another live thread may be midway through its next event */
+	stable = ring_first_stable(thread_off(t) / EV, cap,
+				   t->tls && t->tls != &ctrail_tls);
 	if (stable > from) {
 		uint64_t skip = stable - from < n ? stable - from : n;
 		memmove(out->events, out->events + skip, (n - skip) * EV);
