@@ -21,3 +21,12 @@ all: $(B)/share/ctrail/ctrail-gdb.py
 $(B)/share/ctrail/ctrail-gdb.py: tools/ctrail-gdb.py
 	@mkdir -p $(dir $@)
 	cp $< $@
+
+# ctrail-asm-filter: drops hook calls from chosen functions in assembly
+# (ctrail-cc --exclude-file runs it from beside itself).
+all: $(B)/bin/ctrail-asm-filter
+
+$(B)/bin/ctrail-asm-filter: tools/ctrail-asm-filter
+	@mkdir -p $(dir $@)
+	cp $< $@
+	chmod 755 $@
