@@ -59,6 +59,14 @@ for mode in $MODES; do
 		trace "$WORK/calls.ctr" "$WORK/calls" &&
 		same $mode-threads "$WORK/calls.ctr" ||
 		fail "$mode-threads" "build or run failed"
+	expect_eq "$mode-threads-tree" "0 main
+1 middle
+2 leaf
+2 leaf
+1 fact
+2 fact
+3 fact" "$(python3 "$E2E/perfetto_read.py" slices "$WORK/$mode-threads.pftrace" |
+		awk -F '\t' '$1 ~ / calls$/ { print $2, $5 }')"
 	build $mode "$WORK/exc" "$PROGS/d_exception.cpp" &&
 		trace "$WORK/exc.ctr" "$WORK/exc" &&
 		same $mode-exception "$WORK/exc.ctr" ||
@@ -72,3 +80,25 @@ for mode in $MODES; do
 		same $mode-wrap "$WORK/wrap.ctr" ||
 		fail "$mode-wrap" "build or run failed"
 done
+
+# Damaged input: a truncated trace and one with a bad chunk size fail with
+# a message, and leave neither the output nor a temporary behind.
+if build gcc-finstr "$WORK/calls" "$PROGS/d_calls.c" -lpthread &&
+	trace "$WORK/good.ctr" "$WORK/calls"; then
+	size=$(wc -c < "$WORK/good.ctr")
+	head -c $((size / 2)) "$WORK/good.ctr" > "$WORK/short.ctr"
+	cp "$WORK/good.ctr" "$WORK/bent.ctr"
+	# the first chunk's 8-byte size (file header 16, tag 4, reserved 4)
+	printf '\377\377\377\377\377\377\377\177' |
+		dd of="$WORK/bent.ctr" bs=1 seek=24 conv=notrunc 2>/dev/null
+	for bad in short bent; do
+		for f in fxt pftrace; do
+			mkdir "$WORK/out-$bad-$f"
+			expect_fail "damaged-$bad-$f" "$BIN/ctrail" convert "$WORK/$bad.ctr" \
+				-o "$WORK/out-$bad-$f/x.$f"
+			expect_eq "damaged-$bad-$f-no-output" "" "$(ls "$WORK/out-$bad-$f")"
+		done
+	done
+else
+	fail damaged "build or run failed"
+fi
