@@ -242,10 +242,10 @@ static void symbol_refs(struct fxt *f, const struct symbol *sym,
 }
 
 /* The "repair" argument's value: the begin's and the end's reasons. */
-static struct sref repair_ref(struct fxt *f, const struct slice *s, int at_end)
+static struct sref repair_ref(struct fxt *f, const struct slice *s)
 {
 	const char *b = timeline_repair_name(s->begin_repair);
-	const char *e = at_end ? timeline_repair_name(s->end_repair) : NULL;
+	const char *e = timeline_repair_name(s->end_repair);
 	char text[64];
 
 	if (!b && !e)
@@ -325,7 +325,7 @@ static int fxt_slice_begin(void *ctx, const struct slice *s)
 static int fxt_slice_end(void *ctx, const struct slice *s)
 {
 	struct fxt *f = ctx;
-	struct sref repair = repair_ref(f, s, 1);
+	struct sref repair = repair_ref(f, s);
 
 	if (f->stack[s->depth].as_begin)
 		return event(f, EV_END, s->sym, s->end_tsc, 0, repair);
