@@ -35,3 +35,20 @@ BENCHES += $(B)/bench/symbols
 .PHONY: bench
 bench: $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+
+# The call counter (bench/count.c): `count` with libctrail-count as built
+# (COUNT_TABLES), `count-percpu` linked with per-CPU tables.
+COUNT_BENCH_TABLES := 8
+$(if $(filter $(COUNT_BENCH_TABLES),$(COUNT_TABLES)),,$(eval $(call count_rules,$(COUNT_BENCH_TABLES))))
+
+$(B)/bench/count: $(B)/obj/bench/count.o $(OVERHEAD_OBJS) $(B)/lib/libctrail-count.so
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $(B)/obj/bench/count.o $(OVERHEAD_OBJS) \
+		-L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) -lctrail-count -ldl -pthread
+
+$(B)/bench/count-percpu: $(B)/obj/bench/count.o $(OVERHEAD_OBJS) \
+		$(call count_objs,$(COUNT_BENCH_TABLES))
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ -ldl -pthread
+
+BENCHES += $(B)/bench/count $(B)/bench/count-percpu

@@ -39,6 +39,11 @@ COUNT_SHARED_OBJS := $(patsubst %.c,$(B)/obj/pic/%.o,runtime/modules.c \
 count_objs = $(patsubst runtime/count/%,$(B)/obj/count-$1/%.o,$(basename \
 	$(wildcard runtime/count/*.c runtime/count/*.S))) $(COUNT_SHARED_OBJS)
 COUNT_OBJS := $(call count_objs,$(COUNT_TABLES))
+# Holds the N the libraries were last linked with: rewritten when N
+# changes, so going back to an N whose objects exist still relinks.
+COUNT_STAMP := $(B)/obj/count-tables
+$(shell mkdir -p $(B)/obj && [ "$$(cat $(COUNT_STAMP) 2>/dev/null)" = "$(COUNT_TABLES)" ] || \
+	echo "$(COUNT_TABLES)" > $(COUNT_STAMP))
 
 # count_rules(N): how to build obj/count-N/ (eval'ed once per N used).
 define count_rules
@@ -53,11 +58,11 @@ $(eval $(call count_rules,$(COUNT_TABLES)))
 
 all: $(B)/lib/libctrail-count.so $(B)/lib/libctrail-count.a
 
-$(B)/lib/libctrail-count.so: $(COUNT_OBJS) runtime/count/libctrail-count.map
+$(B)/lib/libctrail-count.so: $(COUNT_OBJS) runtime/count/libctrail-count.map $(COUNT_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) -shared -o $@ $(COUNT_OBJS) -Wl,--version-script=runtime/count/libctrail-count.map \
 		-Wl,-soname,libctrail-count.so -ldl -pthread
 
-$(B)/lib/libctrail-count.a: $(COUNT_OBJS)
+$(B)/lib/libctrail-count.a: $(COUNT_OBJS) $(COUNT_STAMP)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $(COUNT_OBJS)

@@ -23,7 +23,7 @@
 #define COUNT_CYG_BIAS 3
 
 /* Copies of the counters, indexed by CPU (make COUNT_TABLES=N, a power of
- * two); 1 keeps RDTSCP off the hot path. */
+ * two); 1 keeps the CPU lookup off the hot path. */
 #ifndef COUNT_TABLES
 #define COUNT_TABLES 1
 #endif

@@ -6,8 +6,8 @@
  * one with `lock incq`.  Like libctrail's (runtime/hooks_x86_64.S) it is
  * called before the function's prologue with every argument register
  * live (rdi rsi rdx rcx r8 r9, rax, r10, xmm0-7), so it saves what it
- * touches: rax and rcx (and rdx, which RDTSCP writes, in a per-CPU
- * build); r11 is free.  When the address has no leaf yet it calls
+ * touches: rax and rcx (and rdx in a per-CPU build, which reads the CPU
+ * number from the thread's rseq area as count.c does); r11 is free.  When the address has no leaf yet it calls
  * count_slow() in C with every argument register saved around the call.
  *
  * __return__ and __cyg_profile_func_exit do nothing at all. */
@@ -51,7 +51,9 @@ __fentry__:
 #if COUNT_TABLES > 1
 	pushq %rdx
 	.cfi_adjust_cfa_offset 8
-	rdtscp			/* ecx = TSC_AUX: the CPU number */
+	movq __rseq_offset@GOTPCREL(%rip), %rcx
+	movq (%rcx), %rcx
+	movl %fs:4(%rcx), %ecx	/* struct rseq's cpu_id */
 	andl $(COUNT_TABLES - 1), %ecx
 	shll $(COUNT_WINDOW_SHIFT - COUNT_SLOT_SHIFT), %ecx
 #endif
