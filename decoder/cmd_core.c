@@ -88,16 +88,16 @@ static int extract(const char *core, const char *exe, const char *out,
 	struct core_snapshot s = { 0 };
 	const char *where;
 	uint64_t addr;
-	int rc = EXIT_ERROR;
+	int rc = EXIT_ERROR, err;
 
-	if (core_open(&c, core))
-		cli_error("%s: %s", core, c.err);
+	if ((err = core_open(&c, core)))
+		cli_error("%s: %s", core, *c.err ? c.err : strerror(-err));
 	else if (!exe && !(exe = core_exe_path(&c)))
 		cli_error("%s: the core does not say which program it is: give --exe", core);
-	else if (core_find_symbol(&c, exe, "ctrail_state", &addr, &where) ||
-		 core_snapshot_read(&c, addr, core_exe_path(&c) ? core_exe_path(&c) : exe,
-				    tsc_hz, &s))
-		cli_error("%s: %s", core, c.err);
+	else if ((err = core_find_symbol(&c, exe, "ctrail_state", &addr, &where)) ||
+		 (err = core_snapshot_read(&c, addr, core_exe_path(&c) ? core_exe_path(&c) : exe,
+					   tsc_hz, &s)))
+		cli_error("%s: %s", core, *c.err ? c.err : strerror(-err));
 	else if (check_build_id(exe, &s))
 		cli_error("%s: %s is not the program that dumped it (build ids differ)",
 			  core, exe);

@@ -159,6 +159,21 @@ else
 	fail wrap "build, crash or ctrail core failed"
 fi
 
+# a live process under gdb: nothing crashed, thread names from gdb (an
+# unnamed thread has the process's name)
+mkfifo "$WORK/fifo"
+"$WORK/gcc-finstr/k_crash" wait >"$WORK/fifo" &
+pid=$!
+read -r ready <"$WORK/fifo"
+gdb -nx -batch -p $pid -ex "source $GDB_PY" -ex "ctrail-dump $WORK/live.ctr" >/dev/null 2>&1
+kill $pid
+wait $pid 2>/dev/null
+expect_eq gdb-live "- k_crash: call a_thread, call a_outer, call a_inner, call block
+- k_crash: call b_thread, call b_only, call block
+- k_crash: call c_thread, call c_outer, call c_middle, call c_inner
+exited k-exited: call exited_thread, call b_only, return b_only, return exited_thread
+main k_crash: call main, call main_wait" "$(threads "$WORK/live.ctr" 2>&1 | LC_ALL=C sort)"
+
 core=$(ls "$WORK"/static/core* | head -n 1)
 size=$(wc -c <"$core")
 head -c $((size / 2)) "$core" >"$WORK/cut"

@@ -3,12 +3,15 @@
  * two threads blocked in a chain (a_outer > a_inner, b_only), one that
  * ran b_only and exited (named "k-exited"), and the crashing thread
  * c_outer > c_middle > c_inner, which aborts once the others (and main,
- * in main_wait) are in place.  For `ctrail core` and ctrail-gdb.py. */
+ * in main_wait) are in place.  For `ctrail core` and ctrail-gdb.py.  With
+ * an argument, c_inner prints "ready" and waits instead, for gdb to attach. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #define NOINLINE __attribute__((noinline))
 static pthread_barrier_t ready;
+static int wait_for_gdb;
 volatile int sink;
 NOINLINE void block(void)
 {
@@ -27,7 +30,15 @@ NOINLINE void *exited_thread(void *arg)
 	b_only(0);
 	return arg;
 }
-NOINLINE void c_inner(void) { abort(); }
+NOINLINE void c_inner(void)
+{
+	if (!wait_for_gdb)
+		abort();
+	puts("ready");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
 NOINLINE void c_middle(void) { c_inner(); sink++; }
 NOINLINE void c_outer(void) { c_middle(); sink++; }
 NOINLINE void *c_thread(void *arg)
@@ -41,9 +52,12 @@ NOINLINE void main_wait(pthread_t t)
 	pthread_barrier_wait(&ready);
 	pthread_join(t, NULL);
 }
-int main(void)
+int main(int argc, char **argv)
 {
 	pthread_t t;
+
+	(void)argv;
+	wait_for_gdb = argc > 1;
 	pthread_barrier_init(&ready, NULL, 4);
 	pthread_create(&t, NULL, exited_thread, NULL);
 	pthread_join(t, NULL);
