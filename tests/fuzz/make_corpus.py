@@ -5,12 +5,14 @@ Each file follows format/ctr.h (little-endian, 16-byte chunk headers,
 payloads padded to 8 bytes, END chunk counting the chunks before it) and
 covers one part of the decoder: plain nesting, orphan and missing returns,
 exceptions, longjmp, unknown event kinds, several threads and snapshots,
-modules and unknown chunk tags."""
+modules, unknown chunk tags and scheduling events."""
 import os
 import struct
 import sys
 
 SNAPSHOT, PROCESS, CLOCK, MODULE, THREAD, END = 1, 2, 3, 4, 5, 0x454E44
+SCHED = 6
+SWITCH, WAKING, WAKEUP_NEW, EXIT, NEWTASK, RENAME = 1, 2, 3, 4, 5, 6
 CALL, CATCH, LONGJMP, RETURN = 0x0, 0x1, 0x2, 0x8
 
 
@@ -42,6 +44,13 @@ def snapshot(threads, name=b'seed', since=0, reason=2, modules=()):
     return out
 
 
+def sched(events, lost=0):
+    """A SCHED chunk: (tsc, type, cpu, pid, next_pid, state, comm, next_comm)."""
+    recs = b''.join(struct.pack('<QHHiiiiiIBBH16s16s', tsc, typ, cpu, pid, pid, 120,
+                                nxt, 120, state, 1, 2, 0, comm, ncomm)
+                    for tsc, typ, cpu, pid, nxt, state, comm, ncomm in events)
+    return chunk(SCHED, struct.pack('<QQII', len(events), lost, 2, 0) + recs)
+
 def ctr_file(chunks):
     head = b'CTRAIL\0\n' + struct.pack('<II', 1, 16)
     return head + b''.join(chunks) + chunk(END, struct.pack('<Q', len(chunks)))
@@ -64,6 +73,15 @@ SEEDS = {
                          modules=[(b'/nonexistent/lib.so', 0x7f0000000000)])
                + [chunk(99, b'unknown chunk')]
                + snapshot([(100, b'main', [(RETURN, 0x1000, 50)])], name=b'', reason=0),
+    'sched': snapshot([(100, b'main', [(CALL, 0x1000, 10), (RETURN, 0x1010, 40)])])
+             + [sched([(5, NEWTASK, 0, 100, 0, 0x3d0f00, b'main', b''),
+                       (12, SWITCH, 1, 100, 0, 1, b'main', b'swapper/1'),
+                       (20, WAKING, 0, 100, 0, 1, b'a b=c"\\\xff', b''),
+                       (25, SWITCH, 1, 0, 100, 0x100, b'swapper/1', b'0123456789abcdef'),
+                       (30, RENAME, 1, 100, 0, 0, b'new', b'old'),
+                       (31, 99, 0, 1, 2, 3, b'', b''),
+                       (35, WAKEUP_NEW, 0, 101, 0, 1, b'w', b''),
+                       (39, EXIT, 1, 100, 0, 0, b'main', b'')], lost=3)],
 }
 
 if __name__ == '__main__':
