@@ -28,7 +28,7 @@ NOINLINE void *worker(void *arg)
 
 int main(void)
 {
-	static const int lengths[] = { 3, 9, 1, 7, 2, 10, 5, 4, 8, 6 };
+	static const int lengths[] = { 3, 30, 1, 7, 2, 40, 5, 4, 20, 6 };
 	struct ctrail_flow *requests = ctrail_flow_new("request", 3, 0);
 	pthread_t t[2];
 	void *r0, *r1;
