@@ -125,6 +125,18 @@ expect_fail "count-needs-merge" "$BIN/ctrail" count "$WORK/a.ctr" "$WORK/b.ctr"
 build gcc-fentry "$WORK/traced" "$PROGS/c_fork.c" && trace "$WORK/traced.ctr" "$WORK/traced"
 expect_eq "count-not-counts" "ctrail: $WORK/traced.ctr: no call counts in this file (it comes from a program built without ctrail-cc --count)" \
 	"$("$BIN/ctrail" count "$WORK/traced.ctr" 2>&1)"
+# a COUNTS chunk whose record count runs past it
+python3 - "$WORK/rec.ctr" "$WORK/damaged.ctr" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+o = 16
+while struct.unpack_from('<I', d, o)[0] != 7:
+    o += 16 + (struct.unpack_from('<Q', d, o + 8)[0] + 7) // 8 * 8
+struct.pack_into('<Q', d, o + 16, 1 << 40)
+open(sys.argv[2], 'wb').write(d)
+PY
+expect_eq "count-damaged" "COUNTS chunk claims 1099511627776 records but holds room for 6" \
+	"$("$BIN/ctrail" count "$WORK/damaged.ctr" 2>&1 | sed 's/.*offset [0-9]*: //')"
 printf 'calls,function,module,location\n12,f,m,\nx,g,m,\n' > "$WORK/bad.csv"
 expect_eq "count-bad-csv" "ctrail: $WORK/bad.csv: line 3: bad call count 'x'" \
 	"$("$BIN/ctrail" count "$WORK/bad.csv" 2>&1)"
