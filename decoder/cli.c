@@ -116,6 +116,8 @@ void cli_print_help(const struct cli_command *cmd, FILE *out)
 		fprintf(out, "  %s%*s%s\n", head, n < 26 ? 26 - n : 1, "", o->help);
 	}
 	fprintf(out, "  -h, --help%16s%s\n", "", "show this help");
+	if (cmd->help_extra)
+		cmd->help_extra(out);
 }
 
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)

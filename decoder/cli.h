@@ -32,6 +32,7 @@ struct cli_command {
 	const char *description; /* paragraph(s) for --help */
 	const struct cli_option *options; /* ended by a zeroed entry */
 	int (*run)(const struct cli_command *cmd, int argc, char **argv);
+	void (*help_extra)(FILE *out); /* more --help from a table; may be NULL */
 };
 
 /* Walks argv like getopt_long, over the command's table.  Returns the

@@ -212,6 +212,13 @@ static int add_threads(struct convert *c, char *list)
 	return 0;
 }
 
+static void print_formats(FILE *out)
+{
+	fprintf(out, "\nformats:\n");
+	for (const struct output_format *f = output_formats; f->name; f++)
+		fprintf(out, "  %-12s %-18s %s\n", f->name, f->suffix, f->summary);
+}
+
 static int run(const struct cli_command *cmd, int argc, char **argv)
 {
 	struct convert c = { 0 };
@@ -271,14 +278,15 @@ const struct cli_command cmd_convert = {
 	.summary = "convert a .ctr snapshot to a timeline (Chrome JSON, ...) for Perfetto UI",
 	.description =
 		"Rebuilds the calls of every thread and writes them in the format named\n"
-		"by --format or by OUT's suffix: json (.json, the default) gives complete\n"
-		"(\"X\") events with the function's name, source file and line, for\n"
-		"Perfetto UI (ui.perfetto.dev) or chrome://tracing.  Times are microseconds from the\n"
-		"snapshot's first event (exact to the nanosecond), or wall-clock time\n"
-		"with --wall-clock.  Calls the decoder had to repair carry a \"repair\"\n"
-		"argument.  A trace with several snapshots gives one file per snapshot:\n"
+		"by --format or by OUT's suffix (formats below; json by default), with\n"
+		"each function's name, source file and line, for Perfetto UI\n"
+		"(ui.perfetto.dev) and the other viewers named.  Times are exact\n"
+		"nanoseconds from the snapshot's first event, or wall-clock time with\n"
+		"--wall-clock.  Calls the decoder had to repair say so (a \"repair\"\n"
+		"argument).  A trace with several snapshots gives one file per snapshot:\n"
 		"OUT.json becomes OUT.0.json, OUT.1.json, ...  The output appears whole\n"
 		"or not at all.  TIME is a number with a unit: ns, us, ms or s.",
 	.options = options,
 	.run = run,
+	.help_extra = print_formats,
 };
