@@ -52,3 +52,11 @@ $(B)/bench/count-percpu: $(B)/obj/bench/count.o $(OVERHEAD_OBJS) \
 	$(CC) -o $@ $^ -ldl -pthread
 
 BENCHES += $(B)/bench/count $(B)/bench/count-percpu
+
+# Scheduling events (bench/sched.c): the reader thread's CPU per event.
+$(B)/bench/sched: $(B)/obj/bench/sched.o $(B)/lib/libctrail.so
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $(B)/obj/bench/sched.o \
+		-L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) -lctrail -ldl -pthread
+
+BENCHES += $(B)/bench/sched

@@ -40,7 +40,7 @@
 #include "runtime.h"
 
 #define DEFAULT_ROOT "/sys/kernel/tracing"
-#define BUFFER_KB "512"      /* per CPU */
+#define BUFFER_KB "1024"     /* per CPU */
 #define READ_INTERVAL_MS 20
 #define MAX_FIELDS 7
 #define ROOT_MAX 1024      /* longest tracefs root path */
