@@ -88,10 +88,11 @@ for mode in $MODES; do
 
 	if build $mode "$WORK/wrap" "$PROGS/d_wrap.c" &&
 		CTRAIL_RING_SIZE=4K trace "$WORK/wrap.ctr" "$WORK/wrap"; then
-		# the ring may begin inside a leaf call: its return is then
-		# an orphan too
+		# the ring may begin inside a leaf call: its return is then an
+		# orphan too, of no duration, and when the next leaf call is
+		# stamped with the same tick JSON cannot say which holds which
 		t=$(tree $mode-wrap "$WORK/wrap.ctr" wrap |
-			sed '2s/^  leaf \[orphan return\]$/  leaf/' | uniq)
+			grep -v '^ *leaf \[orphan return\]$' | uniq)
 		expect_eq "$mode-wrap-shape" "main [orphan return]
   leaf
   last" "$t"
