@@ -4,6 +4,7 @@
  * nested here: events are printed as stored, with their symbol names. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "cli.h"
 #include "sched_text.h"
 
@@ -89,6 +90,40 @@ static void print_module(FILE *out, const struct reader_module *m)
 	fputc('\n', out);
 }
 
+/* "TSC KIND 0xADDR NAME": the function for calls and returns, the quoted
+ * string for custom events, and "TSC data 0xWORD" for their payload. */
+static void print_event(FILE *out, const struct ctr_event *e, struct symbolizer *syms)
+{
+	unsigned kind = CTR_EVENT_KIND(e->word);
+	const char *kname = reader_kind_name(kind), *str;
+	uint64_t addr = CTR_EVENT_ADDR(e->word);
+
+	if (e->tsc & CTR_TSC_CONTINUATION) {
+		fprintf(out, "  %llu data 0x%llx\n",
+			(unsigned long long)(e->tsc & ~CTR_TSC_CONTINUATION),
+			(unsigned long long)e->word);
+		return;
+	}
+	fprintf(out, "  %llu ", (unsigned long long)e->tsc);
+	if (kname)
+		fputs(kname, out);
+	else
+		fprintf(out, "kind%u", kind);
+	if (kind >= CTR_KIND_LOG && kind <= CTR_KIND_FLOW_END) {
+		addr = CTR_CUSTOM_ADDR(e->word);
+		fprintf(out, " 0x%llx ", (unsigned long long)addr);
+		if ((str = symbolizer_string(syms, addr)))
+			cli_print_quoted(out, str, strlen(str));
+		else
+			fputs("?", out);
+		fputc('\n', out);
+		return;
+	}
+	const struct symbol *sym = symbolizer_lookup(syms, addr);
+	fprintf(out, " 0x%llx %s\n", (unsigned long long)addr,
+		sym->flags & SYMBOL_UNKNOWN ? "?" : sym->name);
+}
+
 static void print_thread(FILE *out, const struct reader_thread *t,
 			 struct symbolizer *syms)
 {
@@ -106,21 +141,8 @@ static void print_thread(FILE *out, const struct reader_thread *t,
 		(unsigned long long)t->hdr->written,
 		(unsigned long long)t->hdr->overwritten,
 		(unsigned long long)t->hdr->nevents);
-	for (uint64_t i = 0; i < t->hdr->nevents; i++) {
-		const struct ctr_event *e = &t->events[i];
-		unsigned kind = CTR_EVENT_KIND(e->word);
-		uint64_t addr = CTR_EVENT_ADDR(e->word);
-		const char *kname = reader_kind_name(kind);
-		const struct symbol *sym = symbolizer_lookup(syms, addr);
-
-		fprintf(out, "  %llu ", (unsigned long long)e->tsc);
-		if (kname)
-			fputs(kname, out);
-		else
-			fprintf(out, "kind%u", kind);
-		fprintf(out, " 0x%llx %s\n", (unsigned long long)addr,
-			sym->flags & SYMBOL_UNKNOWN ? "?" : sym->name);
-	}
+	for (uint64_t i = 0; i < t->hdr->nevents; i++)
+		print_event(out, &t->events[i], syms);
 }
 
 /* "sched events=N lost=L cpus=C", then per event "  TSC cpu=N NAME

@@ -46,6 +46,11 @@ static void print_header(size_t index, const struct reader_snapshot *snap,
 				     h->taken_tsc - tb->first_tsc : 0));
 	printf(" before it was taken%s\n",
 	       h->since_tsc ? " (the program asked for events since a time)" : "");
+	if (h->reason == CTR_REASON_FLOW) {
+		printf("  flow      occurrence ranked %u by duration, took ", h->rank);
+		print_duration(ns_from_ticks(tb->hz, h->duration_tsc));
+		printf("\n");
+	}
 	printf("  process   pid %u, parent %u, %.*s\n", snap->process->pid,
 	       snap->process->ppid, (int)snap->process->exe_size, snap->exe);
 	printf("  command   ");
@@ -100,6 +105,21 @@ static void print_repairs(const uint64_t *repairs, uint64_t dropped)
 	printf("\n");
 }
 
+/* "custom events: 3 log, 1 counter" when the thread has any. */
+static void print_custom(const struct timeline_stats *st)
+{
+	const char *sep = "      custom events: ";
+
+	for (unsigned k = CTR_KIND_LOG; k <= CTR_KIND_FLOW_END; k++)
+		if (st->custom[k]) {
+			printf("%s%llu %s", sep, (unsigned long long)st->custom[k],
+			       reader_kind_name(k));
+			sep = ", ";
+		}
+	if (*sep == ',')
+		printf("\n");
+}
+
 static void print_thread(const struct reader_thread *t,
 			 const struct timeline_stats *st, uint64_t hz)
 {
@@ -124,6 +144,7 @@ static void print_thread(const struct reader_thread *t,
 		printf("      %llu events stamped before their predecessor, %llu of unknown kinds ignored\n",
 		       (unsigned long long)st->backwards,
 		       (unsigned long long)st->unknown_kinds);
+	print_custom(st);
 }
 
 /* Scheduling events per type, and the CPUs they were seen on. */

@@ -306,6 +306,54 @@ static int json_slice_end(void *ctx, const struct slice *s)
 	return j->err;
 }
 
+/* Log lines and instants are thread-scoped instant events ("i"), counters
+ * counter events ("C", one series named "value"), flow arrows flow events
+ * ("s", "f") bound to the slice around them, with the id as a string so
+ * 64-bit ids survive JavaScript's doubles. */
+static int json_custom(void *ctx, const struct custom_event *e)
+{
+	static const char *const phase[] = {
+		[CTR_KIND_LOG] = "i", [CTR_KIND_COUNTER] = "C", [CTR_KIND_INSTANT] = "i",
+		[CTR_KIND_FLOW_BEGIN] = "s", [CTR_KIND_FLOW_END] = "f",
+	};
+	struct json *j = ctx;
+	char id[32];
+
+	begin_event(j, phase[e->kind], j->tid);
+	PUT_LITERAL(j, ",\"ts\":");
+	put_us(j, time_base_ns(j->tb, e->tsc));
+	PUT_LITERAL(j, ",\"name\":");
+	put_cstring(j, e->name);
+	if (reserve(j, MAX_ITEM))
+		return j->err;
+	switch (e->kind) {
+	case CTR_KIND_LOG:
+		PUT_LITERAL(j, ",\"s\":\"t\",\"cat\":\"log\",\"args\":{\"format\":");
+		put_cstring(j, e->format);
+		PUT_LITERAL(j, "}");
+		break;
+	case CTR_KIND_INSTANT:
+		PUT_LITERAL(j, ",\"s\":\"t\",\"cat\":\"instant\"");
+		break;
+	case CTR_KIND_COUNTER:
+		PUT_LITERAL(j, ",\"args\":{\"value\":");
+		if (e->value < 0)
+			PUT_LITERAL(j, "-");
+		put_u64(j, e->value < 0 ? -(uint64_t)e->value : (uint64_t)e->value);
+		PUT_LITERAL(j, "}");
+		break;
+	default:
+		PUT_LITERAL(j, ",\"cat\":\"flow\",\"id\":");
+		put_string(j, id, snprintf(id, sizeof(id), "0x%llx", (unsigned long long)e->id));
+		if (e->kind == CTR_KIND_FLOW_END)
+			PUT_LITERAL(j, ",\"bp\":\"e\"");
+		break;
+	}
+	if (!reserve(j, 1))
+		PUT_LITERAL(j, "}");
+	return j->err;
+}
+
 /* The name of a task of the snapshot, for the task-pid field; NULL if the
  * task is not one of its threads. */
 static const char *snapshot_task(const struct reader_snapshot *snap, int32_t tid)
@@ -384,6 +432,7 @@ const struct emitter_ops json_emitter_ops = {
 	.process = json_process,
 	.thread = json_thread,
 	.slice_end = json_slice_end,
+	.custom = json_custom,
 	.sched = json_sched,
 	.end_file = json_end_file,
 };

@@ -512,6 +512,11 @@ const char *reader_kind_name(unsigned kind)
 	case CTR_KIND_RETURN: return "return";
 	case CTR_KIND_CATCH: return "catch";
 	case CTR_KIND_LONGJMP: return "longjmp";
+	case CTR_KIND_LOG: return "log";
+	case CTR_KIND_COUNTER: return "counter";
+	case CTR_KIND_INSTANT: return "instant";
+	case CTR_KIND_FLOW_BEGIN: return "flow_begin";
+	case CTR_KIND_FLOW_END: return "flow_end";
 	default: return NULL;
 	}
 }
