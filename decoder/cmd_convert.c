@@ -26,10 +26,11 @@ static const struct cli_option options[] = {
 	{ "max-age", 0, "TIME", "only calls running in the last TIME before the snapshot" },
 	{ "wall-clock", 0, NULL, "absolute wall-clock (CLOCK_REALTIME) times instead of relative ones" },
 	{ "remap", 0, "OLD=NEW", "read binaries and sources under NEW instead of OLD (repeatable)" },
+	{ "merge", 0, NULL, "several snapshots into one file, one process each (json only)" },
 	{ 0 },
 };
 enum { OPT_OUTPUT, OPT_FORMAT, OPT_THREADS, OPT_SINCE, OPT_UNTIL, OPT_MAX_AGE,
-       OPT_WALL_CLOCK, OPT_REMAP };
+       OPT_WALL_CLOCK, OPT_REMAP, OPT_MERGE };
 
 struct convert {
 	const char *trace, *out;
@@ -39,7 +40,7 @@ struct convert {
 	char **remaps;
 	int nremaps;
 	uint64_t since_ns, until_ns, max_age_ns;
-	int has_since, has_until, has_max_age, wall_clock;
+	int has_since, has_until, has_max_age, wall_clock, merge;
 	/* Temporaries written so far, and their final names. */
 	char **tmp, **final;
 	size_t nfiles;
@@ -105,36 +106,60 @@ static void set_window(const struct convert *c, const struct reader_snapshot *sn
 	}
 }
 
+/* One snapshot through the timeline into an open emitter. */
 static int convert_snapshot(struct convert *c, const struct reader_snapshot *snap,
-			    int fd, const char *name)
+			    const struct emitter_ops *ops, void *emitter)
 {
 	struct symbolizer *syms = cli_symbolizer(snap, c->remaps, c->nremaps);
-	void *emitter = syms ? c->format->open(fd) : NULL;
 	struct time_base tb;
 	struct timeline tl;
-	int err, ferr;
+	int err;
 
-	if (!emitter) {
-		symbolizer_free(syms);
-		return syms ? cli_error("out of memory"), -ENOMEM : -EINVAL;
-	}
+	if (!syms)
+		return -EINVAL;
 	time_base_init(&tb, snap, c->wall_clock);
-	timeline_init(&tl, syms, c->format->ops, emitter);
+	timeline_init(&tl, syms, ops, emitter);
 	set_window(c, snap, &tb, &tl);
 	err = timeline_snapshot(&tl, snap, &tb, keep_thread, c, NULL);
+	timeline_free(&tl);
+	symbolizer_free(syms);
+	return err;
+}
+
+/* n snapshots into one output on fd: one normally, all of them with
+ * --merge, where the file is ended once after the last and scheduling
+ * events are left out (they end the JSON event list). */
+static int convert_to_fd(struct convert *c, const struct reader_snapshot *snaps,
+			 size_t n, int fd, const char *name)
+{
+	const struct emitter_ops *ops = c->format->ops;
+	struct emitter_ops merged = *ops;
+	void *emitter = c->format->open(fd);
+	int err = 0, ferr;
+
+	if (!emitter)
+		return cli_error("out of memory"), -ENOMEM;
+	if (n > 1) {
+		merged.sched = NULL;
+		merged.end_file = NULL;
+		ops = &merged;
+	}
+	for (size_t i = 0; i < n && !err; i++)
+		err = convert_snapshot(c, &snaps[i], ops, emitter);
+	if (!err && n > 1 && c->format->ops->end_file)
+		err = c->format->ops->end_file(emitter);
 	ferr = c->format->close(emitter);
 	if (!err)
 		err = ferr;
-	timeline_free(&tl);
-	symbolizer_free(syms);
-	if (err)
+	if (err && err != -EINVAL)
 		cli_error("%s: %s", name, strerror(-err));
 	return err;
 }
 
-/* Writes snapshot `index` to its temporary file. */
-static int write_snapshot(struct convert *c, const struct reader_snapshot *snap,
-			  size_t index, size_t count)
+/* Writes snapshots [first, first + n) to the temporary for output
+ * `index` of `count`. */
+static int write_output(struct convert *c, const struct reader_snapshot *first,
+			size_t n, size_t index, size_t count)
 {
 	char *final = output_name(c->out, c->format->suffix, index, count);
 	char *tmp = malloc(strlen(final) + 32);
@@ -151,7 +176,7 @@ static int write_snapshot(struct convert *c, const struct reader_snapshot *snap,
 	}
 	c->tmp[c->nfiles] = tmp;
 	c->final[c->nfiles++] = final;
-	err = convert_snapshot(c, snap, fd, final);
+	err = convert_to_fd(c, first, n, fd, final);
 	if (close(fd) < 0 && !err) {
 		err = -errno;
 		cli_error("%s: %s", tmp, strerror(errno));
@@ -161,17 +186,20 @@ static int write_snapshot(struct convert *c, const struct reader_snapshot *snap,
 
 static int convert_all(struct convert *c, const struct reader *r)
 {
+	/* with --merge, one output holding every snapshot */
+	size_t per = c->merge ? r->nsnapshots : 1;
+	size_t outputs = r->nsnapshots / per;
 	int err = 0;
 
 	if (!strcmp(c->out, "-")) {
-		for (size_t i = 0; i < r->nsnapshots && !err; i++)
-			err = convert_snapshot(c, &r->snapshots[i], 1, "stdout");
+		for (size_t i = 0; i < outputs && !err; i++)
+			err = convert_to_fd(c, &r->snapshots[i * per], per, 1, "stdout");
 		return err;
 	}
-	c->tmp = calloc(r->nsnapshots, sizeof(char *));
-	c->final = calloc(r->nsnapshots, sizeof(char *));
-	for (size_t i = 0; i < r->nsnapshots && !err; i++)
-		err = write_snapshot(c, &r->snapshots[i], i, r->nsnapshots);
+	c->tmp = calloc(outputs, sizeof(char *));
+	c->final = calloc(outputs, sizeof(char *));
+	for (size_t i = 0; i < outputs && !err; i++)
+		err = write_output(c, &r->snapshots[i * per], per, i, outputs);
 	for (size_t i = 0; i < c->nfiles && !err; i++)
 		if (rename(c->tmp[i], c->final[i]) < 0) {
 			err = -errno;
@@ -251,6 +279,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		case OPT_MAX_AGE: rc = parse_time_option(cmd, "max-age", value, &c.max_age_ns, &c.has_max_age); break;
 		case OPT_WALL_CLOCK: c.wall_clock = 1; break;
 		case OPT_REMAP: c.remaps[c.nremaps++] = (char *)value; break;
+		case OPT_MERGE: c.merge = 1; break;
 		}
 		if (rc)
 			return rc;
@@ -261,6 +290,9 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		c.format = output_format_of_path(c.out);
 	if (!c.format)
 		c.format = &output_formats[0];
+	if (c.merge && !c.format->merges)
+		return cli_usage_error(cmd, "--merge: format %s holds one snapshot per file",
+				       c.format->name);
 	if (!c.out)
 		c.out = default_out = default_output(c.trace, c.format->suffix);
 	if (cli_open_trace(&r, c.trace) < 0)
@@ -284,7 +316,9 @@ const struct cli_command cmd_convert = {
 		"nanoseconds from the snapshot's first event, or wall-clock time with\n"
 		"--wall-clock.  Calls the decoder had to repair say so (a \"repair\"\n"
 		"argument).  A trace with several snapshots gives one file per snapshot:\n"
-		"OUT.json becomes OUT.0.json, OUT.1.json, ...  The output appears whole\n"
+		"OUT.json becomes OUT.0.json, OUT.1.json, ...; with --merge, one file\n"
+		"with one process per snapshot (kept flows are named with their rank\n"
+		"and duration), without scheduling events.  The output appears whole\n"
 		"or not at all.  TIME is a number with a unit: ns, us, ms or s.",
 	.options = options,
 	.run = run,

@@ -20,6 +20,7 @@ struct output_format {
 	const struct emitter_ops *ops;
 	void *(*open)(int fd);
 	int (*close)(void *emitter);
+	int merges; /* several snapshots may share one file: convert --merge */
 };
 
 /* The formats, ended by an entry with a NULL name (formats.c). */

@@ -40,7 +40,8 @@ struct json {
 	size_t len;
 	int first; /* no event written yet: no comma before the next */
 	int array_closed; /* the sched callback ended traceEvents */
-	uint32_t pid, tid;
+	unsigned snapshots; /* begun in this file (several with convert --merge) */
+	uint32_t pid, tid, id_offset;
 	const struct time_base *tb;
 	char buf[BUF_SIZE];
 };
@@ -213,31 +214,50 @@ static void metadata(struct json *j, const char *what, uint32_t tid,
 	PUT_LITERAL(j, "}}");
 }
 
+/* Snapshots after the first in one file (convert --merge) get pids and
+ * tids moved past Linux's pid range, so each is a process of its own. */
+#define MERGED_ID_STRIDE (1u << 22)
+
 static int json_begin_file(void *ctx, const struct reader_snapshot *snap,
 			   const struct time_base *tb)
 {
 	struct json *j = ctx;
 
 	j->tb = tb;
-	j->pid = snap->process->pid;
-	j->first = 1;
-	j->array_closed = 0;
-	PUT_LITERAL(j, "{\"traceEvents\":[");
+	j->id_offset = j->snapshots * MERGED_ID_STRIDE;
+	j->pid = snap->process->pid + j->id_offset;
+	if (j->snapshots++ == 0) {
+		j->first = 1;
+		j->array_closed = 0;
+		PUT_LITERAL(j, "{\"traceEvents\":[");
+	}
 	return j->err;
 }
 
+/* The executable's name; for a kept flow occurrence also the flow, its
+ * rank and duration: "server: request #1 (2.399 ms)". */
 static int json_process(void *ctx, const struct reader_snapshot *snap)
 {
 	struct json *j = ctx;
+	const struct ctr_snapshot *h = snap->hdr;
 	const char *exe = snap->exe;
 	size_t n = snap->process->exe_size;
 	const char *slash = memrchr(exe, '/', n);
+	char name[512];
+	int len;
 
 	if (slash) {
 		n -= slash + 1 - exe;
 		exe = slash + 1;
 	}
-	metadata(j, "process_name", j->pid, exe, n);
+	if (h->reason == CTR_REASON_FLOW)
+		len = snprintf(name, sizeof(name), "%.*s: %.*s #%u (%.3f ms)", (int)n, exe,
+			       (int)h->name_size, snap->name, h->rank,
+			       ns_from_ticks(j->tb->hz, h->duration_tsc) / 1e6);
+	else
+		len = snprintf(name, sizeof(name), "%.*s", (int)n, exe);
+	metadata(j, "process_name", j->pid, name,
+		 len < (int)sizeof(name) ? (size_t)len : sizeof(name) - 1);
 	return j->err;
 }
 
@@ -246,7 +266,7 @@ static int json_thread(void *ctx, const struct reader_thread *t)
 	struct json *j = ctx;
 	char name[32];
 
-	j->tid = t->hdr->tid;
+	j->tid = t->hdr->tid + j->id_offset;
 	if (t->name[0])
 		metadata(j, "thread_name", j->tid, t->name, strlen(t->name));
 	else
@@ -446,6 +466,7 @@ void *json_emitter_new(int fd)
 		j->err = 0;
 		j->len = 0;
 		j->first = 1;
+		j->snapshots = 0;
 	}
 	return j;
 }

@@ -5,7 +5,7 @@
 
 const struct output_format output_formats[] = {
 	{ "json", ".json", "Chrome Trace Event JSON (Perfetto UI, chrome://tracing)",
-	  &json_emitter_ops, json_emitter_new, json_emitter_free },
+	  &json_emitter_ops, json_emitter_new, json_emitter_free, 1 },
 	{ "fxt", ".fxt", "Fuchsia trace format (Perfetto UI), compact binary",
 	  &fxt_emitter_ops, fxt_emitter_new, fxt_emitter_free },
 	{ "perfetto", ".pftrace", "Perfetto protobuf trace (Perfetto UI, trace_processor)",

@@ -37,3 +37,25 @@ return handle" "$(printf '%s\n' "$dump" | awk '
 expect_eq flows-all-threads 1 "$(printf '%s\n' "$dump" | awk '
 	/^snapshot/ { s = /name="shared"/ } s && /^thread/ { n[$2]++ }
 	END { print (length(n) >= 2) }')"
+
+# convert: one timeline per kept occurrence, or all in one with --merge
+"$BIN/ctrail" convert "$WORK/flows.ctr" -o "$WORK/flows.json" &&
+	expect_eq flows-convert-files 7 "$(ls "$WORK" | grep -c '^flows\.[0-6]\.json$')" ||
+	fail flows-convert-files "convert failed"
+"$BIN/ctrail" convert --merge "$WORK/flows.ctr" -o "$WORK/merged.json" ||
+	fail flows-merge "convert --merge failed"
+expect_eq flows-merge-processes "flows: request #1
+flows: request #2
+flows: request #3
+flows: shared #1
+flows: shared #2
+flows: shared #3
+flows: shared #4" "$(python3 -c '
+import json, sys
+evs = json.load(open(sys.argv[1]))["traceEvents"]
+names = [e["args"]["name"] for e in evs if e["ph"] == "M" and e["name"] == "process_name"]
+pids = {e["pid"] for e in evs if e["ph"] == "M" and e["name"] == "process_name"}
+assert len(pids) == len(names)
+print("\n".join(sorted(n.split(" (")[0] for n in names)))' "$WORK/merged.json")"
+expect_eq flows-merge-valid ok "$(python3 "$CTRAIL_ROOT/tests/e2e/json_check.py" check "$WORK/merged.json" 2>&1)"
+expect_fail flows-merge-binary "$BIN/ctrail" convert --merge "$WORK/flows.ctr" -o "$WORK/m.fxt"
