@@ -9,11 +9,8 @@
  * remains was stable for the whole copy.  No lock is shared with writers. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "ctrail.h"
 #include "ctr_write.h"
 #include "runtime.h"
@@ -29,11 +26,7 @@ struct snap_thread {
 struct ctrail_snapshot {
 	struct ctr_snapshot hdr;
 	char *name; /* hdr.name_size bytes, or NULL */
-	struct ctr_process proc;
-	char *exe, *cmdline;
-	struct ctr_clock clock;
-	struct module_record *mods;
-	uint32_t nmods;
+	struct process_chunks process;
 	struct snap_thread *threads;
 	uint32_t nthreads;
 	struct ctr_sched sched_hdr;    /* ftrace.c */
@@ -130,38 +123,6 @@ static int copy_threads(struct ctrail_snapshot *s, uint64_t since, int self_only
 	return rc;
 }
 
-/* Reads a whole small file such as /proc/self/cmdline. */
-static char *file_read(const char *path, uint32_t *size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	ssize_t r;
-
-	while (fd >= 0 && buf && (r = read(fd, buf + n, cap - n)) > 0) {
-		n += r;
-		if (n == cap && !(buf = realloc(buf, cap *= 2)))
-			break;
-	}
-	if (fd >= 0)
-		close(fd);
-	*size = buf ? n : 0;
-	return buf;
-}
-
-static int fill_process(struct ctrail_snapshot *s)
-{
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe));
-
-	s->proc.pid = getpid();
-	s->proc.ppid = getppid();
-	s->exe = strndup(exe, n > 0 ? n : 0);
-	s->proc.exe_size = n > 0 ? n : 0;
-	s->cmdline = file_read("/proc/self/cmdline", &s->proc.cmdline_size);
-	return s->exe && s->cmdline ? 0 : -ENOMEM;
-}
-
 struct ctrail_snapshot *ctrail_snapshot_take(uint64_t since_tsc)
 {
 	return snapshot_take(since_tsc, 0);
@@ -184,15 +145,12 @@ struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only)
 	if (!rc)
 		rc = sched_copy(since_tsc, &s->sched_hdr, &s->sched);
 	if (!rc)
-		rc = fill_process(s);
-	if (!rc && modules_copy(&s->mods, &s->nmods))
-		rc = -ENOMEM;
+		rc = process_chunks_take(&s->process);
 	if (rc) {
 		ctrail_snapshot_free(s);
 		errno = -rc;
 		return NULL;
 	}
-	clock_fill(&s->clock);
 	return s;
 }
 
@@ -204,38 +162,9 @@ void ctrail_snapshot_free(struct ctrail_snapshot *s)
 		free(s->threads[i].events);
 	free(s->threads);
 	free(s->sched);
-	modules_free(s->mods, s->nmods);
+	process_chunks_free(&s->process);
 	free(s->name);
-	free(s->exe);
-	free(s->cmdline);
 	free(s);
-}
-
-/* Expands %p (pid), %n (snapshots written so far) and %%. */
-static int path_expand(const char *pattern, char *out, size_t size)
-{
-	static unsigned seq;
-	size_t n = 0;
-	unsigned this_seq = __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED);
-
-	for (const char *p = pattern; *p; p++) {
-		int w;
-		if (*p == '%' && p[1] == 'p')
-			w = snprintf(out + n, size - n, "%d", (int)getpid());
-		else if (*p == '%' && p[1] == 'n')
-			w = snprintf(out + n, size - n, "%u", this_seq);
-		else if (*p == '%' && p[1] == '%')
-			w = snprintf(out + n, size - n, "%%");
-		else {
-			w = snprintf(out + n, size - n, "%c", *p);
-			p--;
-		}
-		p++;
-		if (w < 0 || (size_t)w >= size - n)
-			return -ENAMETOOLONG;
-		n += w;
-	}
-	return 0;
 }
 
 int snapshot_name(struct ctrail_snapshot *s, const char *name, uint32_t reason,
@@ -268,25 +197,9 @@ static int write_chunks(struct ctr_writer *w, const struct ctrail_snapshot *s)
 
 	v[0] = (struct iovec){ (void *)&s->hdr, sizeof(s->hdr) };
 	v[1] = (struct iovec){ s->name, s->hdr.name_size };
-	if ((rc = ctr_write_chunk(w, CTR_CHUNK_SNAPSHOT, v, 2)))
+	if ((rc = ctr_write_chunk(w, CTR_CHUNK_SNAPSHOT, v, 2)) ||
+	    (rc = process_chunks_write(w, &s->process)))
 		return rc;
-	v[0] = (struct iovec){ (void *)&s->proc, sizeof(s->proc) };
-	v[1] = (struct iovec){ s->exe, s->proc.exe_size };
-	v[2] = (struct iovec){ s->cmdline, s->proc.cmdline_size };
-	if ((rc = ctr_write_chunk(w, CTR_CHUNK_PROCESS, v, 3)))
-		return rc;
-	v[0] = (struct iovec){ (void *)&s->clock, sizeof(s->clock) };
-	if ((rc = ctr_write_chunk(w, CTR_CHUNK_CLOCK, v, 1)))
-		return rc;
-	for (uint32_t i = 0; i < s->nmods; i++) {
-		const struct module_record *m = &s->mods[i];
-		v[0] = (struct iovec){ (void *)&m->hdr, sizeof(m->hdr) };
-		v[1] = (struct iovec){ m->segs, m->hdr.nsegments * sizeof(*m->segs) };
-		v[2] = (struct iovec){ (void *)m->build_id, m->hdr.build_id_size };
-		v[3] = (struct iovec){ m->path, m->hdr.path_size };
-		if ((rc = ctr_write_chunk(w, CTR_CHUNK_MODULE, v, 4)))
-			return rc;
-	}
 	for (uint32_t i = 0; i < s->nthreads; i++) {
 		const struct snap_thread *t = &s->threads[i];
 		v[0] = (struct iovec){ (void *)&t->hdr, sizeof(t->hdr) };
@@ -303,32 +216,26 @@ static int write_chunks(struct ctr_writer *w, const struct ctrail_snapshot *s)
 	return 0;
 }
 
+struct snapshot_list {
+	struct ctrail_snapshot *const *snaps;
+	size_t n;
+};
+
+static int write_list(struct ctr_writer *w, const void *arg)
+{
+	const struct snapshot_list *l = arg;
+	int rc = 0;
+
+	for (size_t i = 0; i < l->n && !rc; i++)
+		rc = write_chunks(w, l->snaps[i]);
+	return rc;
+}
+
 int snapshots_write(const char *path, struct ctrail_snapshot *const *snaps, size_t n)
 {
-	char final[4096], tmp[4096 + 32];
-	struct ctr_writer w;
-	int fd, rc;
+	struct snapshot_list l = { snaps, n };
 
-	if ((rc = path_expand(path ? path : config.output, final, sizeof(final))))
-		return rc;
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", final, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	rc = ctr_writer_start(&w, fd);
-	for (size_t i = 0; i < n && !rc; i++)
-		rc = write_chunks(&w, snaps[i]);
-	if (!rc)
-		rc = ctr_writer_end(&w);
-	if (!rc && fsync(fd) && errno != EINVAL)
-		rc = -errno;
-	if (close(fd) && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, final))
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
-	return rc;
+	return ctr_file_write(path ? path : config.output, write_list, &l);
 }
 
 int ctrail_snapshot_write(const struct ctrail_snapshot *s, const char *path)
