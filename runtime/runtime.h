@@ -83,6 +83,17 @@ HIDDEN int ctr_file_write(const char *pattern,
 			  int (*body)(struct ctr_writer *w, const void *arg),
 			  const void *arg);
 
+/* sigtrap.c: SIGTRAP wakes a helper thread, made with create(), that
+ * calls fire(); enter() (may be NULL) runs first in that thread. */
+struct sigtrap_trigger {
+	void (*fire)(void);
+	void (*enter)(void);
+	int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+};
+HIDDEN void sigtrap_init(const struct sigtrap_trigger *t);
+/* In a forked child: a new helper, if the parent had one. */
+HIDDEN void sigtrap_after_fork(void);
+
 /* init.c: starts the runtime once (idempotent). */
 HIDDEN void runtime_init(void);
 

@@ -55,7 +55,6 @@ struct ctrail_state ctrail_state;
 static pthread_mutex_t tables_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long long tables_adds; /* dlpi_adds when last refreshed */
 static uint64_t missed;                /* calls from code in no segment */
-static int wake_pipe[2] = { -1, -1 };
 
 HIDDEN void count_slow(uintptr_t a);
 
@@ -259,66 +258,9 @@ static int counts_write(uint32_t reason)
 	return rc;
 }
 
-/* SIGTRAP: a signal handler may not lock or allocate, so it wakes a
- * helper thread (which runs no instrumented code) to write the counts. */
-static void on_sigtrap(int sig)
+static void write_on_signal(void)
 {
-	int saved = errno;
-	ssize_t r = write(wake_pipe[1], "T", 1);
-
-	(void)r;
-	errno = saved;
-}
-
-static void *signal_helper(void *arg)
-{
-	char c;
-
-	pthread_setname_np(pthread_self(), "ctrail-signal");
-	for (;;) {
-		ssize_t r = read(wake_pipe[0], &c, 1);
-		if (r == 1)
-			counts_write(CTR_REASON_SIGNAL);
-		else if (r == 0 || errno != EINTR)
-			return NULL;
-	}
-}
-
-/* The helper blocks every signal, so none is delivered to it. */
-static int helper_start(void)
-{
-	pthread_t helper;
-	sigset_t all, prev;
-	int rc;
-
-	if (pipe2(wake_pipe, O_CLOEXEC))
-		return -1;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &prev);
-	rc = pthread_create(&helper, NULL, signal_helper, NULL);
-	pthread_sigmask(SIG_SETMASK, &prev, NULL);
-	if (rc) {
-		close(wake_pipe[0]);
-		close(wake_pipe[1]);
-		wake_pipe[0] = wake_pipe[1] = -1;
-		return -1;
-	}
-	pthread_detach(helper);
-	return 0;
-}
-
-/* Only when the program has no SIGTRAP handler of its own. */
-static void sigtrap_init(void)
-{
-	struct sigaction old, sa = { .sa_handler = on_sigtrap, .sa_flags = SA_RESTART };
-
-	if (sigaction(SIGTRAP, NULL, &old) || old.sa_handler != SIG_DFL ||
-	    (old.sa_flags & SA_SIGINFO))
-		return;
-	if (helper_start() == 0) {
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGTRAP, &sa, NULL);
-	}
+	counts_write(CTR_REASON_SIGNAL);
 }
 
 /* A child counts its own calls only, so the files of a parent and its
@@ -332,11 +274,7 @@ static void forget_parent(void)
 		for (uint64_t m = 0; count_top[t] && m < COUNT_MID_SIZE; m++)
 			if (count_top[t][m])
 				madvise(count_top[t][m], LEAF_BYTES, MADV_DONTNEED);
-	if (wake_pipe[0] >= 0) {
-		close(wake_pipe[0]);
-		close(wake_pipe[1]);
-		helper_start();
-	}
+	sigtrap_after_fork();
 }
 
 __attribute__((constructor)) static void count_init(void)
@@ -346,7 +284,7 @@ __attribute__((constructor)) static void count_init(void)
 	pthread_mutex_lock(&tables_lock);
 	tables_refresh();
 	pthread_mutex_unlock(&tables_lock);
-	sigtrap_init();
+	sigtrap_init(&(struct sigtrap_trigger){ write_on_signal, NULL, pthread_create });
 	pthread_atfork(NULL, NULL, forget_parent);
 }
 
