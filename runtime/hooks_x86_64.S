@@ -23,6 +23,7 @@
  * Stack on entry: 0(%rsp) return address into the traced function.
  * After the three pushes it is at 24(%rsp).
  */
+#include "asm_call_c.h"
 #include "tls.h"
 
 /* rcx = the ring (base, tested non-NULL by the caller); leaves rcx pointing
@@ -114,56 +115,7 @@
 	.if \kindbit
 	btsq $63, %rax
 	.endif
-	pushq %rdi
-	.cfi_adjust_cfa_offset 8
-	pushq %rsi
-	.cfi_adjust_cfa_offset 8
-	pushq %r8
-	.cfi_adjust_cfa_offset 8
-	pushq %r9
-	.cfi_adjust_cfa_offset 8
-	pushq %r10
-	.cfi_adjust_cfa_offset 8
-	pushq %rbp
-	.cfi_adjust_cfa_offset 8
-	.cfi_offset %rbp, -80
-	movq %rsp, %rbp
-	.cfi_def_cfa_register %rbp
-	andq $-16, %rsp
-	subq $128, %rsp
-	movdqu %xmm0, 0(%rsp)
-	movdqu %xmm1, 16(%rsp)
-	movdqu %xmm2, 32(%rsp)
-	movdqu %xmm3, 48(%rsp)
-	movdqu %xmm4, 64(%rsp)
-	movdqu %xmm5, 80(%rsp)
-	movdqu %xmm6, 96(%rsp)
-	movdqu %xmm7, 112(%rsp)
-	movq %rax, %rdi
-	call ctrail_first_event
-	movdqu 0(%rsp), %xmm0
-	movdqu 16(%rsp), %xmm1
-	movdqu 32(%rsp), %xmm2
-	movdqu 48(%rsp), %xmm3
-	movdqu 64(%rsp), %xmm4
-	movdqu 80(%rsp), %xmm5
-	movdqu 96(%rsp), %xmm6
-	movdqu 112(%rsp), %xmm7
-	movq %rbp, %rsp
-	.cfi_def_cfa_register %rsp
-	popq %rbp
-	.cfi_adjust_cfa_offset -8
-	.cfi_restore %rbp
-	popq %r10
-	.cfi_adjust_cfa_offset -8
-	popq %r9
-	.cfi_adjust_cfa_offset -8
-	popq %r8
-	.cfi_adjust_cfa_offset -8
-	popq %rsi
-	.cfi_adjust_cfa_offset -8
-	popq %rdi
-	.cfi_adjust_cfa_offset -8
+	CALL_C_SAVING_ARGS ctrail_first_event, %rax
 	jmp 1b
 	.cfi_endproc
 	.size \name, . - \name

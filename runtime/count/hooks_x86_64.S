@@ -11,6 +11,7 @@
  * count_slow() in C with every argument register saved around the call.
  *
  * __return__ and __cyg_profile_func_exit do nothing at all. */
+#include "asm_call_c.h"
 #include "count.h"
 
 	.text
@@ -95,56 +96,7 @@ __fentry__:
 	pushq %rdx
 	.cfi_adjust_cfa_offset 8
 #endif
-	pushq %rdi
-	.cfi_adjust_cfa_offset 8
-	pushq %rsi
-	.cfi_adjust_cfa_offset 8
-	pushq %r8
-	.cfi_adjust_cfa_offset 8
-	pushq %r9
-	.cfi_adjust_cfa_offset 8
-	pushq %r10
-	.cfi_adjust_cfa_offset 8
-	pushq %rbp
-	.cfi_adjust_cfa_offset 8
-	.cfi_offset %rbp, -(8 + 24 + 48)
-	movq %rsp, %rbp
-	.cfi_def_cfa_register %rbp
-	andq $-16, %rsp
-	subq $128, %rsp
-	movdqu %xmm0, 0(%rsp)
-	movdqu %xmm1, 16(%rsp)
-	movdqu %xmm2, 32(%rsp)
-	movdqu %xmm3, 48(%rsp)
-	movdqu %xmm4, 64(%rsp)
-	movdqu %xmm5, 80(%rsp)
-	movdqu %xmm6, 96(%rsp)
-	movdqu %xmm7, 112(%rsp)
-	movq %r11, %rdi
-	call count_slow
-	movdqu 0(%rsp), %xmm0
-	movdqu 16(%rsp), %xmm1
-	movdqu 32(%rsp), %xmm2
-	movdqu 48(%rsp), %xmm3
-	movdqu 64(%rsp), %xmm4
-	movdqu 80(%rsp), %xmm5
-	movdqu 96(%rsp), %xmm6
-	movdqu 112(%rsp), %xmm7
-	movq %rbp, %rsp
-	.cfi_def_cfa_register %rsp
-	popq %rbp
-	.cfi_adjust_cfa_offset -8
-	.cfi_restore %rbp
-	popq %r10
-	.cfi_adjust_cfa_offset -8
-	popq %r9
-	.cfi_adjust_cfa_offset -8
-	popq %r8
-	.cfi_adjust_cfa_offset -8
-	popq %rsi
-	.cfi_adjust_cfa_offset -8
-	popq %rdi
-	.cfi_adjust_cfa_offset -8
+	CALL_C_SAVING_ARGS count_slow, %r11
 #if COUNT_TABLES == 1
 	popq %rdx
 	.cfi_adjust_cfa_offset -8
