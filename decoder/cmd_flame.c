@@ -22,6 +22,7 @@ static const struct cli_option options[] = {
 	SUMMARY_OPT_REMAP,
 	{ 0 },
 };
+/* the shared options' places are named too, to number the others */
 enum { OPT_OUTPUT, OPT_THREADS, OPT_PER_THREAD, OPT_SINCE, OPT_UNTIL,
        OPT_INVERTED, OPT_TITLE, OPT_WIDTH };
 
@@ -30,6 +31,8 @@ struct flame {
 	struct flame_style style;
 	struct summary_output out;
 	const char *threads; /* --threads as given, for the subtitle */
+	const char *out_path; /* -o */
+	int per_thread;
 };
 
 static int draw(void *ctx, const struct reader_snapshot *snap)
@@ -71,48 +74,43 @@ static char *default_output(const char *trace)
 	return out;
 }
 
+static int flame_option(void *ctx, const struct cli_command *cmd, int opt,
+			const char *value)
+{
+	struct flame *f = ctx;
+	char *end;
+
+	switch (opt) {
+	case OPT_OUTPUT: f->out_path = value; break;
+	case OPT_PER_THREAD: f->per_thread = 1; break;
+	case OPT_INVERTED: f->style.inverted = 1; break;
+	case OPT_TITLE: f->style.title = value; break;
+	case OPT_WIDTH:
+		f->style.width = strtoul(value, &end, 10);
+		if (*end || f->style.width < 100 || f->style.width > 100000)
+			return cli_usage_error(cmd, "--width %s: expected 100 to 100000 pixels", value);
+		break;
+	}
+	return 0;
+}
+
 static int run(const struct cli_command *cmd, int argc, char **argv)
 {
 	struct summary_opts o = { .snapshot = 0 };
 	struct flame f = { .style = { .width = 1200 } };
 	const struct summary_hooks hooks = { .after = draw };
-	const char *trace = NULL, *value, *out = NULL;
-	char *default_out = NULL, *end;
-	struct cli_parser p;
-	int opt, rc, per_thread = 0;
+	char *default_out = NULL;
+	int rc = summary_parse(&o, cmd, argc, argv, flame_option, &f);
 
-	cli_parser_init(&p, cmd, argc, argv);
-	while ((opt = cli_next(&p, &value)) != CLI_DONE) {
-		if (opt >= 0 && summary_option(&o, cmd, opt, value)) {
-			if (opt == OPT_THREADS)
-				f.threads = value;
-			continue;
-		}
-		switch (opt) {
-		case CLI_ARG:
-			if (trace)
-				return cli_usage_error(cmd, "one TRACE only");
-			trace = value;
-			break;
-		case OPT_OUTPUT: out = value; break;
-		case OPT_PER_THREAD: per_thread = 1; break;
-		case OPT_INVERTED: f.style.inverted = 1; break;
-		case OPT_TITLE: f.style.title = value; break;
-		case OPT_WIDTH:
-			f.style.width = strtoul(value, &end, 10);
-			if (*end || f.style.width < 100 || f.style.width > 100000)
-				return cli_usage_error(cmd, "--width %s: expected 100 to 100000 pixels", value);
-			break;
-		}
-	}
-	if (!trace)
-		return cli_usage_error(cmd, "missing TRACE");
-	if (!out)
-		out = default_out = default_output(trace);
-	stack_tree_init(&f.tree, per_thread);
-	if (summary_output_open(&f.out, out))
+	if (rc)
+		return rc;
+	f.threads = o.threads_arg;
+	if (!f.out_path)
+		f.out_path = default_out = default_output(o.trace);
+	stack_tree_init(&f.tree, f.per_thread);
+	if (summary_output_open(&f.out, f.out_path))
 		return EXIT_ERROR;
-	rc = summary_run(&o, trace, out, &stack_tree_ops, &f, &hooks);
+	rc = summary_run(&o, f.out_path, &stack_tree_ops, &f, &hooks);
 	rc = summary_output_close(&f.out, rc == EXIT_OK);
 	stack_tree_free(&f.tree);
 	free(default_out);

@@ -26,11 +26,7 @@ static const struct cli_option options[] = {
 	{ "min", 0, "TIME", "hide calls shorter than TIME" },
 	{ "interleave", 0, NULL, "all threads in one list ordered by begin time" },
 	{ "color", 0, "WHEN", "auto (default: when stdout is a terminal), always or never" },
-	SUMMARY_OPT_THREADS,
-	SUMMARY_OPT_SINCE,
-	SUMMARY_OPT_UNTIL,
-	SUMMARY_OPT_SNAPSHOT,
-	SUMMARY_OPT_REMAP,
+	SUMMARY_OPTS,
 	{ 0 },
 };
 enum { OPT_FUNCTION, OPT_MIN, OPT_INTERLEAVE, OPT_COLOR };
@@ -229,15 +225,6 @@ static int print_interleaved(void *ctx, const struct reader_snapshot *snap)
 	return 0;
 }
 
-static int snapshot_header(void *ctx, const struct reader_snapshot *snap,
-			   size_t index, size_t count)
-{
-	if (count > 1)
-		printf("%ssnapshot %zu \"%.*s\"\n", index ? "\n" : "", index,
-		       (int)snap->hdr->name_size, snap->name);
-	return 0;
-}
-
 static int parse_color(const char *value, int *color)
 {
 	if (!strcmp(value, "always"))
@@ -251,43 +238,38 @@ static int parse_color(const char *value, int *color)
 	return 0;
 }
 
+static int replay_option(void *ctx, const struct cli_command *cmd, int opt,
+			 const char *value)
+{
+	struct replay *r = ctx;
+
+	switch (opt) {
+	case OPT_FUNCTION: r->only = value; break;
+	case OPT_MIN:
+		if (parse_duration(value, &r->min_ns) < 0)
+			return cli_usage_error(cmd, "--min %s: expected a time like 250us, 1.5ms, 2s", value);
+		break;
+	case OPT_INTERLEAVE: r->interleave = 1; break;
+	case OPT_COLOR:
+		if (parse_color(value, &r->color) < 0)
+			return cli_usage_error(cmd, "--color %s: expected auto, always or never", value);
+		break;
+	}
+	return 0;
+}
+
 static int run(const struct cli_command *cmd, int argc, char **argv)
 {
 	struct summary_opts o = { .snapshot = -1 };
 	struct replay r = { 0 };
-	const struct summary_hooks hooks = { snapshot_header, print_interleaved };
-	const char *trace = NULL, *value;
-	struct cli_parser p;
-	int opt, rc;
+	const struct summary_hooks hooks = { summary_snapshot_header, print_interleaved };
+	int rc;
 
 	parse_color("auto", &r.color);
-	cli_parser_init(&p, cmd, argc, argv);
-	while ((opt = cli_next(&p, &value)) != CLI_DONE) {
-		if (opt >= 0 && summary_option(&o, cmd, opt, value))
-			continue;
-		switch (opt) {
-		case CLI_ARG:
-			if (trace)
-				return cli_usage_error(cmd, "one TRACE only");
-			trace = value;
-			break;
-		case OPT_FUNCTION: r.only = value; break;
-		case OPT_MIN:
-			if (parse_duration(value, &r.min_ns) < 0)
-				return cli_usage_error(cmd, "--min %s: expected a time like 250us, 1.5ms, 2s", value);
-			break;
-		case OPT_INTERLEAVE: r.interleave = 1; break;
-		case OPT_COLOR:
-			if (parse_color(value, &r.color) < 0)
-				return cli_usage_error(cmd, "--color %s: expected auto, always or never", value);
-			break;
-		}
-	}
-	if (!trace)
-		return cli_usage_error(cmd, "missing TRACE");
-	rc = summary_run(&o, trace, "replay", &replay_ops, &r, &hooks);
-	if (fflush(stdout) || ferror(stdout))
-		rc = cli_error("stdout: %s", strerror(errno));
+	rc = summary_parse(&o, cmd, argc, argv, replay_option, &r);
+	if (rc)
+		return rc;
+	rc = summary_print(&o, "replay", &replay_ops, &r, &hooks);
 	free(r.lines);
 	free(r.open);
 	free(r.threads);

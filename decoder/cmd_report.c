@@ -23,11 +23,7 @@ static const struct cli_option options[] = {
 	{ "sort", 's', "KEY", "order by self (default), total, calls, max or name" },
 	{ "top", 'n', "N", "only the first N functions" },
 	{ "csv", 0, NULL, "comma-separated values, times in ns, a header line" },
-	SUMMARY_OPT_THREADS,
-	SUMMARY_OPT_SINCE,
-	SUMMARY_OPT_UNTIL,
-	SUMMARY_OPT_SNAPSHOT,
-	SUMMARY_OPT_REMAP,
+	SUMMARY_OPTS,
 	{ 0 },
 };
 enum { OPT_SORT, OPT_TOP, OPT_CSV };
@@ -307,10 +303,7 @@ static int snapshot_header(void *ctx, const struct reader_snapshot *snap,
 {
 	const struct report *r = ctx;
 
-	if (count > 1 && !r->csv)
-		printf("%ssnapshot %zu \"%.*s\"\n", index ? "\n" : "", index,
-		       (int)snap->hdr->name_size, snap->name);
-	return 0;
+	return r->csv ? 0 : summary_snapshot_header(ctx, snap, index, count);
 }
 
 static int parse_sort(const char *value, enum sort_key *key)
@@ -328,43 +321,37 @@ static int parse_sort(const char *value, enum sort_key *key)
 	return -EINVAL;
 }
 
+static int report_option(void *ctx, const struct cli_command *cmd, int opt,
+			 const char *value)
+{
+	struct report *r = ctx;
+	char *end;
+
+	switch (opt) {
+	case OPT_SORT:
+		if (parse_sort(value, &r->sort) < 0)
+			return cli_usage_error(cmd, "--sort %s: expected self, total, calls, max or name", value);
+		break;
+	case OPT_TOP:
+		r->top = strtol(value, &end, 10);
+		if (*value < '0' || *value > '9' || *end)
+			return cli_usage_error(cmd, "--top %s: expected a number", value);
+		break;
+	case OPT_CSV: r->csv = 1; break;
+	}
+	return 0;
+}
+
 static int run(const struct cli_command *cmd, int argc, char **argv)
 {
 	struct summary_opts o = { .snapshot = -1 };
 	struct report r = { .top = -1 };
 	const struct summary_hooks hooks = { snapshot_header, print_report };
-	const char *trace = NULL, *value;
-	struct cli_parser p;
-	char *end;
-	int opt, rc;
+	int rc = summary_parse(&o, cmd, argc, argv, report_option, &r);
 
-	cli_parser_init(&p, cmd, argc, argv);
-	while ((opt = cli_next(&p, &value)) != CLI_DONE) {
-		if (opt >= 0 && summary_option(&o, cmd, opt, value))
-			continue;
-		switch (opt) {
-		case CLI_ARG:
-			if (trace)
-				return cli_usage_error(cmd, "one TRACE only");
-			trace = value;
-			break;
-		case OPT_SORT:
-			if (parse_sort(value, &r.sort) < 0)
-				return cli_usage_error(cmd, "--sort %s: expected self, total, calls, max or name", value);
-			break;
-		case OPT_TOP:
-			r.top = strtol(value, &end, 10);
-			if (*value < '0' || *value > '9' || *end)
-				return cli_usage_error(cmd, "--top %s: expected a number", value);
-			break;
-		case OPT_CSV: r.csv = 1; break;
-		}
-	}
-	if (!trace)
-		return cli_usage_error(cmd, "missing TRACE");
-	rc = summary_run(&o, trace, "report", &report_ops, &r, &hooks);
-	if (fflush(stdout) || ferror(stdout))
-		rc = cli_error("stdout: %s", strerror(errno));
+	if (rc)
+		return rc;
+	rc = summary_print(&o, "report", &report_ops, &r, &hooks);
 	for (uint32_t i = 0; i < r.nfuncs; i++)
 		free(r.funcs[i].durations);
 	free(r.funcs);

@@ -44,16 +44,19 @@ static void time_option(const struct cli_command *cmd, const char *name,
 	*has = 1;
 }
 
-int summary_option(struct summary_opts *o, const struct cli_command *cmd,
-		   int opt, const char *value)
+/* Takes option `opt` of cmd's table if it is a shared one: returns 1 when
+ * taken, 0 when it is not shared, or exits 2 after a usage error. */
+static int shared_option(struct summary_opts *o, const struct cli_command *cmd,
+			 int opt, const char *value)
 {
 	const char *name = cmd->options[opt].name;
 	char *end;
 	int err = 0;
 
-	if (!strcmp(name, "threads"))
+	if (!strcmp(name, "threads")) {
+		o->threads_arg = value;
 		err = add_threads(o, value);
-	else if (!strcmp(name, "remap"))
+	} else if (!strcmp(name, "remap"))
 		err = add_remap(o, value);
 	else if (!strcmp(name, "since"))
 		time_option(cmd, name, value, &o->since_ns, &o->has_since);
@@ -68,6 +71,28 @@ int summary_option(struct summary_opts *o, const struct cli_command *cmd,
 	if (err)
 		exit(cli_error("out of memory"));
 	return 1;
+}
+
+int summary_parse(struct summary_opts *o, const struct cli_command *cmd,
+		  int argc, char **argv, summary_option_fn *option, void *ctx)
+{
+	struct cli_parser p;
+	const char *value;
+	int opt, rc;
+
+	cli_parser_init(&p, cmd, argc, argv);
+	while ((opt = cli_next(&p, &value)) != CLI_DONE) {
+		if (opt == CLI_ARG) {
+			if (o->trace)
+				return cli_usage_error(cmd, "one TRACE only");
+			o->trace = value;
+		} else if (!shared_option(o, cmd, opt, value) &&
+			   (rc = option(ctx, cmd, opt, value)))
+			return rc;
+	}
+	if (!o->trace)
+		return cli_usage_error(cmd, "missing TRACE");
+	return 0;
 }
 
 static int keep_thread(void *ctx, const struct reader_thread *t)
@@ -111,20 +136,29 @@ static int walk_snapshot(const struct summary_opts *o,
 	return err;
 }
 
-int summary_run(const struct summary_opts *o, const char *trace,
-		const char *what, const struct emitter_ops *ops, void *ctx,
+int summary_snapshot_header(void *ctx, const struct reader_snapshot *snap,
+			    size_t index, size_t count)
+{
+	if (count > 1)
+		printf("%ssnapshot %zu \"%.*s\"\n", index ? "\n" : "", index,
+		       (int)snap->hdr->name_size, snap->name);
+	return 0;
+}
+
+int summary_run(const struct summary_opts *o, const char *what,
+		const struct emitter_ops *ops, void *ctx,
 		const struct summary_hooks *hooks)
 {
 	struct reader r;
 	size_t first = 0, count;
 	int err = 0;
 
-	if (cli_open_trace(&r, trace) < 0)
+	if (cli_open_trace(&r, o->trace) < 0)
 		return EXIT_ERROR;
 	count = r.nsnapshots;
 	if (o->snapshot >= 0) {
 		if ((size_t)o->snapshot >= r.nsnapshots) {
-			cli_error("%s: no snapshot %ld (it has %zu)", trace,
+			cli_error("%s: no snapshot %ld (it has %zu)", o->trace,
 				  o->snapshot, r.nsnapshots);
 			reader_close(&r);
 			return EXIT_ERROR;
@@ -182,6 +216,16 @@ int summary_output_open(struct summary_output *out, const char *path)
 		return EXIT_ERROR;
 	}
 	return 0;
+}
+
+int summary_print(const struct summary_opts *o, const char *what,
+		  const struct emitter_ops *ops, void *ctx,
+		  const struct summary_hooks *hooks)
+{
+	struct summary_output out;
+
+	summary_output_open(&out, "-"); /* stdout: cannot fail */
+	return summary_output_close(&out, summary_run(o, what, ops, ctx, hooks) == EXIT_OK);
 }
 
 int summary_output_close(struct summary_output *out, int ok)

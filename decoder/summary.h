@@ -3,9 +3,10 @@
  * snapshot, path remaps), the walk of every chosen snapshot through the
  * timeline into a command's emitter_ops, and the way durations are printed.
  *
- * The options are parsed by name, so each command lists only those it
- * offers in its own table (cli.h) and hands every option to
- * summary_option() first.  Threads and the window mean what they mean for
+ * summary_parse() reads a command's whole command line: the TRACE operand
+ * and the shared options, found by name, so each command lists only those
+ * it offers in its own table (cli.h); the others go to the command's own
+ * callback.  Threads and the window mean what they mean for
  * `ctrail convert`: thread ids or names, and calls running at some moment
  * in [first event + since, first event + until], kept whole. */
 #ifndef SUMMARY_H
@@ -16,6 +17,8 @@
 #include "timeline.h"
 
 struct summary_opts {
+	const char *trace;   /* the TRACE operand */
+	const char *threads_arg; /* the last --threads as given */
 	char **threads; /* --threads items (tids or names) */
 	int nthreads;
 	char **remaps;  /* --remap OLD=NEW rules */
@@ -32,11 +35,21 @@ struct summary_opts {
 #define SUMMARY_OPT_UNTIL { "until", 0, "TIME", "only calls running at or before TIME after the first event" }
 #define SUMMARY_OPT_SNAPSHOT { "snapshot", 0, "N", "only snapshot N (0 is the first)" }
 #define SUMMARY_OPT_REMAP { "remap", 0, "OLD=NEW", "read binaries and sources under NEW instead of OLD (repeatable)" }
+/* All of them, in that order, for a table listing them last. */
+#define SUMMARY_OPTS SUMMARY_OPT_THREADS, SUMMARY_OPT_SINCE, SUMMARY_OPT_UNTIL, \
+	SUMMARY_OPT_SNAPSHOT, SUMMARY_OPT_REMAP
 
-/* Takes option `opt` of cmd's table if it is a shared one: returns 1 when
- * taken, 0 when it is not shared, or exits 2 after a usage error. */
-int summary_option(struct summary_opts *o, const struct cli_command *cmd,
-		   int opt, const char *value);
+/* A command's own options: takes option `opt` of cmd's table (value is
+ * its argument or NULL) into ctx; returns 0, or EXIT_USAGE from
+ * cli_usage_error() when value is bad. */
+typedef int summary_option_fn(void *ctx, const struct cli_command *cmd,
+			      int opt, const char *value);
+
+/* Parses argv into o (set o->snapshot's default first) and, through
+ * option(ctx, ...), the options that are not shared.  Exactly one TRACE.
+ * Returns 0, or EXIT_USAGE after printing the usage error. */
+int summary_parse(struct summary_opts *o, const struct cli_command *cmd,
+		  int argc, char **argv, summary_option_fn *option, void *ctx);
 
 /* What a command does around each snapshot; any may be NULL.  before()
  * runs ahead of the snapshot's walk, after() once the timeline delivered
@@ -48,13 +61,25 @@ struct summary_hooks {
 	int (*after)(void *ctx, const struct reader_snapshot *snap);
 };
 
-/* Opens TRACE and walks each chosen snapshot's chosen threads through a
+/* A summary_hooks.before for text on stdout: when there are several
+ * snapshots, a line "snapshot N \"NAME\"" ahead of each (after a blank
+ * line from the second on).  Returns 0. */
+int summary_snapshot_header(void *ctx, const struct reader_snapshot *snap,
+			    size_t index, size_t count);
+
+/* Opens o->trace and walks each chosen snapshot's chosen threads through a
  * timeline into ops/ctx.  Prints its own errors (with cli_error) and
  * returns EXIT_OK or EXIT_ERROR; an error returned by ops or hooks is
  * reported as "what: strerror". */
-int summary_run(const struct summary_opts *o, const char *trace,
-		const char *what, const struct emitter_ops *ops, void *ctx,
+int summary_run(const struct summary_opts *o, const char *what,
+		const struct emitter_ops *ops, void *ctx,
 		const struct summary_hooks *hooks);
+
+/* summary_run() for a command printing on stdout: a failed write to
+ * stdout is an error too ("stdout: strerror"). */
+int summary_print(const struct summary_opts *o, const char *what,
+		  const struct emitter_ops *ops, void *ctx,
+		  const struct summary_hooks *hooks);
 
 /* A duration for people: "850ns", "12.345us", "2.000ms", "1.250s" (three
  * decimals, rounded down, the units `--min` and `--since` read).  buf
