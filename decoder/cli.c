@@ -157,6 +157,50 @@ int cli_open_trace(struct reader *r, const char *path)
 	return err;
 }
 
+static int parse_trace_args(struct cli_trace *t, const struct cli_command *cmd,
+			    int argc, char **argv, const char *operand)
+{
+	struct cli_parser p;
+	const char *value;
+	int opt;
+
+	cli_parser_init(&p, cmd, argc, argv);
+	while ((opt = cli_next(&p, &value)) != CLI_DONE) {
+		if (opt == CLI_ARG && t->path)
+			return cli_usage_error(cmd, "one %s only", operand);
+		if (opt == CLI_ARG)
+			t->path = value;
+		else
+			t->remaps[t->nremaps++] = (char *)value;
+	}
+	if (!t->path)
+		return cli_usage_error(cmd, "missing %s", operand);
+	return 0;
+}
+
+int cli_trace_open(struct cli_trace *t, const struct cli_command *cmd,
+		   int argc, char **argv, const char *operand)
+{
+	int rc;
+
+	/* at most one rule per argument */
+	*t = (struct cli_trace){ .remaps = calloc(argc, sizeof(char *)) };
+	if (!t->remaps)
+		return cli_error("out of memory");
+	rc = parse_trace_args(t, cmd, argc, argv, operand);
+	if (!rc && cli_open_trace(&t->reader, t->path) < 0)
+		rc = EXIT_ERROR;
+	if (rc)
+		free(t->remaps);
+	return rc;
+}
+
+void cli_trace_close(struct cli_trace *t)
+{
+	reader_close(&t->reader);
+	free(t->remaps);
+}
+
 static int add_remap(struct symbolizer *s, const char *rule)
 {
 	const char *eq = strchr(rule, '=');

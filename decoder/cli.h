@@ -65,6 +65,21 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Opens a trace; on failure prints "ctrail: FILE: offset N: what". */
 int cli_open_trace(struct reader *r, const char *path);
 
+/* A command line "[--remap OLD=NEW]... OPERAND" (dump and info: their
+ * option table has "remap" only) and the trace it names, opened. */
+struct cli_trace {
+	const char *path;
+	char **remaps; /* nremaps "OLD=NEW" rules, for cli_symbolizer() */
+	int nremaps;
+	struct reader reader;
+};
+/* Parses argv into t and opens t->path.  Returns 0, EXIT_USAGE after
+ * "one OPERAND only" or "missing OPERAND" (operand: "FILE", "TRACE"), or
+ * EXIT_ERROR after cli_open_trace's message.  After 0, cli_trace_close(). */
+int cli_trace_open(struct cli_trace *t, const struct cli_command *cmd,
+		   int argc, char **argv, const char *operand);
+void cli_trace_close(struct cli_trace *t);
+
 /* A symbolizer knowing the snapshot's modules and the --remap rules
  * (remaps: nremaps strings "OLD=NEW").  NULL after printing an error. */
 struct symbolizer *cli_symbolizer(const struct reader_snapshot *snap,

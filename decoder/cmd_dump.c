@@ -169,28 +169,15 @@ static void print_sched(FILE *out, const struct reader_snapshot *snap)
 
 static int run(const struct cli_command *cmd, int argc, char **argv)
 {
-	struct cli_parser p;
-	const char *value, *path = NULL;
-	char **remaps = calloc(argc, sizeof(char *));
-	int nremaps = 0, opt, rc = EXIT_OK;
-	struct reader r;
+	struct cli_trace trace;
+	const struct reader *r = &trace.reader;
+	int rc = cli_trace_open(&trace, cmd, argc, argv, "FILE");
 
-	cli_parser_init(&p, cmd, argc, argv);
-	while ((opt = cli_next(&p, &value)) != CLI_DONE) {
-		if (opt == CLI_ARG && path)
-			return cli_usage_error(cmd, "one FILE only");
-		if (opt == CLI_ARG)
-			path = value;
-		else
-			remaps[nremaps++] = (char *)value;
-	}
-	if (!path)
-		return cli_usage_error(cmd, "missing FILE");
-	if (cli_open_trace(&r, path) < 0)
-		return EXIT_ERROR;
-	for (size_t i = 0; i < r.nsnapshots && rc == EXIT_OK; i++) {
-		const struct reader_snapshot *snap = &r.snapshots[i];
-		struct symbolizer *syms = cli_symbolizer(snap, remaps, nremaps);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < r->nsnapshots && rc == EXIT_OK; i++) {
+		const struct reader_snapshot *snap = &r->snapshots[i];
+		struct symbolizer *syms = cli_symbolizer(snap, trace.remaps, trace.nremaps);
 
 		if (!syms) {
 			rc = EXIT_ERROR;
@@ -206,11 +193,10 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		symbolizer_free(syms);
 	}
 	if (rc == EXIT_OK)
-		printf("end chunks=%llu\n", (unsigned long long)r.chunks);
+		printf("end chunks=%llu\n", (unsigned long long)r->chunks);
 	if (fflush(stdout) || ferror(stdout))
-		rc = cli_error("%s: writing the dump failed", path);
-	reader_close(&r);
-	free(remaps);
+		rc = cli_error("%s: writing the dump failed", trace.path);
+	cli_trace_close(&trace);
 	return rc;
 }
 

@@ -221,32 +221,18 @@ static int info_snapshot(size_t index, const struct reader_snapshot *snap,
 
 static int run(const struct cli_command *cmd, int argc, char **argv)
 {
-	struct cli_parser p;
-	const char *value, *path = NULL;
-	char **remaps = calloc(argc, sizeof(char *));
-	int nremaps = 0, opt, rc = EXIT_OK;
-	struct reader r;
+	struct cli_trace trace;
+	const struct reader *r = &trace.reader;
+	int rc = cli_trace_open(&trace, cmd, argc, argv, "TRACE");
 
-	cli_parser_init(&p, cmd, argc, argv);
-	while ((opt = cli_next(&p, &value)) != CLI_DONE) {
-		if (opt == CLI_ARG && path)
-			return cli_usage_error(cmd, "one TRACE only");
-		if (opt == CLI_ARG)
-			path = value;
-		else
-			remaps[nremaps++] = (char *)value;
-	}
-	if (!path)
-		return cli_usage_error(cmd, "missing TRACE");
-	if (cli_open_trace(&r, path) < 0)
-		return EXIT_ERROR;
-	printf("%s: %zu snapshot%s, %llu bytes\n", path, r.nsnapshots,
-	       r.nsnapshots == 1 ? "" : "s", (unsigned long long)r.size);
-	for (size_t i = 0; i < r.nsnapshots && rc == EXIT_OK; i++)
-		if (info_snapshot(i, &r.snapshots[i], remaps, nremaps) < 0)
+	if (rc)
+		return rc;
+	printf("%s: %zu snapshot%s, %llu bytes\n", trace.path, r->nsnapshots,
+	       r->nsnapshots == 1 ? "" : "s", (unsigned long long)r->size);
+	for (size_t i = 0; i < r->nsnapshots && rc == EXIT_OK; i++)
+		if (info_snapshot(i, &r->snapshots[i], trace.remaps, trace.nremaps) < 0)
 			rc = EXIT_ERROR;
-	reader_close(&r);
-	free(remaps);
+	cli_trace_close(&trace);
 	return rc;
 }
 
