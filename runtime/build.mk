@@ -1,7 +1,7 @@
 # libctrail: the tracing runtime, as a shared and a static library.  Built
 # position-independent, never instrumented, with only the symbols in
 # libctrail.map exported from the shared one.
-RUNTIME_SRCS := $(wildcard runtime/*.c) format/ctr_write.c
+RUNTIME_SRCS := $(filter-out runtime/xray.c,$(wildcard runtime/*.c)) format/ctr_write.c
 RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(B)/obj/pic/%.o) $(B)/obj/pic/runtime/hooks_x86_64.o
 RUNTIME_CFLAGS = $(ALL_CFLAGS) -fPIC -fno-instrument-functions -Iruntime
 
@@ -21,6 +21,14 @@ $(B)/lib/libctrail.so: $(RUNTIME_OBJS) runtime/libctrail.map
 		-Wl,-soname,libctrail.so -ldl -pthread
 
 $(B)/lib/libctrail.a: $(RUNTIME_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# libctrail-xray: XRay mode's handler, linked whole into executables by
+# ctrail-cc (runtime/xray.c says why it cannot live in libctrail.so).
+all: $(B)/lib/libctrail-xray.a
+
+$(B)/lib/libctrail-xray.a: $(B)/obj/pic/runtime/xray.o
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
