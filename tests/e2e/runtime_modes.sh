@@ -47,7 +47,7 @@ return main" "$(thread_events "$WORK/shlib.ctr" shlib)"
 	expect_eq "$mode-dlopen-module" "flags=dlopen,unloaded" \
 		"$("$BIN/ctrail" dump "$WORK/shlib.ctr" | awk '/^module .*plugin.so/ { print $NF }')"
 
-	build $mode "$WORK/exc" "$PROGS/r_exception.cpp" && trace "$WORK/exc.ctr" "$WORK/exc"
+	build $mode "$WORK/exc" "$PROGS/d_exception.cpp" && trace "$WORK/exc.ctr" "$WORK/exc"
 	# gcc's -finstrument-functions runs exit hooks while unwinding; the
 	# other modes do not, and the catch event is what repairs them
 	case $mode in
@@ -68,7 +68,7 @@ call after(int)
 return after(int)
 return main" "$(thread_events "$WORK/exc.ctr" exc)"
 
-	build $mode "$WORK/ljmp" "$PROGS/r_longjmp.c" && trace "$WORK/ljmp.ctr" "$WORK/ljmp"
+	build $mode "$WORK/ljmp" "$PROGS/d_longjmp.c" && trace "$WORK/ljmp.ctr" "$WORK/ljmp"
 	expect_eq "$mode-longjmp" "call main
 call setter
 call middle
