@@ -93,6 +93,7 @@ void cli_print_quoted(FILE *out, const char *s, size_t n);
 /* The commands, one file each. */
 extern const struct cli_command cmd_dump, cmd_convert, cmd_info, cmd_record;
 extern const struct cli_command cmd_count;
+extern const struct cli_command cmd_cull;
 extern const struct cli_command cmd_core;
 
 #endif

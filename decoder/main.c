@@ -9,6 +9,7 @@
 static const struct cli_command *const commands[] = {
 	&cmd_record, &cmd_convert, &cmd_info, &cmd_dump,
 	&cmd_count,
+	&cmd_cull,
 	&cmd_flame,
 	&cmd_report,
 	&cmd_replay,
