@@ -32,6 +32,19 @@ expect_fail() {
 	if out=$("$@" 2>&1); then fail "$n" "'$*' succeeded: $out"; else pass "$n"; fi
 }
 
+# expect_err NAME PATTERN CMD... : the command must exit 2 (the wrappers'
+# usage errors) and print PATTERN
+expect_err() {
+	n=$1 pat=$2
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	case "$rc:$out" in
+	2:*$pat*) pass "$n" ;;
+	*) fail "$n" "wanted exit 2 and '$pat', got $rc: $out" ;;
+	esac
+}
+
 # The instrumentation modes end-to-end tests run in: name, compilers, mode.
 MODES="gcc-finstr clang-finstr clang-after gcc-fentry"
 
@@ -44,6 +57,7 @@ build() {
 	clang-finstr) cc=clang cxx=clang++ m=finstr ;;
 	clang-after) cc=clang cxx=clang++ m=after-inlining ;;
 	gcc-fentry) cc=gcc cxx=g++ m=fentry ;;
+	clang-xray) cc=clang cxx=clang++ m=xray ;; # executables only: tests/e2e/xray.sh
 	esac
 	case $1 in
 	*.cpp) CTRAIL_CXX=$cxx "$BIN/ctrail-c++" --ctrail-mode=$m -O1 -o "$out" "$@" ;;
@@ -71,4 +85,21 @@ thread_field() {
 	"$BIN/ctrail" dump "$1" | awk -v n="name=$2" -v f="$3=" '
 		/^thread / && $3 == n { for (i = 1; i <= NF; i++)
 			if (index($i, f) == 1) { print substr($i, length(f) + 1); exit } }'
+}
+
+# call_tree NAME FILE.ctr THREAD : converts to JSON ($WORK/NAME.json),
+# checks it against the Trace Event rules (a PASS/FAIL line on stderr, out
+# of the tree the caller compares) and prints the thread's call tree with
+# repairs (json_check.py tree).
+call_tree() {
+	if ! out=$("$BIN/ctrail" convert "$2" -o "$WORK/$1.json" 2>&1); then
+		fail "$1-convert" "$out" >&2
+		return
+	fi
+	if out=$(python3 "$CTRAIL_ROOT/tests/e2e/json_check.py" check "$WORK/$1.json"); then
+		pass "$1-json" >&2
+	else
+		fail "$1-json" "$out" >&2
+	fi
+	python3 "$CTRAIL_ROOT/tests/e2e/json_check.py" tree "$WORK/$1.json" "$3" --repairs
 }
