@@ -1,5 +1,5 @@
 # Benchmarks: `make bench` builds and runs them; they print figures and
-# assert nothing.  overhead.c links four copies of overhead_callee.c, one
+# assert nothing.  overhead.c links five copies of overhead_callee.c, one
 # per instrumentation mode plus a plain one.
 BENCH_CALLEE := $(B)/obj/bench/callee
 OVERHEAD_OBJS := $(BENCH_CALLEE)_plain.o $(BENCH_CALLEE)_finstr.o \
@@ -18,10 +18,18 @@ $(BENCH_CALLEE)_afterinl.o: bench/overhead_callee.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	clang -O2 -DSUFFIX=afterinl -finstrument-functions-after-inlining -c $< -o $@
 
-$(B)/bench/overhead: $(B)/obj/bench/overhead.o $(OVERHEAD_OBJS) $(B)/lib/libctrail.so
+# The XRay copy is linked as ctrail-cc links XRay mode: clang's XRay
+# runtime and, whole, our handler (libctrail-xray.a).
+$(BENCH_CALLEE)_xray.o: bench/overhead_callee.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $(B)/obj/bench/overhead.o $(OVERHEAD_OBJS) \
-		-L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) -lctrail -ldl -pthread
+	clang -O2 -DSUFFIX=xray -fxray-instrument -fxray-instruction-threshold=1 -c $< -o $@
+
+$(B)/bench/overhead: $(B)/obj/bench/overhead.o $(OVERHEAD_OBJS) $(BENCH_CALLEE)_xray.o \
+		$(B)/lib/libctrail.so $(B)/lib/libctrail-xray.a
+	@mkdir -p $(dir $@)
+	clang -fxray-instrument -fxray-modes=none -o $@ $(B)/obj/bench/overhead.o \
+		$(OVERHEAD_OBJS) $(BENCH_CALLEE)_xray.o -L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) \
+		-Wl,--whole-archive -lctrail-xray -Wl,--no-whole-archive -lctrail -ldl -pthread
 
 BENCHES += $(B)/bench/overhead
 

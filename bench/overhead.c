@@ -1,7 +1,8 @@
 /* overhead.c - what tracing costs, measured in one run: a bare rdtsc, the
  * extra ns per traced call+return in each instrumentation mode with tracing
- * on and paused, a CTRAIL_LOG, a flow occurrence that is not kept, a
- * snapshot, and the extra cost of creating and joining a thread.
+ * on and paused (and XRay's with its sleds unpatched), a CTRAIL_LOG, a flow
+ * occurrence that is not kept, a snapshot, and the extra cost of creating
+ * and joining a thread.
  *
  * Each figure is the best of several repetitions, and each traced loop is
  * compared with the same loop compiled without instrumentation, so the
@@ -20,6 +21,8 @@
 #define THREADS 2000
 
 int loop_plain(int n), loop_finstr(int n), loop_fentry(int n), loop_afterinl(int n);
+int loop_xray(int n);
+int __xray_patch(void), __xray_unpatch(void); /* clang's XRay runtime, linked in */
 
 static double now_ns(void)
 {
@@ -135,6 +138,7 @@ int main(void)
 		{ "finstr (gcc -finstrument-functions)", loop_finstr },
 		{ "fentry (gcc -pg -mfentry)", loop_fentry },
 		{ "after-inlining (clang)", loop_afterinl },
+		{ "xray (clang -fxray-instrument)", loop_xray },
 	};
 	void *libc = dlopen("libc.so.6", RTLD_NOLOAD | RTLD_LAZY);
 	create_fn *plain_create = libc ? (create_fn *)dlsym(libc, "pthread_create") : NULL;
@@ -150,6 +154,9 @@ int main(void)
 		ctrail_resume();
 		printf("%-38s %10.2f %8.2f %10.2f\n", modes[i].name, on, on / (2 * rdtsc), off);
 	}
+	__xray_unpatch();
+	printf("xray with the sleds unpatched: %6.2f ns\n", per_call(loop_xray) - plain);
+	__xray_patch();
 	printf("CTRAIL_LOG with 2 arguments:   %6.2f ns\n", per_call(log_two));
 	fast_flow = ctrail_flow_new("bench", 1, 0);
 	uint64_t start = ctrail_now();
