@@ -7,7 +7,7 @@
  * Every traced call costs the same, so the overhead is proportional to the
  * calls still traced, and taking the most called functions first removes
  * the most calls per function excluded: the greedy choice is the smallest
- * list.  Functions are rows keyed by name with any " [clone ...]" suffix
+ * list.  Functions named with --keep are passed over.  Functions are rows keyed by name with any " [clone ...]" suffix
  * cut off, since an exclusion list names a function with all its clones
  * (and in every module it was built into): the records' counts are gathered
  * in one array, sorted by name and summed, then sorted by calls.  Calls
@@ -31,11 +31,12 @@ static const struct cli_option options[] = {
 	{ "budget", 'b', "PERCENT", "allowed overhead in percent of the run time (default 5%)" },
 	{ "cost-ns", 0, "NS", "cost of one traced call and return in ns (default 17)" },
 	{ "runtime", 0, "TIME", "the program's untraced run time (default: from the counting run)" },
+	{ "keep", 'k', "NAME", "never exclude NAME (repeatable; without a parameter list, every overload)" },
 	{ "output", 'o', "FILE", "write the list to FILE (default: stdout)" },
 	{ "remap", 0, "OLD=NEW", "read binaries under NEW instead of OLD (repeatable)" },
 	{ 0 },
 };
-enum { OPT_BUDGET, OPT_COST, OPT_RUNTIME, OPT_OUTPUT, OPT_REMAP };
+enum { OPT_BUDGET, OPT_COST, OPT_RUNTIME, OPT_KEEP, OPT_OUTPUT, OPT_REMAP };
 
 /* Extra ns per traced call+return measured by bench/overhead (16.8-16.9
  * in every mode on the reference machine), and per counted call by
@@ -46,6 +47,7 @@ enum { OPT_BUDGET, OPT_COST, OPT_RUNTIME, OPT_OUTPUT, OPT_REMAP };
 struct func {
 	char *name; /* without clone suffixes */
 	uint64_t calls;
+	int excluded;
 };
 
 struct funcs {
@@ -70,6 +72,7 @@ static int funcs_add(struct funcs *fs, const char *name, uint64_t calls)
 	fs->v[fs->n].name = clone ? strndup(name, clone - name) : strdup(name);
 	if (!fs->v[fs->n].name)
 		return -ENOMEM;
+	fs->v[fs->n].excluded = 0;
 	fs->v[fs->n++].calls = calls;
 	return 0;
 }
@@ -166,6 +169,8 @@ static int parse_number(const char *s, const char *suffix, double *v)
 struct plan {
 	double budget_pct, cost_ns, runtime_ns;
 	int has_runtime;
+	char **keep; /* --keep names */
+	int nkeep;
 	char runtime_from[160]; /* how runtime_ns was found, for the summary */
 };
 
@@ -192,16 +197,32 @@ static int runtime_from_counts(struct plan *p, const struct reader_snapshot *sna
 	return 0;
 }
 
-/* How many of the most called functions must go for the calls left to
- * cost at most the budget. */
-static size_t cull(const struct funcs *fs, const struct plan *p, uint64_t *left)
+/* Whether --keep names the function: exactly, or as "f" for "f(int)". */
+static int kept(const struct plan *p, const char *name)
+{
+	size_t len = strcspn(name, "(");
+
+	for (int i = 0; i < p->nkeep; i++)
+		if (!strcmp(p->keep[i], name) ||
+		    (strlen(p->keep[i]) == len && !strncmp(p->keep[i], name, len)))
+			return 1;
+	return 0;
+}
+
+/* Marks the most called functions, --keep ones passed over, until the
+ * calls left cost at most the budget.  Returns how many. */
+static size_t cull(struct funcs *fs, const struct plan *p, uint64_t *left)
 {
 	double allowed = p->budget_pct / 100 * p->runtime_ns / p->cost_ns;
 	size_t n = 0;
 
 	*left = fs->total;
-	while (n < fs->n && *left > allowed)
-		*left -= fs->v[n++].calls;
+	for (size_t i = 0; i < fs->n && *left > allowed; i++)
+		if (!kept(p, fs->v[i].name)) {
+			fs->v[i].excluded = 1;
+			*left -= fs->v[i].calls;
+			n++;
+		}
 	return n;
 }
 
@@ -219,18 +240,19 @@ static void summarize(const struct funcs *fs, const struct plan *p, size_t n,
 		before, after, p->budget_pct, p->cost_ns,
 		summary_format_ns(rt, (uint64_t)p->runtime_ns), p->runtime_from);
 	if (after > p->budget_pct)
-		fprintf(stderr, "ctrail cull: over budget: %llu calls are at addresses without a symbol and cannot be excluded\n",
+		fprintf(stderr, "ctrail cull: over budget: the calls left are to --keep functions and %llu calls at addresses without a symbol\n",
 			(unsigned long long)fs->anonymous);
 }
 
-static int write_list(const char *path, const struct funcs *fs, size_t n)
+static int write_list(const char *path, const struct funcs *fs)
 {
 	struct summary_output out;
 
 	if (summary_output_open(&out, path ? path : "-"))
 		return EXIT_ERROR;
-	for (size_t i = 0; i < n; i++)
-		fprintf(out.file, "%s\n", fs->v[i].name);
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->v[i].excluded)
+			fprintf(out.file, "%s\n", fs->v[i].name);
 	return summary_output_close(&out, 1);
 }
 
@@ -259,7 +281,9 @@ static int parse_options(const struct cli_command *cmd, int argc, char **argv,
 			p->runtime_ns = ns;
 			p->has_runtime = 1;
 			snprintf(p->runtime_from, sizeof(p->runtime_from), "--runtime");
-		} else if (opt == OPT_OUTPUT)
+		} else if (opt == OPT_KEEP)
+			p->keep[p->nkeep++] = (char *)value;
+		else if (opt == OPT_OUTPUT)
 			*output = value;
 		else if (opt == OPT_REMAP)
 			remaps[(*nremaps)++] = (char *)value;
@@ -274,7 +298,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	struct plan p = { .budget_pct = 5, .cost_ns = TRACE_COST_NS };
 	const char *input = NULL, *output = NULL;
 	const struct reader_snapshot *snap;
-	char **remaps = calloc(argc, sizeof(char *));
+	char **remaps = calloc(argc, sizeof(char *)), **keep = calloc(argc, sizeof(char *));
 	struct symbolizer *syms = NULL;
 	struct funcs fs = { 0 };
 	struct reader r;
@@ -282,11 +306,16 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	uint64_t left;
 	size_t n;
 
-	if (!remaps)
+	if (!remaps || !keep) {
+		free(remaps);
+		free(keep);
 		return cli_error("out of memory");
+	}
+	p.keep = keep;
 	rc = parse_options(cmd, argc, argv, &p, &input, &output, remaps, &nremaps);
 	if (rc != EXIT_OK || cli_open_trace(&r, input) < 0) {
 		free(remaps);
+		free(keep);
 		return rc != EXIT_OK ? rc : EXIT_ERROR;
 	}
 	rc = EXIT_ERROR;
@@ -300,7 +329,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	if (!p.has_runtime && runtime_from_counts(&p, snap, &fs, input) < 0)
 		goto out;
 	n = cull(&fs, &p, &left);
-	rc = write_list(output, &fs, n);
+	rc = write_list(output, &fs);
 	if (rc == EXIT_OK)
 		summarize(&fs, &p, n, left);
 out:
@@ -309,12 +338,13 @@ out:
 		symbolizer_free(syms);
 	reader_close(&r);
 	free(remaps);
+	free(keep);
 	return rc;
 }
 
 const struct cli_command cmd_cull = {
 	.name = "cull",
-	.synopsis = "[--budget PERCENT] [--cost-ns NS] [--runtime TIME] [-o FILE] [--remap OLD=NEW]... COUNTS.ctr",
+	.synopsis = "[--budget PERCENT] [--cost-ns NS] [--runtime TIME] [--keep NAME]... [-o FILE] [--remap OLD=NEW]... COUNTS.ctr",
 	.summary = "an exclusion list that brings tracing overhead under a budget",
 	.description =
 		"Reads the call counts of COUNTS.ctr (written by a program built with\n"
@@ -323,8 +353,9 @@ const struct cli_command cmd_cull = {
 		"traced x --cost-ns) under --budget percent of the program's untraced\n"
 		"run time, one name a line, for ctrail-cc --exclude-file.  The run time\n"
 		"is --runtime, or the counting run's own (from its clock, less the\n"
-		"counting cost).  A summary goes to stderr: functions excluded, calls\n"
-		"still traced, estimated overhead before and after.",
+		"counting cost).  Functions named with --keep are never excluded (the\n"
+		"ones you need to see).  A summary goes to stderr: functions excluded,\n"
+		"calls still traced, estimated overhead before and after.",
 	.options = options,
 	.run = run,
 };

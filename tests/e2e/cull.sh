@@ -69,6 +69,15 @@ expect_eq "cull-within-budget-summary" "ctrail cull: excluded 0 of 6 functions; 
 	"$(head -1 "$WORK/summary")"
 expect_eq "cull-everything" "ns::hot(int) warm(int) mild ns::cool(double) ns::cool(int) main" \
 	"$(cull --budget 0 --runtime 1s "$C" | tr '\n' ' ' | sed 's/ $//')"
+# --keep passes a function over, even when the budget cannot be met then
+expect_eq "cull-keep" "ns::hot(int) warm(int) ns::cool(double) ns::cool(int) main" \
+	"$(cull --cost-ns 10 --runtime 1s --budget 0.01% --keep mild "$C" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "cull-keep-overloads" "ns::hot(int) warm(int) mild main" \
+	"$(cull --budget 0 --runtime 1s -k ns::cool "$C" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "cull-keep-over-budget" "ctrail cull: excluded 5 of 6 functions; still traced: 1000000 of 1111101 calls (90.00%)
+ctrail cull: estimated overhead 1.11% before, 1.00% after, budget 0.5% (10 ns per call, run time 1.000s from --runtime)
+ctrail cull: over budget: the calls left are to --keep functions and 0 calls at addresses without a symbol" \
+	"$(cull --cost-ns 10 --runtime 1s --budget 0.5% --keep 'ns::hot(int)' "$C" > /dev/null; cat "$WORK/summary")"
 cull --cost-ns 10 --runtime 1s --budget 0.01% -o "$WORK/list.txt" "$C"
 expect_eq "cull-output-file" "ns::hot(int)
 warm(int)
