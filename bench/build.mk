@@ -5,22 +5,22 @@ BENCH_CALLEE := $(B)/obj/bench/callee
 OVERHEAD_OBJS := $(BENCH_CALLEE)_plain.o $(BENCH_CALLEE)_finstr.o \
 	$(BENCH_CALLEE)_fentry.o $(BENCH_CALLEE)_afterinl.o
 
-$(BENCH_CALLEE)_plain.o: bench/overhead_callee.c | $(DEPS_STAMP)
+$(BENCH_CALLEE)_plain.o: bench/overhead_callee.c bench/build.mk | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	gcc -O2 -DSUFFIX=plain -c $< -o $@
-$(BENCH_CALLEE)_finstr.o: bench/overhead_callee.c | $(DEPS_STAMP)
+$(BENCH_CALLEE)_finstr.o: bench/overhead_callee.c bench/build.mk | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	gcc -O2 -DSUFFIX=finstr -finstrument-functions -c $< -o $@
-$(BENCH_CALLEE)_fentry.o: bench/overhead_callee.c | $(DEPS_STAMP)
+	gcc -O2 -DSUFFIX=finstr -finstrument-functions -fno-plt -c $< -o $@
+$(BENCH_CALLEE)_fentry.o: bench/overhead_callee.c bench/build.mk | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	gcc -O2 -DSUFFIX=fentry -pg -mfentry -minstrument-return=call -c $< -o $@
-$(BENCH_CALLEE)_afterinl.o: bench/overhead_callee.c | $(DEPS_STAMP)
+$(BENCH_CALLEE)_afterinl.o: bench/overhead_callee.c bench/build.mk | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	clang -O2 -DSUFFIX=afterinl -finstrument-functions-after-inlining -c $< -o $@
+	clang -O2 -DSUFFIX=afterinl -finstrument-functions-after-inlining -fno-plt -c $< -o $@
 
 # The XRay copy is linked as ctrail-cc links XRay mode: clang's XRay
 # runtime and, whole, our handler (libctrail-xray.a).
-$(BENCH_CALLEE)_xray.o: bench/overhead_callee.c | $(DEPS_STAMP)
+$(BENCH_CALLEE)_xray.o: bench/overhead_callee.c bench/build.mk | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	clang -O2 -DSUFFIX=xray -fxray-instrument -fxray-instruction-threshold=1 -c $< -o $@
 

@@ -81,16 +81,18 @@
 	.p2align 4
 \name:
 	.cfi_startproc
+	/* base is tested before anything is saved, so a paused thread
+	 * pays for two loads and a compare */
+	movq ctrail_tls@gottpoff(%rip), %r11
+	cmpq $0, %fs:TLS_BASE(%r11)
+	je 2f
 	pushq %rax
 	.cfi_adjust_cfa_offset 8
 	pushq %rdx
 	.cfi_adjust_cfa_offset 8
 	pushq %rcx
 	.cfi_adjust_cfa_offset 8
-	movq ctrail_tls@gottpoff(%rip), %r11
 	movq %fs:TLS_BASE(%r11), %rcx
-	testq %rcx, %rcx
-	jz 2f
 	RING_SLOT %rax
 	movq 24(%rsp), %rax
 	.if \kindbit
@@ -105,12 +107,18 @@
 	popq %rax
 	.cfi_adjust_cfa_offset -8
 	ret
-	.cfi_adjust_cfa_offset 24
 
 	/* No ring: only a thread in state TLS_NEW goes on, to set one up,
 	 * with every other argument register saved around the C call. */
 2:	cmpb $TLS_NEW, %fs:TLS_STATE(%r11)
-	jne 1b
+	je 3f
+	ret
+3:	pushq %rax
+	.cfi_adjust_cfa_offset 8
+	pushq %rdx
+	.cfi_adjust_cfa_offset 8
+	pushq %rcx
+	.cfi_adjust_cfa_offset 8
 	movq 24(%rsp), %rax
 	.if \kindbit
 	btsq $63, %rax
