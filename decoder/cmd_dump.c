@@ -167,6 +167,26 @@ static void print_sched(FILE *out, const struct reader_snapshot *snap)
 	}
 }
 
+/* "counts records=N missed=M slot_bytes=B tables=T", then per record
+ * "  0xADDR CALLS NAME". */
+static void print_counts(FILE *out, const struct reader_snapshot *snap,
+			 struct symbolizer *syms)
+{
+	const struct ctr_counts *h = snap->counts_hdr;
+
+	fprintf(out, "counts records=%llu missed=%llu slot_bytes=%u tables=%u\n",
+		(unsigned long long)h->nrecords, (unsigned long long)h->missed,
+		h->slot_bytes, h->tables);
+	for (uint64_t i = 0; i < h->nrecords; i++) {
+		const struct ctr_count *c = &snap->counts[i];
+		const struct symbol *sym = symbolizer_lookup(syms, c->address);
+
+		fprintf(out, "  0x%llx %llu %s\n", (unsigned long long)c->address,
+			(unsigned long long)c->calls,
+			sym->flags & SYMBOL_UNKNOWN ? "?" : sym->name);
+	}
+}
+
 static int run(const struct cli_command *cmd, int argc, char **argv)
 {
 	struct cli_trace trace;
@@ -190,6 +210,8 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 			print_thread(stdout, &snap->threads[t], syms);
 		if (snap->sched_hdr)
 			print_sched(stdout, snap);
+		if (snap->counts_hdr)
+			print_counts(stdout, snap, syms);
 		symbolizer_free(syms);
 	}
 	if (rc == EXIT_OK)
@@ -205,8 +227,8 @@ const struct cli_command cmd_dump = {
 	.synopsis = "[--remap OLD=NEW]... FILE",
 	.summary = "print the raw content of a .ctr file as text",
 	.description =
-		"Prints every snapshot, process, clock, module, thread and event of FILE\n"
-		"as stored, one line each (format in docs/ctrail.md), with the symbol\n"
+		"Prints every snapshot, process, clock, module, thread, event, scheduling\n"
+		"event and call count of FILE as stored, one line each (format in docs/ctrail.md), with the symbol\n"
 		"name of each event's address (? when unknown).",
 	.options = options,
 	.run = run,

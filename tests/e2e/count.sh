@@ -142,3 +142,11 @@ expect_eq "count-bad-csv" "ctrail: $WORK/bad.csv: line 3: bad call count 'x'" \
 	"$("$BIN/ctrail" count "$WORK/bad.csv" 2>&1)"
 expect_eq "exclude-missing-list" "ctrail-cc: cannot read the exclusion list '$WORK/nope'" \
 	"$("$BIN/ctrail-cc" --exclude-file "$WORK/nope" -c "$PROGS/c_fork.c" -o "$WORK/x.o" 2>&1)"
+
+# dump shows the raw count records: the same calls, by function
+expect_eq count-dump "$THREADS_ROWS" "$("$BIN/ctrail" dump "$WORK/a.ctr" |
+	awk '/^counts/ { on = 1; next } on && /^  0x/ { print $2, $3 }' |
+	sort -k1,1nr -k2 | while read -r calls name; do
+		printf '%s %s %s\n' "$calls" "$name" "$(printf '%s\n' "$THREADS_ROWS" |
+			awk -v n="$name" '$2 == n { print $3 }')"
+	done)"
