@@ -163,6 +163,19 @@ uint32_t intern_str_add(struct intern *t, const char *s, size_t n)
 	return add(t, s, n, hash_str(s, n), 0);
 }
 
+int seen_again(struct seen *t, const char *s, size_t n)
+{
+	uint64_t h = hash_str(s, n) | 1; /* never 0, the empty slot */
+	/* the top bits of a multiply: FNV's middle bits barely differ for
+	 * strings that differ in their last byte ("tick 1", "tick 2") */
+	uint64_t *slot = &t->hash[(h * UINT64_C(0x9e3779b97f4a7c15)) >> 52];
+
+	if (*slot == h)
+		return 1;
+	*slot = h;
+	return 0;
+}
+
 size_t utf8_prefix(const char *s, size_t n, size_t max)
 {
 	if (n <= max)

@@ -1,5 +1,6 @@
 /* outbuf.h - what the binary emitters (emit_fxt.c, emit_perfetto.c) share:
- * a write buffer over a file descriptor and an interning table.
+ * a write buffer over a file descriptor, an interning table and a lossy
+ * memory of strings seen.
  *
  * The buffer is one fixed array flushed with write() when a record would
  * not fit; a write error is kept and returned from then on, so an emitter
@@ -10,7 +11,15 @@
  * small number handed out in order, 1, 2, 3...  It is open addressing over
  * a power-of-two array that doubles at half load; string keys are copied.
  * Memory grows with the distinct keys (functions, threads), never with
- * the event count. */
+ * the event count.
+ *
+ * The memory of strings seen tells a string met before from a new one, so
+ * a log message is interned only when it repeats (most are unique and
+ * would fill the table for nothing).  It is a fixed array of hashes, one
+ * slot per hash value modulo its size: a string is "seen" while its slot
+ * still holds its hash.  It forgets (another string took the slot) and,
+ * rarely, confuses two strings of the same hash; either way the caller only
+ * interns a string once too late or once too early.  Memory never grows. */
 #ifndef OUTBUF_H
 #define OUTBUF_H
 
@@ -68,6 +77,16 @@ uint32_t intern_str_find(const struct intern *t, const char *s, size_t n);
  * `value` if not 0.  Returns 0 on no memory. */
 uint32_t intern_ptr_add(struct intern *t, const void *key, uint32_t value);
 uint32_t intern_str_add(struct intern *t, const char *s, size_t n);
+
+#define SEEN_SLOTS 4096 /* 1 << 12: a slot is the top 12 bits of a product */
+
+struct seen {
+	uint64_t hash[SEEN_SLOTS]; /* 0: empty */
+};
+
+/* 1 if the n bytes at s were seen before (and still remembered); else
+ * remembers them and returns 0.  A zeroed struct seen is empty. */
+int seen_again(struct seen *t, const char *s, size_t n);
 
 /* The longest prefix of s, at most max bytes, that does not cut a UTF-8
  * sequence in two. */
