@@ -16,12 +16,29 @@
  * interned string, so it costs nothing per call); calls the timeline
  * repaired carry a "repair" string argument (8 bytes more).
  *
+ * Custom events, as they come: log lines and instants are instant events
+ * (categories "log", "instant"), a log's name its formatted text and its
+ * format a "format" string argument; counters are counter events (counter
+ * id 0: the name alone names the series) with a "value" argument, 32-bit
+ * when the value fits, as the spec asks, else 64-bit; flow arrows are flow
+ * begin and flow end events (category "flow") carrying the flow id, which
+ * the spec binds to the duration event enclosing them on the thread.  Log
+ * texts are mostly unique, so one is written inline, and interned only
+ * when it repeats (struct seen, outbuf.h) while the string table is less
+ * than half full, keeping room for function names.
+ *
+ * Scheduling events: each sched_switch is a context switch record (cpu,
+ * outgoing thread's state, outgoing and incoming thread, priorities,
+ * tick); see fxt_sched.  The spec has no record for wakeups, forks, exits
+ * or renames, so those are left out.
+ *
  * Readers sort events by begin time and keep file order for equal times.
  * A call beginning on the same tick as its caller would then come before
- * the caller (complete events are written at the end), so when a call
- * begins on its caller's begin tick the caller is written as a duration
- * begin record right then and closed by a duration end record: nesting
- * stays exact and memory stays the stack depth.
+ * the caller (complete events are written at the end), so when a call, or
+ * a custom event, comes on its enclosing call's begin tick that call is
+ * written as a duration begin record right then and closed by a duration
+ * end record: nesting (and a flow's binding) stays exact and memory stays
+ * the stack depth.
  *
  * Past 32767 strings or 255 threads, strings and threads are written
  * inline in the records that use them, as the format allows. */
@@ -37,19 +54,34 @@
 #define MAX_STRINGS 0x7fff
 #define MAX_THREADS 0xff
 #define MAX_STRING 32000 /* the spec's practical limit */
+#define MAX_CUSTOM 8000 /* bytes of a custom event's string: records stay
+			   under the format's 32 KB */
 #define INLINE_REF 0x8000
+#define COUNTER_ID 0
 
 enum { REC_INIT = 1, REC_STRING = 2, REC_THREAD = 3, REC_EVENT = 4,
-       REC_KOBJ = 7 };
-enum { EV_BEGIN = 2, EV_END = 3, EV_COMPLETE = 4 };
-enum { ARG_STRING = 6, ARG_KOID = 8 };
+       REC_KOBJ = 7, REC_CONTEXT_SWITCH = 8 };
+enum { EV_INSTANT = 0, EV_COUNTER = 1, EV_BEGIN = 2, EV_END = 3,
+       EV_COMPLETE = 4, EV_FLOW_BEGIN = 8, EV_FLOW_END = 10 };
+enum { ARG_INT32 = 1, ARG_INT64 = 3, ARG_STRING = 6, ARG_KOID = 8 };
 enum { ZX_OBJ_TYPE_PROCESS = 1, ZX_OBJ_TYPE_THREAD = 2 };
+/* Thread states of the context switch record. */
+enum { ZX_THREAD_NEW = 0, ZX_THREAD_SUSPENDED = 2, ZX_THREAD_BLOCKED = 3,
+       ZX_THREAD_DYING = 4, ZX_THREAD_DEAD = 5 };
 
 /* A string as a record refers to it: an index, 0 (empty), or inline. */
 struct sref {
 	uint16_t ref;
 	const char *s; /* the bytes to write when ref is inline */
 	size_t n;
+};
+
+/* An argument of a custom event: an integer or a string. */
+struct arg {
+	unsigned type; /* ARG_INT32, ARG_INT64, ARG_STRING */
+	struct sref name;
+	struct sref str;  /* ARG_STRING */
+	int64_t value;    /* ARG_INT32, ARG_INT64 */
 };
 
 /* An open call, by depth. */
@@ -62,9 +94,11 @@ struct open_call {
 struct fxt {
 	struct intern strings; /* string -> index */
 	struct intern syms;    /* symbol -> name ref | category ref << 16 */
+	struct seen messages;  /* log texts met */
 	uint64_t pid, tid;
 	uint8_t thread_ref;    /* the current thread's index, 0 if inline */
 	unsigned nthreads;
+	struct { uint64_t pid, tid; } threads[MAX_THREADS + 1]; /* by index */
 	struct open_call *stack;
 	size_t cap;
 	struct outbuf out;
@@ -140,10 +174,10 @@ static int fxt_begin_file(void *ctx, const struct reader_snapshot *snap,
 	return 0;
 }
 
-/* A kernel object record naming koid, with a "process" koid argument for
- * a thread. */
+/* A kernel object record naming koid, with a "process" koid argument (pid)
+ * for a thread. */
 static int kernel_object(struct fxt *f, unsigned type, uint64_t koid,
-			 const char *name, size_t n)
+			 const char *name, size_t n, uint64_t pid)
 {
 	struct sref nref = string_ref(f, name, n);
 	struct sref aref = type == ZX_OBJ_TYPE_THREAD ?
@@ -164,7 +198,7 @@ static int kernel_object(struct fxt *f, unsigned type, uint64_t koid,
 		put_word(&p, ARG_KOID | (uint64_t)(2 + sref_words(aref)) << 4 |
 			 (uint64_t)aref.ref << 16);
 		put_sref_stream(&p, aref);
-		put_word(&p, f->pid);
+		put_word(&p, pid);
 	}
 	outbuf_commit(&f->out, p);
 	return 0;
@@ -181,31 +215,47 @@ static int fxt_process(void *ctx, const struct reader_snapshot *snap)
 		n -= slash + 1 - exe;
 		exe = slash + 1;
 	}
-	return kernel_object(f, ZX_OBJ_TYPE_PROCESS, f->pid, exe, n);
+	return kernel_object(f, ZX_OBJ_TYPE_PROCESS, f->pid, exe, n, 0);
+}
+
+/* The thread table index of (pid, tid), its thread record written the
+ * first time (*added set then); 0, for inline, once the table is full. */
+static uint8_t thread_index(struct fxt *f, uint64_t pid, uint64_t tid,
+			    int *added)
+{
+	uint8_t *p;
+
+	*added = 0;
+	for (unsigned i = 1; i <= f->nthreads; i++)
+		if (f->threads[i].pid == pid && f->threads[i].tid == tid)
+			return i;
+	if (f->nthreads >= MAX_THREADS || outbuf_reserve(&f->out, 24))
+		return 0;
+	*added = 1;
+	f->threads[++f->nthreads].pid = pid;
+	f->threads[f->nthreads].tid = tid;
+	p = outbuf_tail(&f->out);
+	put_word(&p, REC_THREAD | 3 << 4 | (uint64_t)f->nthreads << 16);
+	put_word(&p, pid);
+	put_word(&p, tid);
+	outbuf_commit(&f->out, p);
+	return f->nthreads;
 }
 
 static int fxt_thread(void *ctx, const struct reader_thread *t)
 {
 	struct fxt *f = ctx;
 	char name[32];
-	uint8_t *p;
+	int added;
 
 	f->tid = t->hdr->tid;
-	f->thread_ref = 0;
-	if (f->nthreads < MAX_THREADS && !outbuf_reserve(&f->out, 24)) {
-		f->thread_ref = ++f->nthreads;
-		p = outbuf_tail(&f->out);
-		put_word(&p, REC_THREAD | 3 << 4 | (uint64_t)f->thread_ref << 16);
-		put_word(&p, f->pid);
-		put_word(&p, f->tid);
-		outbuf_commit(&f->out, p);
-	}
+	f->thread_ref = thread_index(f, f->pid, f->tid, &added);
 	if (t->name[0])
 		return kernel_object(f, ZX_OBJ_TYPE_THREAD, f->tid, t->name,
-				     strlen(t->name));
+				     strlen(t->name), f->pid);
 	return kernel_object(f, ZX_OBJ_TYPE_THREAD, f->tid, name,
 			     snprintf(name, sizeof(name), "thread %llu",
-				      (unsigned long long)f->tid));
+				      (unsigned long long)f->tid), f->pid);
 }
 
 /* The source location of a function, "file:line", "file" or "". */
@@ -241,18 +291,28 @@ static void symbol_refs(struct fxt *f, const struct symbol *sym,
 		intern_ptr_add(&f->syms, sym, name->ref | (uint32_t)cat->ref << 16);
 }
 
-/* The "repair" argument's value: the begin's and the end's reasons. */
-static struct sref repair_ref(struct fxt *f, const struct slice *s)
+/* The "repair" argument's value: the begin's and the end's reasons, made
+ * in text (64 bytes), which an inline ref points into. */
+static struct sref repair_ref(struct fxt *f, const struct slice *s, char *text)
 {
 	const char *b = timeline_repair_name(s->begin_repair);
 	const char *e = timeline_repair_name(s->end_repair);
-	char text[64];
 
 	if (!b && !e)
 		return (struct sref){ 0 };
-	return string_ref(f, text, snprintf(text, sizeof(text), "%s%s%s",
+	return string_ref(f, text, snprintf(text, 64, "%s%s%s",
 					    b ? b : "", b && e ? "; " : "",
 					    e ? e : ""));
+}
+
+/* An event record's header word. */
+static inline uint64_t event_header(size_t size, unsigned type, unsigned nargs,
+				    uint8_t thread_ref, struct sref cat,
+				    struct sref name)
+{
+	return REC_EVENT | (uint64_t)size << 4 | (uint64_t)type << 16 |
+	       (uint64_t)nargs << 20 | (uint64_t)thread_ref << 24 |
+	       (uint64_t)cat.ref << 32 | (uint64_t)name.ref << 48;
 }
 
 /* One event record: header, time, [inline thread, category, name],
@@ -274,9 +334,7 @@ static int event(struct fxt *f, unsigned type, const struct symbol *sym,
 	if (outbuf_reserve(&f->out, 8 * size))
 		return f->out.err;
 	p = outbuf_tail(&f->out);
-	put_word(&p, REC_EVENT | (uint64_t)size << 4 | (uint64_t)type << 16 |
-		 (uint64_t)nargs << 20 | (uint64_t)f->thread_ref << 24 |
-		 (uint64_t)cat.ref << 32 | (uint64_t)name.ref << 48);
+	put_word(&p, event_header(size, type, nargs, f->thread_ref, cat, name));
 	put_word(&p, tsc);
 	if (!f->thread_ref) {
 		put_word(&p, f->pid);
@@ -297,10 +355,22 @@ static int event(struct fxt *f, unsigned type, const struct symbol *sym,
 	return 0;
 }
 
+/* Writes the open call at depth i as a duration begin record now if it
+ * began on tick tsc (and is not written so yet), so that a reader sorting
+ * by time sees it open before what comes next on that same tick. */
+static int begin_early(struct fxt *f, unsigned i, uint64_t tsc)
+{
+	struct open_call *c = &f->stack[i];
+
+	if (c->as_begin || c->begin_tsc != tsc)
+		return 0;
+	c->as_begin = 1;
+	return event(f, EV_BEGIN, c->sym, c->begin_tsc, 0, (struct sref){ 0 });
+}
+
 static int fxt_slice_begin(void *ctx, const struct slice *s)
 {
 	struct fxt *f = ctx;
-	struct open_call *caller;
 
 	if (s->depth >= f->cap) {
 		size_t cap = 2 * s->depth + 16;
@@ -311,13 +381,8 @@ static int fxt_slice_begin(void *ctx, const struct slice *s)
 		f->stack = grown;
 		f->cap = cap;
 	}
-	caller = s->depth ? &f->stack[s->depth - 1] : NULL;
-	if (caller && !caller->as_begin && caller->begin_tsc == s->begin_tsc) {
-		caller->as_begin = 1;
-		if (event(f, EV_BEGIN, caller->sym, caller->begin_tsc, 0,
-			  (struct sref){ 0 }))
-			return f->out.err;
-	}
+	if (s->depth && begin_early(f, s->depth - 1, s->begin_tsc))
+		return f->out.err;
 	f->stack[s->depth] = (struct open_call){ s->sym, s->begin_tsc, 0 };
 	return 0;
 }
@@ -325,11 +390,220 @@ static int fxt_slice_begin(void *ctx, const struct slice *s)
 static int fxt_slice_end(void *ctx, const struct slice *s)
 {
 	struct fxt *f = ctx;
-	struct sref repair = repair_ref(f, s);
+	char text[64];
+	struct sref repair = repair_ref(f, s, text);
 
 	if (f->stack[s->depth].as_begin)
 		return event(f, EV_END, s->sym, s->end_tsc, 0, repair);
 	return event(f, EV_COMPLETE, s->sym, s->begin_tsc, s->end_tsc, repair);
+}
+
+/* A string of a custom event, cut to MAX_CUSTOM bytes. */
+static struct sref custom_ref(struct fxt *f, const char *s)
+{
+	return string_ref(f, s, utf8_prefix(s, strlen(s), MAX_CUSTOM));
+}
+
+/* A log message: interned if it is already, or if it repeats and the
+ * table is less than half full; else inline. */
+static struct sref message_ref(struct fxt *f, const char *s)
+{
+	size_t n = utf8_prefix(s, strlen(s), MAX_CUSTOM);
+	uint32_t index;
+
+	if (n == 0)
+		return (struct sref){ 0, s, 0 };
+	if ((index = intern_str_find(&f->strings, s, n)))
+		return (struct sref){ index, s, n };
+	if (seen_again(&f->messages, s, n) && f->strings.count < MAX_STRINGS / 2)
+		return string_ref(f, s, n);
+	return (struct sref){ INLINE_REF | n, s, n };
+}
+
+static size_t arg_words(const struct arg *a)
+{
+	return 1 + sref_words(a->name) + sref_words(a->str) +
+	       (a->type == ARG_INT64);
+}
+
+static void put_arg(uint8_t **p, const struct arg *a)
+{
+	uint64_t head = a->type | (uint64_t)arg_words(a) << 4 |
+			(uint64_t)a->name.ref << 16;
+
+	if (a->type == ARG_STRING)
+		head |= (uint64_t)a->str.ref << 32;
+	else if (a->type == ARG_INT32)
+		head |= (uint64_t)(uint32_t)a->value << 32;
+	put_word(p, head);
+	put_sref_stream(p, a->name);
+	put_sref_stream(p, a->str);
+	if (a->type == ARG_INT64)
+		put_word(p, (uint64_t)a->value);
+}
+
+/* A custom event's record: header, time, [inline thread, category, name],
+ * [argument], [counter or flow id word when has_id]. */
+static int custom_record(struct fxt *f, unsigned type, uint64_t tsc,
+			 struct sref cat, struct sref name,
+			 const struct arg *arg, int has_id, uint64_t id)
+{
+	size_t size = 2 + (f->thread_ref ? 0 : 2) + sref_words(cat) +
+		      sref_words(name) + (arg ? arg_words(arg) : 0) + !!has_id;
+	uint8_t *p;
+
+	if (outbuf_reserve(&f->out, 8 * size))
+		return f->out.err;
+	p = outbuf_tail(&f->out);
+	put_word(&p, event_header(size, type, arg != NULL, f->thread_ref, cat, name));
+	put_word(&p, tsc);
+	if (!f->thread_ref) {
+		put_word(&p, f->pid);
+		put_word(&p, f->tid);
+	}
+	put_sref_stream(&p, cat);
+	put_sref_stream(&p, name);
+	if (arg)
+		put_arg(&p, arg);
+	if (has_id)
+		put_word(&p, id);
+	outbuf_commit(&f->out, p);
+	return 0;
+}
+
+static int fxt_custom(void *ctx, const struct custom_event *e)
+{
+	static const char *const category[] = {
+		[CTR_KIND_LOG] = "log", [CTR_KIND_COUNTER] = "",
+		[CTR_KIND_INSTANT] = "instant", [CTR_KIND_FLOW_BEGIN] = "flow",
+		[CTR_KIND_FLOW_END] = "flow",
+	};
+	struct fxt *f = ctx;
+	struct sref cat, name;
+	struct arg arg;
+
+	/* readers must see the call around it open first (a flow binds to
+	 * that call) */
+	if (e->depth && begin_early(f, e->depth - 1, e->tsc))
+		return f->out.err;
+	cat = custom_ref(f, category[e->kind]);
+	name = e->kind == CTR_KIND_LOG ? message_ref(f, e->name) :
+					 custom_ref(f, e->name);
+	switch (e->kind) {
+	case CTR_KIND_LOG:
+		arg = (struct arg){ ARG_STRING, string_ref(f, "format", 6),
+				    custom_ref(f, e->format), 0 };
+		return custom_record(f, EV_INSTANT, e->tsc, cat, name, &arg, 0, 0);
+	case CTR_KIND_COUNTER:
+		arg = (struct arg){ e->value == (int32_t)e->value ? ARG_INT32 : ARG_INT64,
+				    string_ref(f, "value", 5), { 0 }, e->value };
+		return custom_record(f, EV_COUNTER, e->tsc, cat, name, &arg, 1,
+				     COUNTER_ID);
+	case CTR_KIND_INSTANT:
+		return custom_record(f, EV_INSTANT, e->tsc, cat, name, NULL, 0, 0);
+	default:
+		return custom_record(f, e->kind == CTR_KIND_FLOW_BEGIN ?
+				     EV_FLOW_BEGIN : EV_FLOW_END,
+				     e->tsc, cat, name, NULL, 1, e->id);
+	}
+}
+
+/* The process of a task: ours for the snapshot's threads, else (another
+ * process, whose thread group the event does not tell) the task itself;
+ * 0 for the idle task. */
+static uint64_t task_pid(const struct reader_snapshot *snap, int32_t tid)
+{
+	if ((uint32_t)tid == snap->process->pid)
+		return snap->process->pid;
+	for (size_t i = 0; i < snap->nthreads; i++)
+		if ((int32_t)snap->threads[i].hdr->tid == tid)
+			return snap->process->pid;
+	return (uint32_t)tid;
+}
+
+/* A task's thread index; a task first seen here is named by its comm. */
+static uint8_t task_index(struct fxt *f, const struct reader_snapshot *snap,
+			  int32_t tid, const char comm[16], uint64_t *pid)
+{
+	int added;
+	uint8_t index;
+
+	*pid = task_pid(snap, tid);
+	index = thread_index(f, *pid, (uint32_t)tid, &added);
+	if (added && tid != 0)
+		kernel_object(f, ZX_OBJ_TYPE_THREAD, (uint32_t)tid, comm,
+			      strnlen(comm, 16), *pid);
+	return index;
+}
+
+/* The outgoing thread's state after a switch, from Linux's prev_state:
+ * still runnable (R, R+) is "new", as Zircon's own kernel trace importer
+ * calls a ready thread (the spec allows every state but running); asleep
+ * (S, D, I, P) blocked; stopped (T, t) suspended; Z dying; X dead. */
+static unsigned zircon_state(uint32_t state)
+{
+	if ((state & CTR_SCHED_PREEMPTED) || !(state & 0xff))
+		return ZX_THREAD_NEW;
+	if (state & 0x10)
+		return ZX_THREAD_DEAD;
+	if (state & 0x20)
+		return ZX_THREAD_DYING;
+	if (state & 0x0c)
+		return ZX_THREAD_SUSPENDED;
+	return ZX_THREAD_BLOCKED;
+}
+
+/* A context switch record: header (cpu, outgoing state, both thread refs,
+ * both priorities in 8 bits), tick, then the pid and tid of each thread
+ * written inline.  The idle task is thread (0, 0) with priority 0, as
+ * readers recognize it. */
+static int context_switch(struct fxt *f, const struct reader_snapshot *snap,
+			  const struct ctr_sched_event *e)
+{
+	uint64_t out_pid, in_pid;
+	uint8_t out = task_index(f, snap, e->pid, e->comm, &out_pid);
+	uint8_t in = task_index(f, snap, e->next_pid, e->next_comm, &in_pid);
+	unsigned out_prio = e->pid ? e->prio & 0xff : 0;
+	unsigned in_prio = e->next_pid ? e->next_prio & 0xff : 0;
+	size_t size = 2 + (out ? 0 : 2) + (in ? 0 : 2);
+	uint8_t *p;
+
+	if (outbuf_reserve(&f->out, 8 * size))
+		return f->out.err;
+	p = outbuf_tail(&f->out);
+	put_word(&p, REC_CONTEXT_SWITCH | (uint64_t)size << 4 |
+		 (uint64_t)e->cpu << 16 | (uint64_t)zircon_state(e->state) << 24 |
+		 (uint64_t)out << 28 | (uint64_t)in << 36 |
+		 (uint64_t)out_prio << 44 | (uint64_t)in_prio << 52);
+	put_word(&p, e->tsc);
+	if (!out) {
+		put_word(&p, out_pid);
+		put_word(&p, (uint32_t)e->pid);
+	}
+	if (!in) {
+		put_word(&p, in_pid);
+		put_word(&p, (uint32_t)e->next_pid);
+	}
+	outbuf_commit(&f->out, p);
+	return 0;
+}
+
+/* The sched_switch events of the window as context switch records; those
+ * of CPUs past 255 (the record's 8-bit cpu field) are left out. */
+static int fxt_sched(void *ctx, const struct reader_snapshot *snap,
+		     uint64_t from_tsc, uint64_t to_tsc)
+{
+	struct fxt *f = ctx;
+
+	for (size_t i = 0; i < snap->nsched; i++) {
+		const struct ctr_sched_event *e = &snap->sched[i];
+
+		if (e->type == CTR_SCHED_SWITCH && e->cpu <= 0xff &&
+		    e->tsc >= from_tsc && e->tsc <= to_tsc &&
+		    context_switch(f, snap, e))
+			return f->out.err;
+	}
+	return f->out.err;
 }
 
 static int fxt_end_file(void *ctx)
@@ -345,6 +619,8 @@ const struct emitter_ops fxt_emitter_ops = {
 	.thread = fxt_thread,
 	.slice_begin = fxt_slice_begin,
 	.slice_end = fxt_slice_end,
+	.custom = fxt_custom,
+	.sched = fxt_sched,
 	.end_file = fxt_end_file,
 };
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """perfetto_read.py - reads a Perfetto protobuf trace back into slices,
 written from Perfetto's .proto definitions (trace_packet.proto,
-track_event.proto, track_descriptor.proto, interned_data.proto,
-clock_snapshot.proto, trace_packet_defaults.proto), not from ctrail's
-writer.  A minimal protobuf wire decoder, no library.
+track_event.proto, track_descriptor.proto, counter_descriptor.proto,
+debug_annotation.proto, interned_data.proto, clock_snapshot.proto,
+trace_packet_defaults.proto, ftrace_event_bundle.proto, ftrace_event.proto,
+sched.proto, task.proto), not from ctrail's writer.  A minimal protobuf
+wire decoder, no library.
 
   perfetto_read.py slices FILE
       Prints every slice, track by track (by tid), in begin order:
@@ -13,6 +15,26 @@ writer.  A minimal protobuf wire decoder, no library.
   perfetto_read.py ends FILE
       The same slices without DEPTH, per thread in the order they ended
       (the order of ctrail's JSON "X" events).
+  perfetto_read.py events FILE
+      Prints every instant and counter event, thread by thread, in time
+      order:
+          TID THREAD_NAME<TAB>NS<TAB>KIND<TAB>NAME<TAB>DETAIL<TAB>WITHIN
+      KIND is flow_begin / flow_end for an instant carrying flow_ids /
+      terminating_flow_ids, else the instant's category (log, instant), or
+      counter (the thread is then the one of the packet's sequence); NAME
+      the event's or the counter track's name; DETAIL a "format" debug
+      annotation, a counter_value, a flow id (0x...); WITHIN the slice open
+      on the thread's track at that moment.
+  perfetto_read.py sched FILE
+      Prints every ftrace event, by timestamp (bundle order for ties on a
+      CPU), in the `ctrail dump` style:
+          NS cpu=N TYPE KEY=VALUE...
+      sched_switch: prev_pid prev_state (the kernel's raw state as ftrace
+      prints it) next_pid; sched_waking, sched_wakeup_new: pid target_cpu;
+      task_newtask: pid comm; task_rename: pid oldcomm newcomm;
+      sched_process_exit: pid.  NS is the event's timestamp: ftrace
+      bundles carry no clock, so BOOTTIME, the clock track events resolve
+      to.
   perfetto_read.py stats FILE
       Prints "packets N events N sequences N bytes N".
 
@@ -20,10 +42,24 @@ Checked on the way, as trace_processor would complain: every packet has a
 trusted_packet_sequence_id; a sequence's first packet clears incremental
 state; interned ids and track uuids are defined before use; timestamps of
 an incremental clock resolve through a ClockSnapshot; slice ends match
-begins.  Exits 1 with a message otherwise."""
+begins; counter values go to counter tracks.  Exits 1 with a message
+otherwise."""
 import sys
 
 BOOTTIME = 6
+# FtraceEvent payload fields: name, {field: (key, kind)}
+FTRACE = {
+    4: ('sched_switch', {2: ('prev_pid', int), 4: ('prev_state', 'state'),
+                         6: ('next_pid', int)}),
+    20: ('sched_waking', {2: ('pid', int), 5: ('target_cpu', 'cpu')}),
+    114: ('sched_wakeup_new', {2: ('pid', int), 5: ('target_cpu', 'cpu')}),
+    235: ('task_newtask', {1: ('pid', int), 2: ('comm', str)}),
+    236: ('task_rename', {1: ('pid', int), 2: ('oldcomm', str),
+                          3: ('newcomm', str)}),
+    238: ('sched_process_exit', {2: ('pid', int)}),
+}
+KEY_ORDER = ['prev_pid', 'prev_state', 'next_pid', 'pid', 'target_cpu',
+             'comm', 'oldcomm', 'newcomm']
 
 
 class Bad(Exception):
@@ -58,10 +94,12 @@ def fields(buf):
                 raise Bad('field %d runs past its message' % num)
             yield num, wire, bytes(buf[pos:pos + k])
             pos += k
-        elif wire == 1:
-            pos += 8
-        elif wire == 5:
-            pos += 4
+        elif wire in (1, 5):
+            k = 8 if wire == 1 else 4
+            if pos + k > n:
+                raise Bad('truncated field %d' % num)
+            yield num, wire, int.from_bytes(buf[pos:pos + k], 'little')
+            pos += k
         else:
             raise Bad('wire type %d' % wire)
         if pos > n:
@@ -80,6 +118,21 @@ def one(m, num, default=None):
     return m[num][-1] if num in m else default
 
 
+def signed(v):
+    return v - (1 << 64) if v >> 63 else v
+
+
+def text(b):
+    return b.decode('utf-8', 'replace')
+
+
+def task_state(raw):
+    """prev_state as the kernel's sched_switch prints it (TASK_REPORT bits
+    S D T t X Z P I, TASK_REPORT_MAX 0x100 for a preempted task)."""
+    out = '|'.join(c for bit, c in enumerate('SDTtXZPI') if raw & (1 << bit))
+    return (out or 'R') + ('+' if raw & 0x100 else '')
+
+
 class Sequence:
     def __init__(self):
         self.cleared = False
@@ -94,8 +147,11 @@ class Reader:
     def __init__(self):
         self.seqs = {}
         self.tracks = {}   # uuid -> (pid, tid, name) for threads
+        self.counters = {}  # uuid -> name, counter tracks
         self.open = {}     # uuid -> stack
         self.slices = {}   # uuid -> [(begin, end, name, loc, repair, order)]
+        self.events = {}   # thread uuid -> [ts, order, kind, name, detail, within]
+        self.ftrace = []   # (ts, cpu, order, line)
         self.counts = dict(packets=0, events=0)
         self.order = 0
 
@@ -138,12 +194,45 @@ class Reader:
 
     def descriptor(self, td):
         uuid = one(td, 1)
+        if 8 in td:
+            self.counters[uuid] = text(one(td, 2, b''))
         if 4 in td:
             th = msg(one(td, 4))
             self.tracks[uuid] = (one(th, 1), one(th, 2),
                                  one(th, 5, b'').decode('utf-8', 'replace'))
         else:
             self.tracks.setdefault(uuid, None)
+
+    def custom(self, seq, uuid, ts, te, kind):
+        """An instant (kind 3) or counter (4) event."""
+        if kind == 4:
+            if uuid not in self.counters or 30 not in te:
+                raise Bad('counter value %r on track %r' % (one(te, 30), uuid))
+            thread, name = seq.track, self.counters[uuid]
+            event = ['counter', name, str(signed(one(te, 30)))]
+        else:
+            thread = uuid
+            if 10 in te:
+                if one(te, 10) not in seq.names:
+                    raise Bad('name iid %r not interned' % one(te, 10))
+                name = seq.names[one(te, 10)]
+            else:
+                name = text(one(te, 23, b''))
+            cat = text(one(te, 22, b''))
+            notes = {one(a, 10): text(one(a, 6, b''))
+                     for a in map(msg, te.get(4, []))}
+            if 47 in te:
+                event = ['flow_begin', name, '0x%x' % one(te, 47)]
+            elif 48 in te:
+                event = ['flow_end', name, '0x%x' % one(te, 48)]
+            else:
+                event = [cat, name, notes.get(b'format', '')]
+        if self.tracks.get(thread) is None:
+            raise Bad('event of no thread track: %r' % thread)
+        stack = self.open.get(thread, [])
+        self.order += 1
+        self.events.setdefault(thread, []).append(
+            [ts, self.order] + event + [stack[-1][2] if stack else ''])
 
     def event(self, seq, pkt, te):
         uuid = one(te, 11, seq.track)
@@ -156,6 +245,9 @@ class Reader:
             if one(a, 10) == b'repair':
                 repair = one(a, 6, b'').decode('utf-8', 'replace')
         kind = one(te, 9)
+        if kind in (3, 4):
+            self.counts['events'] += 1
+            return self.custom(seq, uuid, ts, te, kind)
         stack = self.open.setdefault(uuid, [])
         self.counts['events'] += 1
         if kind == 1:
@@ -180,6 +272,26 @@ class Reader:
             s[4] = s[4] or repair
         else:
             raise Bad('track event type %r' % kind)
+
+    def bundle(self, b):
+        cpu = one(b, 1)
+        for e in map(msg, b.get(2, [])):
+            payload = [(num, FTRACE[num]) for num in e if num in FTRACE]
+            if len(payload) != 1 or 1 not in e:
+                raise Bad('ftrace event without a timestamp or a known payload')
+            num, (name, keys) = payload[0]
+            fields, values = msg(one(e, num)), {}
+            for f, (key, kind) in keys.items():
+                v = one(fields, f, b'' if kind is str else 0)
+                values[key] = (text(v) if kind is str else
+                               task_state(v) if kind == 'state' else
+                               '%03d' % v if kind == 'cpu' else
+                               str(signed(v)))
+            self.order += 1
+            self.ftrace.append((one(e, 1), cpu, self.order, '%d cpu=%d %s %s' % (
+                one(e, 1), cpu, name,
+                ' '.join('%s=%s' % (k, values[k]) for k in KEY_ORDER
+                         if k in values))))
 
     def packet(self, pkt):
         self.counts['packets'] += 1
@@ -206,6 +318,8 @@ class Reader:
             self.descriptor(msg(one(pkt, 60)))
         if 11 in pkt:
             self.event(seq, pkt, msg(one(pkt, 11)))
+        if 1 in pkt:
+            self.bundle(msg(one(pkt, 1)))
 
     def read(self, data):
         for num, wire, v in fields(data):
@@ -217,7 +331,8 @@ class Reader:
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ('slices', 'ends', 'stats'):
+    if len(sys.argv) != 3 or sys.argv[1] not in ('slices', 'ends', 'events',
+                                                 'sched', 'stats'):
         print(__doc__, file=sys.stderr)
         return 2
     r = Reader()
@@ -232,7 +347,17 @@ def main():
         print('packets %d events %d sequences %d bytes %d' % (
             r.counts['packets'], r.counts['events'], len(r.seqs), len(data)))
         return 0
+    if sys.argv[1] == 'sched':
+        for e in sorted(r.ftrace, key=lambda e: e[:2]):
+            print(e[3])
+        return 0
     threads = [(t[1], uuid) for uuid, t in r.tracks.items() if t]
+    if sys.argv[1] == 'events':
+        for tid, uuid in sorted(threads):
+            for e in sorted(r.events.get(uuid, []), key=lambda e: e[:2]):
+                print('%d %s\t%d\t%s' % (tid, r.tracks[uuid][2], e[0],
+                                          '\t'.join(e[2:])))
+        return 0
     for tid, uuid in sorted(threads):
         name = r.tracks[uuid][2]
         slices = r.slices.get(uuid, [])
