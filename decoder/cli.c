@@ -201,6 +201,37 @@ void cli_trace_close(struct cli_trace *t)
 	free(t->remaps);
 }
 
+int cli_threads_add(struct cli_threads *t, const char *list)
+{
+	char *copy = strdup(list);
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *item = strtok(copy, ","); item; item = strtok(NULL, ",")) {
+		char **grown = realloc(t->items, (t->n + 1) * sizeof(char *));
+
+		if (!grown)
+			return -ENOMEM;
+		t->items = grown;
+		t->items[t->n++] = item;
+	}
+	return 0;
+}
+
+int cli_keep_thread(void *ctx, const struct reader_thread *t)
+{
+	const struct cli_threads *threads = ctx;
+	char tid[16];
+
+	if (!threads->n)
+		return 1;
+	snprintf(tid, sizeof(tid), "%u", t->hdr->tid);
+	for (int i = 0; i < threads->n; i++)
+		if (!strcmp(threads->items[i], tid) || !strcmp(threads->items[i], t->name))
+			return 1;
+	return 0;
+}
+
 static int add_remap(struct symbolizer *s, const char *rule)
 {
 	const char *eq = strchr(rule, '=');

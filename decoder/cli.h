@@ -80,6 +80,20 @@ int cli_trace_open(struct cli_trace *t, const struct cli_command *cmd,
 		   int argc, char **argv, const char *operand);
 void cli_trace_close(struct cli_trace *t);
 
+/* The --threads LIST option (convert and the summary commands): the
+ * threads to keep, by tid or name, from every LIST given. */
+#define CLI_OPT_THREADS { "threads", 0, "LIST", "only these threads: comma-separated tids or names" }
+struct cli_threads {
+	char **items; /* tids or names; none: every thread */
+	int n;
+};
+/* Adds the comma-separated items of list (copied, kept for the whole run).
+ * Returns 0 or -ENOMEM. */
+int cli_threads_add(struct cli_threads *t, const char *list);
+/* timeline_snapshot()'s keep() for ctx a struct cli_threads *: 1 for a
+ * thread whose tid or name is listed, or for every thread if none is. */
+int cli_keep_thread(void *ctx, const struct reader_thread *t);
+
 /* A symbolizer knowing the snapshot's modules and the --remap rules
  * (remaps: nremaps strings "OLD=NEW").  NULL after printing an error. */
 struct symbolizer *cli_symbolizer(const struct reader_snapshot *snap,

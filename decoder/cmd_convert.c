@@ -20,7 +20,7 @@
 static const struct cli_option options[] = {
 	{ "output", 'o', "OUT", "output file (default: TRACE with the format's suffix for .ctr; - for stdout)" },
 	{ "format", 'f', "NAME", "output format (default: from OUT's suffix, else json); see --help" },
-	{ "threads", 0, "LIST", "only these threads: comma-separated tids or names" },
+	CLI_OPT_THREADS,
 	{ "since", 0, "TIME", "only calls running at or after TIME after the first event" },
 	{ "until", 0, "TIME", "only calls running at or before TIME after the first event" },
 	{ "max-age", 0, "TIME", "only calls running in the last TIME before the snapshot" },
@@ -35,8 +35,7 @@ enum { OPT_OUTPUT, OPT_FORMAT, OPT_THREADS, OPT_SINCE, OPT_UNTIL, OPT_MAX_AGE,
 struct convert {
 	const char *trace, *out;
 	const struct output_format *format;
-	char **threads; /* --threads items */
-	int nthreads;
+	struct cli_threads threads;
 	char **remaps;
 	int nremaps;
 	uint64_t since_ns, until_ns, max_age_ns;
@@ -45,20 +44,6 @@ struct convert {
 	char **tmp, **final;
 	size_t nfiles;
 };
-
-static int keep_thread(void *ctx, const struct reader_thread *t)
-{
-	const struct convert *c = ctx;
-	char tid[16];
-
-	if (!c->nthreads)
-		return 1;
-	snprintf(tid, sizeof(tid), "%u", t->hdr->tid);
-	for (int i = 0; i < c->nthreads; i++)
-		if (!strcmp(c->threads[i], tid) || !strcmp(c->threads[i], t->name))
-			return 1;
-	return 0;
-}
 
 static char *default_output(const char *trace, const char *suffix)
 {
@@ -120,7 +105,7 @@ static int convert_snapshot(struct convert *c, const struct reader_snapshot *sna
 	time_base_init(&tb, snap, c->wall_clock);
 	timeline_init(&tl, syms, ops, emitter);
 	set_window(c, snap, &tb, &tl);
-	err = timeline_snapshot(&tl, snap, &tb, keep_thread, c, NULL);
+	err = timeline_snapshot(&tl, snap, &tb, cli_keep_thread, &c->threads, NULL);
 	timeline_free(&tl);
 	symbolizer_free(syms);
 	return err;
@@ -226,20 +211,6 @@ static int parse_time_option(const struct cli_command *cmd, const char *opt,
 	return 0;
 }
 
-/* Splits a --threads list (kept for the whole run) into c->threads. */
-static int add_threads(struct convert *c, char *list)
-{
-	for (char *item = strtok(list, ","); item; item = strtok(NULL, ",")) {
-		char **grown = realloc(c->threads, (c->nthreads + 1) * sizeof(char *));
-
-		if (!grown)
-			return -ENOMEM;
-		c->threads = grown;
-		c->threads[c->nthreads++] = item;
-	}
-	return 0;
-}
-
 static void print_formats(FILE *out)
 {
 	fprintf(out, "\nformats:\n");
@@ -271,7 +242,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 				return cli_usage_error(cmd, "--format %s: unknown format", value);
 			break;
 		case OPT_THREADS:
-			if (add_threads(&c, strdup(value)) < 0)
+			if (cli_threads_add(&c.threads, value) < 0)
 				return cli_error("out of memory");
 			break;
 		case OPT_SINCE: rc = parse_time_option(cmd, "since", value, &c.since_ns, &c.has_since); break;

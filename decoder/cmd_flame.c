@@ -11,7 +11,7 @@
 
 static const struct cli_option options[] = {
 	{ "output", 'o', "OUT", "output SVG (default: TRACE with .svg for .ctr; - for stdout)" },
-	SUMMARY_OPT_THREADS,
+	CLI_OPT_THREADS,
 	{ "per-thread", 0, NULL, "one tower per thread, under a frame naming it" },
 	SUMMARY_OPT_SINCE,
 	SUMMARY_OPT_UNTIL,

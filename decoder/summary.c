@@ -7,23 +7,6 @@
 #include <unistd.h>
 #include "summary.h"
 
-static int add_threads(struct summary_opts *o, const char *value)
-{
-	char *list = strdup(value);
-
-	if (!list)
-		return -ENOMEM;
-	for (char *item = strtok(list, ","); item; item = strtok(NULL, ",")) {
-		char **grown = realloc(o->threads, (o->nthreads + 1) * sizeof(char *));
-
-		if (!grown)
-			return -ENOMEM;
-		o->threads = grown;
-		o->threads[o->nthreads++] = item;
-	}
-	return 0;
-}
-
 static int add_remap(struct summary_opts *o, const char *value)
 {
 	char **grown = realloc(o->remaps, (o->nremaps + 1) * sizeof(char *));
@@ -55,7 +38,7 @@ static int shared_option(struct summary_opts *o, const struct cli_command *cmd,
 
 	if (!strcmp(name, "threads")) {
 		o->threads_arg = value;
-		err = add_threads(o, value);
+		err = cli_threads_add(&o->threads, value);
 	} else if (!strcmp(name, "remap"))
 		err = add_remap(o, value);
 	else if (!strcmp(name, "since"))
@@ -95,20 +78,6 @@ int summary_parse(struct summary_opts *o, const struct cli_command *cmd,
 	return 0;
 }
 
-static int keep_thread(void *ctx, const struct reader_thread *t)
-{
-	const struct summary_opts *o = ctx;
-	char tid[16];
-
-	if (!o->nthreads)
-		return 1;
-	snprintf(tid, sizeof(tid), "%u", t->hdr->tid);
-	for (int i = 0; i < o->nthreads; i++)
-		if (!strcmp(o->threads[i], tid) || !strcmp(o->threads[i], t->name))
-			return 1;
-	return 0;
-}
-
 static int walk_snapshot(const struct summary_opts *o,
 			 const struct reader_snapshot *snap,
 			 const struct emitter_ops *ops, void *ctx,
@@ -128,7 +97,7 @@ static int walk_snapshot(const struct summary_opts *o,
 		tl.from_tsc = tb.first_tsc + ticks_from_ns(hz, o->since_ns);
 	if (o->has_until)
 		tl.to_tsc = tb.first_tsc + ticks_from_ns(hz, o->until_ns);
-	err = timeline_snapshot(&tl, snap, &tb, keep_thread, (void *)o, NULL);
+	err = timeline_snapshot(&tl, snap, &tb, cli_keep_thread, (void *)&o->threads, NULL);
 	if (!err && hooks && hooks->after)
 		err = hooks->after(ctx, snap);
 	timeline_free(&tl);

@@ -19,8 +19,7 @@
 struct summary_opts {
 	const char *trace;   /* the TRACE operand */
 	const char *threads_arg; /* the last --threads as given */
-	char **threads; /* --threads items (tids or names) */
-	int nthreads;
+	struct cli_threads threads; /* --threads items */
 	char **remaps;  /* --remap OLD=NEW rules */
 	int nremaps;
 	uint64_t since_ns, until_ns;
@@ -29,14 +28,14 @@ struct summary_opts {
 };
 
 /* The option table rows of the shared options, to copy into a command's
- * table by name: "threads", "since", "until", "snapshot", "remap". */
-#define SUMMARY_OPT_THREADS { "threads", 0, "LIST", "only these threads: comma-separated tids or names" }
+ * table by name: "threads" (CLI_OPT_THREADS, cli.h), "since", "until",
+ * "snapshot", "remap". */
 #define SUMMARY_OPT_SINCE { "since", 0, "TIME", "only calls running at or after TIME after the first event" }
 #define SUMMARY_OPT_UNTIL { "until", 0, "TIME", "only calls running at or before TIME after the first event" }
 #define SUMMARY_OPT_SNAPSHOT { "snapshot", 0, "N", "only snapshot N (0 is the first)" }
 #define SUMMARY_OPT_REMAP { "remap", 0, "OLD=NEW", "read binaries and sources under NEW instead of OLD (repeatable)" }
 /* All of them, in that order, for a table listing them last. */
-#define SUMMARY_OPTS SUMMARY_OPT_THREADS, SUMMARY_OPT_SINCE, SUMMARY_OPT_UNTIL, \
+#define SUMMARY_OPTS CLI_OPT_THREADS, SUMMARY_OPT_SINCE, SUMMARY_OPT_UNTIL, \
 	SUMMARY_OPT_SNAPSHOT, SUMMARY_OPT_REMAP
 
 /* A command's own options: takes option `opt` of cmd's table (value is
