@@ -266,27 +266,20 @@ void core_snapshot_free(struct core_snapshot *s)
 
 int core_snapshot_write(struct ctr_writer *w, const struct core_snapshot *s)
 {
-	struct iovec v[4];
+	struct iovec v[2];
 	int rc;
 
 	v[0] = (struct iovec){ (void *)&s->hdr, sizeof(s->hdr) };
 	if ((rc = ctr_write_chunk(w, CTR_CHUNK_SNAPSHOT, v, 1)))
 		return rc;
-	v[0] = (struct iovec){ (void *)&s->proc, sizeof(s->proc) };
-	v[1] = (struct iovec){ s->exe, s->proc.exe_size };
-	v[2] = (struct iovec){ s->cmdline, s->proc.cmdline_size };
-	if ((rc = ctr_write_chunk(w, CTR_CHUNK_PROCESS, v, 3)))
+	if ((rc = ctr_write_process(w, &s->proc, s->exe, s->cmdline)))
 		return rc;
 	v[0] = (struct iovec){ (void *)&s->clock, sizeof(s->clock) };
 	if ((rc = ctr_write_chunk(w, CTR_CHUNK_CLOCK, v, 1)))
 		return rc;
 	for (uint32_t i = 0; i < s->nmods; i++) {
 		const struct core_module *m = &s->mods[i];
-		v[0] = (struct iovec){ (void *)&m->hdr, sizeof(m->hdr) };
-		v[1] = (struct iovec){ m->segs, m->hdr.nsegments * sizeof(*m->segs) };
-		v[2] = (struct iovec){ (void *)m->build_id, m->hdr.build_id_size };
-		v[3] = (struct iovec){ m->path, m->hdr.path_size };
-		if ((rc = ctr_write_chunk(w, CTR_CHUNK_MODULE, v, 4)))
+		if ((rc = ctr_write_module(w, &m->hdr, m->segs, m->build_id, m->path)))
 			return rc;
 	}
 	for (uint32_t i = 0; i < s->nthreads; i++) {

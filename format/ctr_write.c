@@ -71,3 +71,29 @@ int ctr_writer_end(struct ctr_writer *w)
 
 	return ctr_write_chunk(w, CTR_CHUNK_END, &iov, 1);
 }
+
+int ctr_write_process(struct ctr_writer *w, const struct ctr_process *p,
+		      const char *exe, const char *cmdline)
+{
+	struct iovec v[] = {
+		{ (void *)p, sizeof(*p) },
+		{ (void *)exe, p->exe_size },
+		{ (void *)cmdline, p->cmdline_size },
+	};
+
+	return ctr_write_chunk(w, CTR_CHUNK_PROCESS, v, 3);
+}
+
+int ctr_write_module(struct ctr_writer *w, const struct ctr_module *m,
+		     const struct ctr_segment *segs, const uint8_t *build_id,
+		     const char *path)
+{
+	struct iovec v[] = {
+		{ (void *)m, sizeof(*m) },
+		{ (void *)segs, m->nsegments * sizeof(*segs) },
+		{ (void *)build_id, m->build_id_size },
+		{ (void *)path, m->path_size },
+	};
+
+	return ctr_write_chunk(w, CTR_CHUNK_MODULE, v, 4);
+}

@@ -64,27 +64,16 @@ void process_chunks_free(struct process_chunks *p)
 
 int process_chunks_write(struct ctr_writer *w, const struct process_chunks *p)
 {
-	struct iovec v[4];
-	int rc;
+	struct iovec clock = { (void *)&p->clock, sizeof(p->clock) };
+	int rc = ctr_write_process(w, &p->proc, p->exe, p->cmdline);
 
-	v[0] = (struct iovec){ (void *)&p->proc, sizeof(p->proc) };
-	v[1] = (struct iovec){ p->exe, p->proc.exe_size };
-	v[2] = (struct iovec){ p->cmdline, p->proc.cmdline_size };
-	if ((rc = ctr_write_chunk(w, CTR_CHUNK_PROCESS, v, 3)))
-		return rc;
-	v[0] = (struct iovec){ (void *)&p->clock, sizeof(p->clock) };
-	if ((rc = ctr_write_chunk(w, CTR_CHUNK_CLOCK, v, 1)))
-		return rc;
-	for (uint32_t i = 0; i < p->nmods; i++) {
+	if (!rc)
+		rc = ctr_write_chunk(w, CTR_CHUNK_CLOCK, &clock, 1);
+	for (uint32_t i = 0; !rc && i < p->nmods; i++) {
 		const struct module_record *m = &p->mods[i];
-		v[0] = (struct iovec){ (void *)&m->hdr, sizeof(m->hdr) };
-		v[1] = (struct iovec){ m->segs, m->hdr.nsegments * sizeof(*m->segs) };
-		v[2] = (struct iovec){ (void *)m->build_id, m->hdr.build_id_size };
-		v[3] = (struct iovec){ m->path, m->hdr.path_size };
-		if ((rc = ctr_write_chunk(w, CTR_CHUNK_MODULE, v, 4)))
-			return rc;
+		rc = ctr_write_module(w, &m->hdr, m->segs, m->build_id, m->path);
 	}
-	return 0;
+	return rc;
 }
 
 /* Expands %p (pid), %n (files written so far) and %%. */
