@@ -19,69 +19,49 @@
  * "X" events; the task-pid field is the task that was on the CPU, its
  * TGID our pid for the snapshot's threads, "-----" for others.
  *
- * Output goes through one 1 MiB buffer with hand-written number and string
- * formatting, flushed with write(); a write error is kept and returned by
- * every later callback, which stops the timeline. */
+ * Output goes through an outbuf (outbuf.h: 1 MiB, flushed with write())
+ * with hand-written number and string formatting; a write error is kept
+ * and returned by every later callback, which stops the timeline. */
 #define _GNU_SOURCE /* memrchr */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "emit.h"
+#include "outbuf.h"
 #include "sched_text.h"
 
-#define BUF_SIZE (1 << 20)
 #define MAX_ITEM 4096 /* room reserved before writing a fixed-size piece */
 
 struct json {
-	int fd;
-	int err;
-	size_t len;
 	int first; /* no event written yet: no comma before the next */
 	int array_closed; /* the sched callback ended traceEvents */
 	unsigned snapshots; /* begun in this file (several with convert --merge) */
 	uint32_t pid, tid, id_offset;
 	const struct time_base *tb;
-	char buf[BUF_SIZE];
+	struct outbuf out;
 };
 
-static int flush(struct json *j)
-{
-	size_t done = 0;
-
-	while (!j->err && done < j->len) {
-		ssize_t n = write(j->fd, j->buf + done, j->len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			j->err = n < 0 ? -errno : -EIO;
-		else
-			done += n;
-	}
-	j->len = 0;
-	return j->err;
-}
-
-/* Makes room for n more bytes (n <= BUF_SIZE). */
-static int reserve(struct json *j, size_t n)
-{
-	return j->len + n > BUF_SIZE ? flush(j) : j->err;
-}
-
+/* n bytes, flushing as often as they need. */
 static void put(struct json *j, const char *s, size_t n)
 {
-	while (n) {
-		size_t room = BUF_SIZE - j->len, k = n < room ? n : room;
+	struct outbuf *o = &j->out;
 
-		memcpy(j->buf + j->len, s, k);
-		j->len += k;
+	while (n) {
+		size_t room = OUTBUF_SIZE - o->len, k = n < room ? n : room;
+
+		memcpy(o->buf + o->len, s, k);
+		o->len += k;
 		s += k;
 		n -= k;
-		if (n && flush(j))
+		if (n && outbuf_flush(o))
 			return;
 	}
+}
+
+/* One byte into room reserved. */
+static void put_char(struct json *j, char c)
+{
+	j->out.buf[j->out.len++] = c;
 }
 
 #define PUT_LITERAL(j, s) put(j, s, sizeof(s) - 1)
@@ -97,7 +77,7 @@ static void put_u64(struct json *j, uint64_t v)
 		v /= 10;
 	} while (v);
 	while (n)
-		j->buf[j->len++] = tmp[--n];
+		put_char(j, tmp[--n]);
 }
 
 /* Nanoseconds as microseconds with three decimals; needs 24 bytes. */
@@ -106,10 +86,10 @@ static void put_us(struct json *j, uint64_t ns)
 	uint64_t frac = ns % 1000;
 
 	put_u64(j, ns / 1000);
-	j->buf[j->len++] = '.';
-	j->buf[j->len++] = '0' + frac / 100;
-	j->buf[j->len++] = '0' + frac / 10 % 10;
-	j->buf[j->len++] = '0' + frac % 10;
+	put_char(j, '.');
+	put_char(j, '0' + frac / 100);
+	put_char(j, '0' + frac / 10 % 10);
+	put_char(j, '0' + frac % 10);
 }
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
@@ -130,7 +110,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 static void put_escaped(struct json *j, const unsigned char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	char *out = j->buf + j->len;
+	char *out = (char *)outbuf_tail(&j->out);
 
 	for (size_t i = 0; i < n; i++) {
 		size_t k;
@@ -154,7 +134,7 @@ static void put_escaped(struct json *j, const unsigned char *s, size_t n)
 			out += 6;
 		}
 	}
-	j->len = out - j->buf;
+	outbuf_commit(&j->out, (uint8_t *)out);
 }
 
 /* A JSON string of n bytes: quotes, backslashes and control characters
@@ -165,21 +145,21 @@ static void put_string(struct json *j, const char *str, size_t n)
 	const unsigned char *s = (const unsigned char *)str;
 	size_t piece;
 
-	if (reserve(j, 1))
+	if (outbuf_reserve(&j->out, 1))
 		return;
-	j->buf[j->len++] = '"';
+	put_char(j, '"');
 	for (; n; s += piece, n -= piece) {
 		piece = n < 1024 ? n : 1024;
 		/* A UTF-8 sequence is never split: stop the piece before a
 		 * continuation byte. */
 		while (piece < n && (s[piece] & 0xc0) == 0x80 && piece > 1020)
 			piece--;
-		if (reserve(j, 6 * piece))
+		if (outbuf_reserve(&j->out, 6 * piece))
 			return;
 		put_escaped(j, s, piece);
 	}
-	if (!reserve(j, 1))
-		j->buf[j->len++] = '"';
+	if (!outbuf_reserve(&j->out, 1))
+		put_char(j, '"');
 }
 
 static void put_cstring(struct json *j, const char *s)
@@ -190,10 +170,10 @@ static void put_cstring(struct json *j, const char *s)
 /* The start of every event: separator, phase, pid and tid. */
 static void begin_event(struct json *j, const char *ph, uint32_t tid)
 {
-	if (reserve(j, MAX_ITEM))
+	if (outbuf_reserve(&j->out, MAX_ITEM))
 		return;
 	if (!j->first)
-		j->buf[j->len++] = ',';
+		put_char(j, ',');
 	j->first = 0;
 	PUT_LITERAL(j, "\n{\"ph\":\"");
 	put(j, ph, 1);
@@ -231,7 +211,7 @@ static int json_begin_file(void *ctx, const struct reader_snapshot *snap,
 		j->array_closed = 0;
 		PUT_LITERAL(j, "{\"traceEvents\":[");
 	}
-	return j->err;
+	return j->out.err;
 }
 
 /* The executable's name; for a kept flow occurrence also the flow, its
@@ -258,7 +238,7 @@ static int json_process(void *ctx, const struct reader_snapshot *snap)
 		len = snprintf(name, sizeof(name), "%.*s", (int)n, exe);
 	metadata(j, "process_name", j->pid, name,
 		 len < (int)sizeof(name) ? (size_t)len : sizeof(name) - 1);
-	return j->err;
+	return j->out.err;
 }
 
 static int json_thread(void *ctx, const struct reader_thread *t)
@@ -272,7 +252,7 @@ static int json_thread(void *ctx, const struct reader_thread *t)
 	else
 		metadata(j, "thread_name", j->tid, name,
 			 snprintf(name, sizeof(name), "thread %u", j->tid));
-	return j->err;
+	return j->out.err;
 }
 
 static void put_args(struct json *j, const struct slice *s)
@@ -285,7 +265,7 @@ static void put_args(struct json *j, const struct slice *s)
 	if (s->sym->file) {
 		PUT_LITERAL(j, "\"file\":");
 		put_cstring(j, s->sym->file);
-		if (reserve(j, 32))
+		if (outbuf_reserve(&j->out, 32))
 			return;
 		if (s->sym->line) {
 			PUT_LITERAL(j, ",\"line\":");
@@ -321,9 +301,9 @@ static int json_slice_end(void *ctx, const struct slice *s)
 	PUT_LITERAL(j, ",\"name\":");
 	put_cstring(j, s->sym->name);
 	put_args(j, s);
-	if (!reserve(j, 1))
+	if (!outbuf_reserve(&j->out, 1))
 		PUT_LITERAL(j, "}");
-	return j->err;
+	return j->out.err;
 }
 
 /* Log lines and instants are thread-scoped instant events ("i"), counters
@@ -344,8 +324,8 @@ static int json_custom(void *ctx, const struct custom_event *e)
 	put_us(j, time_base_ns(j->tb, e->tsc));
 	PUT_LITERAL(j, ",\"name\":");
 	put_cstring(j, e->name);
-	if (reserve(j, MAX_ITEM))
-		return j->err;
+	if (outbuf_reserve(&j->out, MAX_ITEM))
+		return j->out.err;
 	switch (e->kind) {
 	case CTR_KIND_LOG:
 		PUT_LITERAL(j, ",\"s\":\"t\",\"cat\":\"log\",\"args\":{\"format\":");
@@ -369,9 +349,9 @@ static int json_custom(void *ctx, const struct custom_event *e)
 			PUT_LITERAL(j, ",\"bp\":\"e\"");
 		break;
 	}
-	if (!reserve(j, 1))
+	if (!outbuf_reserve(&j->out, 1))
 		PUT_LITERAL(j, "}");
-	return j->err;
+	return j->out.err;
 }
 
 /* The name of a task of the snapshot, for the task-pid field; NULL if the
@@ -415,7 +395,7 @@ static void sched_line(struct json *j, const struct reader_snapshot *snap,
 		     task, e->common_pid, tgid, e->cpu, flags,
 		     (unsigned long long)(ns / 1000000000),
 		     (unsigned long long)(ns % 1000000000), type, args);
-	if (n > 0 && (size_t)n < sizeof(line) && !reserve(j, n))
+	if (n > 0 && (size_t)n < sizeof(line) && !outbuf_reserve(&j->out, n))
 		put(j, line, n);
 }
 
@@ -424,17 +404,17 @@ static int json_sched(void *ctx, const struct reader_snapshot *snap,
 {
 	struct json *j = ctx;
 
-	if (reserve(j, 1024))
-		return j->err;
+	if (outbuf_reserve(&j->out, 1024))
+		return j->out.err;
 	PUT_LITERAL(j, "\n],\"systemTraceEvents\":\"# tracer: nop\\n#\\n"
 		    "#           TASK-PID    TGID   CPU#  ||||   TIMESTAMP  FUNCTION\\n");
 	j->array_closed = 1;
-	for (size_t i = 0; i < snap->nsched && !j->err; i++)
+	for (size_t i = 0; i < snap->nsched && !j->out.err; i++)
 		if (snap->sched[i].tsc >= from_tsc && snap->sched[i].tsc <= to_tsc)
 			sched_line(j, snap, &snap->sched[i]);
-	if (!reserve(j, 1))
+	if (!outbuf_reserve(&j->out, 1))
 		PUT_LITERAL(j, "\"");
-	return j->err;
+	return j->out.err;
 }
 
 static int json_end_file(void *ctx)
@@ -444,7 +424,7 @@ static int json_end_file(void *ctx)
 	if (!j->array_closed)
 		PUT_LITERAL(j, "\n]");
 	PUT_LITERAL(j, ",\"displayTimeUnit\":\"ns\"}\n");
-	return flush(j);
+	return outbuf_flush(&j->out);
 }
 
 const struct emitter_ops json_emitter_ops = {
@@ -462,9 +442,7 @@ void *json_emitter_new(int fd)
 	struct json *j = malloc(sizeof(*j));
 
 	if (j) {
-		j->fd = fd;
-		j->err = 0;
-		j->len = 0;
+		outbuf_init(&j->out, fd);
 		j->first = 1;
 		j->snapshots = 0;
 	}
@@ -474,7 +452,7 @@ void *json_emitter_new(int fd)
 int json_emitter_free(void *emitter)
 {
 	struct json *j = emitter;
-	int err = flush(j);
+	int err = outbuf_flush(&j->out);
 
 	free(j);
 	return err;

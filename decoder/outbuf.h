@@ -1,6 +1,7 @@
-/* outbuf.h - what the binary emitters (emit_fxt.c, emit_perfetto.c) share:
- * a write buffer over a file descriptor, an interning table and a lossy
- * memory of strings seen.
+/* outbuf.h - what the emitters writing to a file descriptor share: a write
+ * buffer (emit_json.c, emit_fxt.c, emit_perfetto.c), and for the binary
+ * ones (FXT, Perfetto) an interning table and a lossy memory of strings
+ * seen.
  *
  * The buffer is one fixed array flushed with write() when a record would
  * not fit; a write error is kept and returned from then on, so an emitter
