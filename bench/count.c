@@ -11,26 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include "call_loops.h"
 
-#define CALLS 5000000
-#define REPS 7
 #define MAX_THREADS 2
-
-int loop_plain(int n), loop_finstr(int n), loop_fentry(int n), loop_afterinl(int n);
 
 struct run {
 	int (*loop)(int);
 	pthread_barrier_t *start;
 };
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static void *body(void *arg)
 {
@@ -72,14 +60,7 @@ static double per_call(int (*loop)(int), int threads)
 
 int main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*loop)(int);
-	} modes[] = {
-		{ "finstr (gcc -finstrument-functions)", loop_finstr },
-		{ "fentry (gcc -pg -mfentry)", loop_fentry },
-		{ "after-inlining (clang)", loop_afterinl },
-	};
+	static const struct call_loop modes[] = { CALL_LOOP_MODES };
 	const char *name = strrchr(argv[0], '/');
 	double plain[MAX_THREADS + 1];
 

@@ -12,25 +12,14 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <x86intrin.h>
+#include "call_loops.h"
 #include "ctrail.h"
 
-#define CALLS 5000000
-#define REPS 7
 #define THREADS 2000
 
-int loop_plain(int n), loop_finstr(int n), loop_fentry(int n), loop_afterinl(int n);
 int loop_xray(int n);
 int __xray_patch(void), __xray_unpatch(void); /* clang's XRay runtime, linked in */
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 /* Best ns per call of fn(CALLS) over REPS runs. */
 static double per_call(int (*fn)(int))
@@ -131,13 +120,8 @@ static double create_join_us(create_fn *create)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		int (*loop)(int);
-	} modes[] = {
-		{ "finstr (gcc -finstrument-functions)", loop_finstr },
-		{ "fentry (gcc -pg -mfentry)", loop_fentry },
-		{ "after-inlining (clang)", loop_afterinl },
+	static const struct call_loop modes[] = {
+		CALL_LOOP_MODES,
 		{ "xray (clang -fxray-instrument)", loop_xray },
 	};
 	void *libc = dlopen("libc.so.6", RTLD_NOLOAD | RTLD_LAZY);
