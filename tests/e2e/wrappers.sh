@@ -167,18 +167,7 @@ elif [ "$have_rt" = 1 ]; then
 	fail cmake "cmake is not installed (tools/install-deps.sh installs it)"
 fi
 
-# Errors: exit 2 and a message that says what to do.
-# expect_err NAME PATTERN CMD...: CMD exits 2 and prints PATTERN.
-expect_err() {
-	n=$1 pat=$2
-	shift 2
-	out=$("$@" 2>&1)
-	rc=$?
-	case "$rc:$out" in
-	2:*$pat*) pass "$n" ;;
-	*) fail "$n" "wanted exit 2 and '$pat', got $rc: $out" ;;
-	esac
-}
+# Errors: exit 2 and a message that says what to do (expect_err, lib.sh).
 expect_err bad-mode "unknown mode 'bogus'" "$CCW" --ctrail-mode=bogus -c "$PROGS/w_util.c" -o "$WORK/x.o"
 expect_err bad-mode-env "unknown mode 'bogus'" env CTRAIL_MODE=bogus "$CCW" -c "$PROGS/w_util.c" -o "$WORK/x.o"
 expect_err fentry-clang "mode fentry needs gcc" env CTRAIL_CC=clang "$CCW" --ctrail-mode=fentry -c "$PROGS/w_util.c" -o "$WORK/x.o"
