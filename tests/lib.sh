@@ -103,3 +103,149 @@ call_tree() {
 	fi
 	python3 "$CTRAIL_ROOT/tests/e2e/json_check.py" tree "$WORK/$1.json" "$3" --repairs
 }
+
+# ---- The test programs' expected traces, shared by runtime_modes.sh
+# (events), decode_modes.sh (call trees) and xray.sh (both).  Each checks
+# one trace already made; MODE names the checks and says how the mode
+# records an exception.
+
+# expect_basic_events MODE FILE.ctr : r_basic.c's call chain and recursion.
+expect_basic_events() {
+	expect_eq "$1-basic" "call main
+call middle
+call leaf
+return leaf
+return middle
+call fact
+call fact
+call fact
+return fact
+return fact
+return fact
+return main" "$(thread_events "$2" basic)"
+}
+
+# expect_worker_events MODE FILE.ctr : r_threads.c's four workers.
+expect_worker_events() {
+	for w in 0 1 2 3; do
+		# worker-3 leaves through pthread_exit: no return from worker
+		expect_eq "$1-thread-$w" "$(printf '%s\n' "call worker" "call work" \
+			"call leaf" "return leaf" "return work"
+			[ $w = 3 ] || echo "return worker")" \
+			"$(thread_events "$2" worker-$w)"
+	done
+}
+
+# expect_exception_events MODE FILE.ctr : d_exception.cpp's events.
+expect_exception_events() {
+	# gcc's -finstrument-functions runs exit hooks while unwinding; the
+	# other modes do not, and the catch event is what repairs them
+	case $1 in
+	gcc-finstr) unwound="return thrower(int)
+return middle(int)
+return upper(int)
+" ;;
+	*) unwound= ;;
+	esac
+	expect_eq "$1-exception" "call main
+call catcher(int)
+call upper(int)
+call middle(int)
+call thrower(int)
+${unwound}catch catcher(int)
+return catcher(int)
+call after(int)
+return after(int)
+return main" "$(thread_events "$2" exc)"
+}
+
+# expect_longjmp_events MODE FILE.ctr : d_longjmp.c's events.
+expect_longjmp_events() {
+	expect_eq "$1-longjmp" "call main
+call setter
+call middle
+call jumper
+longjmp setter
+return setter
+call after
+return after
+return main" "$(thread_events "$2" ljmp)"
+}
+
+# expect_calls_tree MODE FILE.ctr WORKER_NAME : d_calls.c's call trees, the
+# main thread's (check MODE-nesting-recursion) and each worker's (checks
+# WORKER_NAME-d-one, WORKER_NAME-d-two).
+expect_calls_tree() {
+	expect_eq "$1-nesting-recursion" "main
+  middle
+    leaf
+    leaf
+  fact
+    fact
+      fact" "$(call_tree $1-calls "$2" calls)"
+	for w in d-one d-two; do
+		expect_eq "$3-$w" "worker
+  middle
+    leaf
+    leaf" "$(python3 "$CTRAIL_ROOT/tests/e2e/json_check.py" tree "$WORK/$1-calls.json" $w)"
+	done
+}
+
+# expect_shlib_tree NAME MODE FILE.ctr : d_shlib.c's calls into its library
+# and its dlopen'ed plugin.
+expect_shlib_tree() {
+	expect_eq "$1" "main
+  lib_outer
+    lib_inner
+  plugin_entry
+    plugin_inner" "$(call_tree $2-shlib "$3" shlib)"
+}
+
+# expect_exception_tree NAME MODE FILE.ctr : d_exception.cpp's call tree.
+expect_exception_tree() {
+	# gcc's -finstrument-functions runs exit hooks while unwinding; in
+	# the other modes the catch event closes the frames it unwound.
+	case $2 in
+	gcc-finstr) unwound= ;;
+	*) unwound=" [unwound by exception]" ;;
+	esac
+	expect_eq "$1" "main
+  catcher(int)
+    upper(int)$unwound
+      middle(int)$unwound
+        thrower(int)$unwound
+  after(int)" "$(call_tree $2-exc "$3" exc)"
+}
+
+# expect_longjmp_tree NAME MODE FILE.ctr : d_longjmp.c's call tree.
+expect_longjmp_tree() {
+	expect_eq "$1" "main
+  setter
+    middle [unwound by longjmp]
+      jumper [unwound by longjmp]
+  after" "$(call_tree $2-ljmp "$3" ljmp)"
+}
+
+# expect_wrap_tree MODE FILE.ctr : d_wrap.c's call tree from a ring that
+# wrapped (check MODE-wrap-shape), and events lost to it (MODE-wrap-lost).
+expect_wrap_tree() {
+	# the ring may begin inside a leaf call: its return is then an
+	# orphan too, of no duration, and when the next leaf call is
+	# stamped with the same tick JSON cannot say which holds which
+	expect_eq "$1-wrap-shape" "main [orphan return]
+  leaf
+  last" "$(call_tree $1-wrap "$2" wrap |
+		grep -v '^ *leaf \[orphan return\]$' | uniq)"
+	lost=$("$BIN/ctrail" info "$2" |
+		sed -n 's/.* \([0-9]*\) lost to ring wrap.*/\1/p')
+	if [ "${lost:-0}" -gt 0 ]; then pass "$1-wrap-lost"; else
+		fail "$1-wrap-lost" "info shows no events lost: $lost"; fi
+}
+
+# expect_since_tree MODE FILE.ctr : d_since.c's snapshot of the events
+# since its second phase.
+expect_since_tree() {
+	expect_eq "$1-since" "phase_two
+  leaf
+  leaf" "$(call_tree $1-since "$2" since)"
+}

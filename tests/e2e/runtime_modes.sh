@@ -7,27 +7,10 @@ for mode in $MODES; do
 	build $mode "$WORK/basic" "$PROGS/r_basic.c" &&
 		trace "$WORK/basic.ctr" "$WORK/basic" ||
 		{ fail "$mode-basic" "build or run failed"; continue; }
-	expect_eq "$mode-basic" "call main
-call middle
-call leaf
-return leaf
-return middle
-call fact
-call fact
-call fact
-return fact
-return fact
-return fact
-return main" "$(thread_events "$WORK/basic.ctr" basic)"
+	expect_basic_events $mode "$WORK/basic.ctr"
 
 	build $mode "$WORK/threads" "$PROGS/r_threads.c" && trace "$WORK/threads.ctr" "$WORK/threads"
-	for i in 0 1 2 3; do
-		# worker-3 leaves through pthread_exit: no return from worker
-		expect_eq "$mode-thread-$i" "$(printf '%s\n' "call worker" "call work" \
-			"call leaf" "return leaf" "return work"
-			[ $i = 3 ] || echo "return worker")" \
-			"$(thread_events "$WORK/threads.ctr" worker-$i)"
-	done
+	expect_worker_events $mode "$WORK/threads.ctr"
 	expect_eq "$mode-threads-exited" "exited" "$(thread_field "$WORK/threads.ctr" worker-2 flags)"
 
 	build $mode "$WORK/libr_lib.so" -shared -fPIC "$PROGS/r_shlib_lib.c" &&
@@ -48,34 +31,8 @@ return main" "$(thread_events "$WORK/shlib.ctr" shlib)"
 		"$("$BIN/ctrail" dump "$WORK/shlib.ctr" | awk '/^module .*plugin.so/ { print $NF }')"
 
 	build $mode "$WORK/exc" "$PROGS/d_exception.cpp" && trace "$WORK/exc.ctr" "$WORK/exc"
-	# gcc's -finstrument-functions runs exit hooks while unwinding; the
-	# other modes do not, and the catch event is what repairs them
-	case $mode in
-	gcc-finstr) unwound="return thrower(int)
-return middle(int)
-return upper(int)
-" ;;
-	*) unwound= ;;
-	esac
-	expect_eq "$mode-exception" "call main
-call catcher(int)
-call upper(int)
-call middle(int)
-call thrower(int)
-${unwound}catch catcher(int)
-return catcher(int)
-call after(int)
-return after(int)
-return main" "$(thread_events "$WORK/exc.ctr" exc)"
+	expect_exception_events $mode "$WORK/exc.ctr"
 
 	build $mode "$WORK/ljmp" "$PROGS/d_longjmp.c" && trace "$WORK/ljmp.ctr" "$WORK/ljmp"
-	expect_eq "$mode-longjmp" "call main
-call setter
-call middle
-call jumper
-longjmp setter
-return setter
-call after
-return after
-return main" "$(thread_events "$WORK/ljmp.ctr" ljmp)"
+	expect_longjmp_events $mode "$WORK/ljmp.ctr"
 done

@@ -12,113 +12,47 @@ xm=clang-xray
 
 # ---- the cases of runtime_modes.sh and decode_modes.sh ----
 if build $xm "$WORK/basic" "$PROGS/r_basic.c" && trace "$WORK/basic.ctr" "$WORK/basic"; then
-	expect_eq "$xm-basic" "call main
-call middle
-call leaf
-return leaf
-return middle
-call fact
-call fact
-call fact
-return fact
-return fact
-return fact
-return main" "$(thread_events "$WORK/basic.ctr" basic)"
+	expect_basic_events $xm "$WORK/basic.ctr"
 else
 	fail "$xm-basic" "build or run failed"
 fi
 
 if build $xm "$WORK/threads" "$PROGS/r_threads.c" && trace "$WORK/threads.ctr" "$WORK/threads"; then
-	for i in 0 1 2 3; do
-		# worker-3 leaves through pthread_exit: no return from worker
-		expect_eq "$xm-thread-$i" "$(printf '%s\n' "call worker" "call work" \
-			"call leaf" "return leaf" "return work"
-			[ $i = 3 ] || echo "return worker")" \
-			"$(thread_events "$WORK/threads.ctr" worker-$i)"
-	done
+	expect_worker_events $xm "$WORK/threads.ctr"
 else
 	fail "$xm-threads" "build or run failed"
 fi
 
 if build $xm "$WORK/calls" "$PROGS/d_calls.c" -lpthread && trace "$WORK/calls.ctr" "$WORK/calls"; then
-	expect_eq "$xm-nesting-recursion" "main
-  middle
-    leaf
-    leaf
-  fact
-    fact
-      fact" "$(call_tree $xm-calls "$WORK/calls.ctr" calls)"
-	for t in d-one d-two; do
-		expect_eq "$xm-decoded-thread-$t" "worker
-  middle
-    leaf
-    leaf" "$(python3 "$CTRAIL_ROOT/tests/e2e/json_check.py" tree "$WORK/$xm-calls.json" $t)"
-	done
+	expect_calls_tree $xm "$WORK/calls.ctr" $xm-decoded-thread
 else
 	fail "$xm-calls" "build or run failed"
 fi
 
 # XRay's exit sleds do not run while unwinding: the catch event repairs
 if build $xm "$WORK/exc" "$PROGS/d_exception.cpp" && trace "$WORK/exc.ctr" "$WORK/exc"; then
-	expect_eq "$xm-exception" "call main
-call catcher(int)
-call upper(int)
-call middle(int)
-call thrower(int)
-catch catcher(int)
-return catcher(int)
-call after(int)
-return after(int)
-return main" "$(thread_events "$WORK/exc.ctr" exc)"
-	expect_eq "$xm-decoded-exception" "main
-  catcher(int)
-    upper(int) [unwound by exception]
-      middle(int) [unwound by exception]
-        thrower(int) [unwound by exception]
-  after(int)" "$(call_tree $xm-exc "$WORK/exc.ctr" exc)"
+	expect_exception_events $xm "$WORK/exc.ctr"
+	expect_exception_tree $xm-decoded-exception $xm "$WORK/exc.ctr"
 else
 	fail "$xm-exception" "build or run failed"
 fi
 
 if build $xm "$WORK/ljmp" "$PROGS/d_longjmp.c" && trace "$WORK/ljmp.ctr" "$WORK/ljmp"; then
-	expect_eq "$xm-longjmp" "call main
-call setter
-call middle
-call jumper
-longjmp setter
-return setter
-call after
-return after
-return main" "$(thread_events "$WORK/ljmp.ctr" ljmp)"
-	expect_eq "$xm-decoded-longjmp" "main
-  setter
-    middle [unwound by longjmp]
-      jumper [unwound by longjmp]
-  after" "$(call_tree $xm-ljmp "$WORK/ljmp.ctr" ljmp)"
+	expect_longjmp_events $xm "$WORK/ljmp.ctr"
+	expect_longjmp_tree $xm-decoded-longjmp $xm "$WORK/ljmp.ctr"
 else
 	fail "$xm-longjmp" "build or run failed"
 fi
 
 if build $xm "$WORK/wrap" "$PROGS/d_wrap.c" &&
 	CTRAIL_RING_SIZE=4K trace "$WORK/wrap.ctr" "$WORK/wrap"; then
-	# as in decode_modes.sh: a zero-length orphan leaf may lead
-	t=$(call_tree $xm-wrap "$WORK/wrap.ctr" wrap |
-		grep -v '^ *leaf \[orphan return\]$' | uniq)
-	expect_eq "$xm-wrap-shape" "main [orphan return]
-  leaf
-  last" "$t"
-	lost=$("$BIN/ctrail" info "$WORK/wrap.ctr" |
-		sed -n 's/.* \([0-9]*\) lost to ring wrap.*/\1/p')
-	if [ "${lost:-0}" -gt 0 ]; then pass "$xm-wrap-lost"; else
-		fail "$xm-wrap-lost" "info shows no events lost: $lost"; fi
+	expect_wrap_tree $xm "$WORK/wrap.ctr"
 else
 	fail "$xm-wrap" "build or run failed"
 fi
 
 if build $xm "$WORK/since" "$PROGS/d_since.c" && "$WORK/since" "$WORK/since.ctr"; then
-	expect_eq "$xm-since" "phase_two
-  leaf
-  leaf" "$(call_tree $xm-since "$WORK/since.ctr" since)"
+	expect_since_tree $xm "$WORK/since.ctr"
 else
 	fail "$xm-since" "build or run failed"
 fi
@@ -160,11 +94,7 @@ if build clang-after "$WORK/libd_lib.so" -shared -fPIC "$PROGS/d_lib.c" &&
 	build clang-after "$WORK/d_plugin.so" -shared -fPIC "$PROGS/d_plugin.c" &&
 	build $xm "$WORK/shlib" "$PROGS/d_shlib.c" -L"$WORK" -ld_lib -Wl,-rpath,"$WORK" -ldl &&
 	trace "$WORK/shlib.ctr" "$WORK/shlib" "$WORK/d_plugin.so"; then
-	expect_eq "$xm-libraries-after-inlining" "main
-  lib_outer
-    lib_inner
-  plugin_entry
-    plugin_inner" "$(call_tree $xm-shlib "$WORK/shlib.ctr" shlib)"
+	expect_shlib_tree $xm-libraries-after-inlining $xm "$WORK/shlib.ctr"
 else
 	fail "$xm-libraries-after-inlining" "build or run failed"
 fi
