@@ -46,3 +46,9 @@ install: all
 
 clean:
 	rm -rf $(B)
+
+# Lua and SQLite from their Debian sources, built in every mode, timed and
+# checked; not part of check (about 15 minutes).  See docs/realworld.md.
+.PHONY: realworld
+realworld: all
+	sh bench/realworld.sh

@@ -175,7 +175,8 @@ struct plan {
 };
 
 /* The untraced run time of the counting run: its wall time less what its
- * counting hooks cost.  0 after saying why it cannot be found. */
+ * counting hooks cost.  Returns 0, or -EINVAL after saying why it cannot
+ * be told. */
 static int runtime_from_counts(struct plan *p, const struct reader_snapshot *snap,
 			       const struct funcs *fs, const char *path)
 {
