@@ -1,0 +1,399 @@
+#!/bin/sh
+# realworld.sh - ctrail on two programs nobody here wrote: the Lua 5.4
+# interpreter and SQLite's speedtest1, built from their Debian source
+# packages plainly and with ctrail-cc in every mode, timed on a fixed
+# workload, and their snapshots checked.  `make realworld` runs it (it is
+# not part of `make check`); docs/realworld.md explains the table.
+#
+# Everything lives under build/realworld/; the sources are fetched once
+# and kept between runs:
+#   src/                  `apt-get source lua5.4 sqlite3` (deb-src is added
+#                         for the machine's Debian suite when missing)
+#   sqlite/amalgamation/  sqlite3.c, made once from SQLite's source tree
+#   PROG/VARIANT/         one build of PROG (lua or sqlite); VARIANT/stamp
+#                         holds the command it was built with, and it is
+#                         rebuilt when that or the wrapper changes
+#   PROG/counts.ctr, PROG/exclude.txt, PROG/cull.txt
+#                         the counting run, `ctrail cull`'s list, its summary
+#   PROG/VARIANT.ctr      the snapshot of a traced variant's last run
+#   PROG/VARIANT.ms       its wall times, one run a line
+#
+# A variant is a name, a compiler and the ctrail-cc options ("-" builds
+# without ctrail).  Timing runs every variant round-robin, so load from
+# elsewhere on the machine falls on all alike: ROUNDS rounds (default 5),
+# the fully traced variants only in the first FULL_ROUNDS (default 3; they
+# run 5-10x longer and need less precision); the median is kept.  Each
+# run writes its snapshot at exit (CTRAIL_WRITE_AT_EXIT=1, default ring);
+# then each traced variant runs once more with 64 MiB rings (deep_run).
+# Both snapshots are checked: `ctrail info` shows no repairs but orphan
+# returns (the ring wrapped), `ctrail convert` decodes them, and the deep
+# one names the interpreter loop (luaV_execute, sqlite3VdbeExec) with the
+# file and line of its definition.
+#
+# usage: bench/realworld.sh [--smoke]
+#   --smoke  Lua only, fentry mode, a short workload, no timing: the checks
+#            alone, as "ok"/"FAIL" lines (tests/e2e/realworld.sh)
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=$ROOT/build/bin
+RW=$ROOT/build/realworld
+ROUNDS=${ROUNDS:-5}
+FULL_ROUNDS=${FULL_ROUNDS:-3}
+SQLITE_SIZE=${SQLITE_SIZE:-150}
+BUDGET=5%
+SMOKE=0
+[ "${1:-}" = --smoke ] && SMOKE=1
+
+say() { echo "realworld: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+# ---- sources ----
+
+has_deb_src() {
+	grep -Eqs '^[[:space:]]*(deb-src[[:space:]]|Types:.*deb-src)' \
+		/etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+		/etc/apt/sources.list.d/*.sources
+}
+
+# Adds deb-src entries for what the machine's deb entries name: Debian
+# 12's deb822 debian.sources, or the one-line sources.list.
+add_deb_src() {
+	d=/etc/apt/sources.list.d
+	if [ -f $d/debian.sources ]; then
+		{ echo "# added by ctrail bench/realworld.sh: sources for apt-get source"
+		  sed 's/^Types:.*/Types: deb-src/' $d/debian.sources; } > $d/ctrail-deb-src.sources
+	elif grep -qs '^deb ' /etc/apt/sources.list; then
+		{ echo "# added by ctrail bench/realworld.sh: sources for apt-get source"
+		  sed -n 's/^deb /deb-src /p' /etc/apt/sources.list; } > $d/ctrail-deb-src.list
+	else
+		die "no Debian package sources found in /etc/apt to add deb-src entries for"
+	fi
+	say "added deb-src entries in $d/ctrail-deb-src.*"
+}
+
+# fetch PACKAGE : unpacks its Debian source in $RW/src once; prints the tree.
+fetch() {
+	mkdir -p "$RW/src"
+	tree=$(ls -d "$RW/src/$1"-*/ 2>/dev/null | head -1)
+	if [ -n "$tree" ] && [ -e "$tree/.ctrail-fetched" ]; then
+		echo "${tree%/}"
+		return
+	fi
+	if ! apt-cache showsrc "$1" 2>/dev/null | grep -q '^Package:'; then
+		[ "$(id -u)" = 0 ] || die "apt has no source packages: add a deb-src line for your suite and run apt-get update (or run this as root)"
+		has_deb_src || add_deb_src
+		say "apt-get update (source indexes)"
+		apt-get update -qq > "$RW/src/update.log" 2>&1 || die "apt-get update failed: see $RW/src/update.log"
+	fi
+	say "apt-get source $1"
+	(cd "$RW/src" && apt-get source -q "$1") > "$RW/src/$1.log" 2>&1 ||
+		die "apt-get source $1 failed: see $RW/src/$1.log"
+	tree=$(ls -d "$RW/src/$1"-*/ | head -1)
+	touch "$tree/.ctrail-fetched"
+	echo "${tree%/}"
+}
+
+# Lua's Debian patches 0001 and 0002 replace its Makefile with a libtool
+# build and its module paths with a generated header: taken back out, the
+# upstream src/Makefile builds with any CC (the code patches stay).
+prepare_lua() {
+	LUA_SRC=$(fetch lua5.4) || exit 1
+	[ -e "$LUA_SRC/.ctrail-upstream-make" ] && return
+	for p in 0002-lua-modules-paths 0001-build-system; do
+		(cd "$LUA_SRC" && patch -R -p1 -s < "debian/patches/$p.patch") ||
+			die "cannot revert Lua's debian/patches/$p.patch"
+	done
+	touch "$LUA_SRC/.ctrail-upstream-make"
+}
+
+# SQLite's source package has no amalgamation: configure and `make
+# sqlite3.c` (tclsh runs the generators) once.
+prepare_sqlite() {
+	SQL_SRC=$(fetch sqlite3) || exit 1
+	AM=$RW/sqlite/amalgamation
+	[ -e "$AM/sqlite3.c" ] && return
+	say "making sqlite3.c"
+	mkdir -p "$AM"
+	(cd "$AM" && "$SQL_SRC/configure" -q CC=gcc && make sqlite3.c) > "$AM/build.log" 2>&1 ||
+		die "making sqlite3.c failed: see $AM/build.log"
+}
+
+# ---- builds ----
+
+# compiler_cmd COMPILER OPTIONS : the command that compiles, as a string.
+compiler_cmd() {
+	if [ "$2" = - ]; then echo "$1"; else echo "env CTRAIL_CC=$1 $BIN/ctrail-cc $2"; fi
+}
+
+# build PROG VARIANT COMPILER OPTIONS : builds $RW/PROG/VARIANT/ unless its
+# stamp says it was built so and the wrapper and filter are older.
+build() {
+	d=$RW/$1/$2
+	cmd=$(compiler_cmd "$3" "$4")
+	exe=$d/$(program_file "$1")
+	if [ -x "$exe" ] && [ "$(cat "$d/stamp" 2>/dev/null)" = "$cmd" ] &&
+		[ -z "$(find "$BIN/ctrail-cc" "$BIN/ctrail-asm-filter" -newer "$exe")" ]; then
+		return 0
+	fi
+	say "building $1 $2: $cmd"
+	rm -rf "$d" && mkdir -p "$d"
+	if ! build_$1 "$d" "$cmd" > "$d/build.log" 2>&1; then
+		tail -5 "$d/build.log" >&2
+		die "building $1 $2 failed: see $d/build.log"
+	fi
+	echo "$cmd" > "$d/stamp"
+}
+
+program_file() { [ "$1" = lua ] && echo lua || echo speedtest1; }
+
+# Lua's own src/Makefile, target linux (no readline), CC replaced.
+build_lua() {
+	cp "$LUA_SRC"/src/* "$1/" && make -C "$1" linux CC="$2 -std=gnu99" MYCFLAGS=-g
+}
+
+# speedtest1 as SQLite's Makefile links it: the amalgamation and
+# test/speedtest1.c in one program.
+build_sqlite() {
+	$2 -O2 -g -DSQLITE_OMIT_LOAD_EXTENSION -I"$AM" "$AM/sqlite3.c" \
+		"$SQL_SRC/test/speedtest1.c" -o "$1/speedtest1" -lpthread -lm -ldl
+}
+
+# ---- runs ----
+
+# workload PROG EXE : the command line of PROG's fixed workload.
+workload() {
+	case $1 in
+	lua) echo "$2 $ROOT/bench/realworld/workload.lua ${LUA_SCALE:-1}" ;;
+	sqlite) echo "$2 --memdb --size $SQLITE_SIZE" ;;
+	esac
+}
+
+# launch PROG VARIANT OUT.ctr [VAR=VALUE...] : one run of the workload,
+# with the variables set; a traced build writes its snapshot, a counting
+# build its counts, to OUT.ctr at exit.
+launch() {
+	p=$1 v=$2 o=$3
+	shift 3
+	env CTRAIL_WRITE_AT_EXIT=1 CTRAIL_OUTPUT="$o" "$@" \
+		$(workload "$p" "$RW/$p/$v/$(program_file "$p")") > /dev/null ||
+		die "$p $v failed"
+}
+
+# run PROG VARIANT : a timed run, with the default ring (4 MiB a thread);
+# appends its wall time in ms to PROG/VARIANT.ms, writes PROG/VARIANT.ctr.
+run() {
+	t0=$(date +%s%N)
+	launch "$1" "$2" "$RW/$1/$2.ctr"
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000000)) >> "$RW/$1/$2.ms"
+}
+
+# deep_run PROG VARIANT : an untimed run with 64 MiB rings (4 M events),
+# to PROG/VARIANT.deep.ctr.  At 100 M events/s the default ring holds the
+# last 2.6 ms, which for SQLite fully traced is its teardown (it frees its
+# in-memory database page by page); 40 ms reach back into its statements.
+# Writing 64 MiB at exit takes 0.2 s, which is why timed runs do not.
+deep_run() { launch "$1" "$2" "$RW/$1/$2.deep.ctr" CTRAIL_RING_SIZE=64M; }
+
+median_ms() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# ---- checks ----
+
+# snapshot_fault CTR : what is wrong with a snapshot, or nothing: `ctrail
+# info` must show no repairs but orphan returns, and `ctrail convert`
+# must decode it (to CTR.json, for function_at).
+snapshot_fault() {
+	if ! info=$("$BIN/ctrail" info "$1" 2>&1); then
+		echo "ctrail info: $info"
+		return
+	fi
+	repairs=$(echo "$info" | sed -n 's/^  repairs   //p' |
+		sed 's/, /\n/g' | grep -v ' orphan return$' | grep -vx none | tr '\n' ' ')
+	if [ -n "$repairs" ]; then
+		echo "repairs other than orphan returns in ${1##*/}: $repairs"
+	elif ! err=$("$BIN/ctrail" convert "$1" -o "$1.json" 2>&1); then
+		echo "ctrail convert ${1##*/}: $err"
+	fi
+}
+
+# function_at JSON FUNCTION : "file:line" of FUNCTION's first call in the
+# decoded trace, or "absent".
+function_at() {
+	python3 - "$1" "$2" << 'EOF'
+import json, sys
+for e in json.load(open(sys.argv[1]))['traceEvents']:
+    if e.get('ph') == 'X' and e.get('name') == sys.argv[2]:
+        a = e.get('args', {})
+        print('%s:%s' % (a.get('file', '?'), a.get('line', '?')))
+        break
+else:
+    print('absent')
+EOF
+}
+
+# check PROG VARIANT FUNCTION FILE LINE CTR... : every snapshot decodes
+# with no repairs but orphan returns, and FUNCTION shows in the last one
+# with its FILE and LINE.  Prints one "ok ..." or "FAIL ..." line.
+check() {
+	p=$1 v=$2 fn=$3 file=$4 line=$5
+	shift 5
+	for ctr; do
+		fault=$(snapshot_fault "$ctr")
+		if [ -n "$fault" ]; then
+			rm -f "$ctr.json"
+			echo "FAIL $p $v: $fault"
+			return
+		fi
+		found=$(function_at "$ctr.json" "$fn")
+		rm -f "$ctr.json"
+	done
+	if [ "$found" = "$file:$line" ]; then
+		echo "ok   $p $v: $fn at ${file##*/}:$line, repairs: only orphan returns"
+	else
+		echo "FAIL $p $v: $fn is at $found, not $file:$line"
+	fi
+}
+
+# written PROG VARIANT : events the threads of the last snapshot ever wrote.
+written() {
+	"$BIN/ctrail" info "$RW/$1/$2.ctr" |
+		awk '/^    tid / { for (i = 2; i <= NF; i++) if ($i == "written,") s += $(i - 1) }
+			END { printf "%.0f\n", s }'
+}
+
+# The definition's line, as DWARF gives it: the line with the name.
+def_line() { grep -n "$2" "$1" | head -1 | cut -d: -f1; }
+
+# ---- one program ----
+
+# Variants of PROG: name, fully traced?, compiler, ctrail-cc options ("-":
+# built without ctrail).
+variants() {
+	cat << EOF
+plain-gcc no gcc -
+plain-clang no clang -
+fentry yes gcc --ctrail-mode=fentry
+after-inlining yes clang --ctrail-mode=after-inlining
+finstr yes gcc --ctrail-mode=finstr
+culled no gcc --ctrail-mode=fentry --exclude-file $RW/$1/exclude.txt
+count no gcc --ctrail-mode=fentry --count
+EOF
+}
+
+# measure PROG FUNCTION FILE LINE : builds, counts, culls, times and checks
+# PROG; appends its rows to $RW/results.  FILE may hold a %s for the
+# variant's directory name.
+measure() {
+	prog=$1
+	variants "$prog" | while read -r v full c o; do
+		[ "$v" = culled ] || build "$prog" "$v" "$c" "$o"
+	done || exit 1
+	rm -f "$RW/$prog"/*.ms
+	# the untraced run time for cull: plain runs of their own
+	say "$prog: counting and culling"
+	for i in 1 2 3; do run "$prog" plain-gcc; done
+	runtime=$(median_ms "$RW/$prog/plain-gcc.ms")
+	rm -f "$RW/$prog/plain-gcc.ms"
+	run "$prog" count
+	cp "$RW/$prog/count.ctr" "$RW/$prog/counts.ctr"
+	"$BIN/ctrail" cull --budget $BUDGET --runtime "${runtime}ms" --keep "$2" \
+		-o "$RW/$prog/exclude.txt" "$RW/$prog/counts.ctr" 2> "$RW/$prog/cull.txt" ||
+		die "ctrail cull failed: $(cat "$RW/$prog/cull.txt")"
+	variants "$prog" | while read -r v full c o; do
+		[ "$v" != culled ] || build "$prog" "$v" "$c" "$o"
+	done || exit 1
+	rm -f "$RW/$prog"/*.ms
+	r=1
+	while [ $r -le "$ROUNDS" ]; do
+		say "$prog: round $r of $ROUNDS"
+		variants "$prog" | while read -r v full c o; do
+			[ "$full" = yes ] && [ $r -gt "$FULL_ROUNDS" ] && continue
+			run "$prog" "$v"
+		done || exit 1
+		r=$((r + 1))
+	done
+	for v in fentry after-inlining finstr culled; do
+		deep_run "$prog" "$v"
+		check "$prog" "$v" "$2" "$(printf "$3" "$v")" "$4" \
+			"$RW/$prog/$v.ctr" "$RW/$prog/$v.deep.ctr" >> "$RW/checks"
+		w=$(written "$prog" "$v")
+		echo "$prog $v $(median_ms "$RW/$prog/$v.ms") $w $((w / 2))" >> "$RW/results"
+	done
+	for v in plain-gcc plain-clang; do
+		echo "$prog $v $(median_ms "$RW/$prog/$v.ms") 0 0" >> "$RW/results"
+	done
+	calls=$(sed -n 's/.*still traced: [0-9]* of \([0-9]*\) calls.*/\1/p' "$RW/$prog/cull.txt")
+	echo "$prog count $(median_ms "$RW/$prog/count.ms") 0 $calls" >> "$RW/results"
+}
+
+# ---- the table ----
+
+label() {
+	case $1 in
+	plain-gcc) echo "plain, gcc -O2" ;;
+	plain-clang) echo "plain, clang -O2" ;;
+	fentry) echo "traced, fentry (gcc)" ;;
+	after-inlining) echo "traced, after-inlining (clang)" ;;
+	finstr) echo "traced, finstr (gcc)" ;;
+	culled) echo "traced, culled, fentry (gcc)" ;;
+	count) echo "counting only, fentry (gcc)" ;;
+	esac
+}
+
+# The one table: per program and build, the median wall time, its ratio to
+# the plain build of the same compiler, events written per second and the
+# extra wall time per traced (or counted) call.
+table() {
+	printf '%-8s %-32s %9s %8s %10s %8s  %s\n' program build "wall" "x plain" "events/s" "ns/call" "culled"
+	for prog in lua sqlite; do
+		grep -q "^$prog " "$RW/results" || continue
+		for v in plain-gcc plain-clang fentry after-inlining finstr culled count; do
+			set -- $(grep "^$prog $v " "$RW/results")
+			case $v in *clang* | after-inlining) base=plain-clang ;; *) base=plain-gcc ;; esac
+			plain=$(grep "^$prog $base " "$RW/results" | cut -d' ' -f3)
+			extra=
+			[ "$v" = culled ] && extra=$(sed -n 's/^ctrail cull: excluded \([0-9]*\) of \([0-9]*\) functions; still traced: .*(\(.*\))$/\1 of \2 functions excluded, \3 of calls traced/p' "$RW/$prog/cull.txt")
+			awk -v p="$prog" -v l="$(label "$v")" -v ms="$3" -v base="$plain" -v w="$4" -v c="$5" -v x="$extra" 'BEGIN {
+				ev = w > 0 ? sprintf("%.1f M", w / (ms / 1000) / 1e6) : "-"
+				ns = c > 0 ? sprintf("%.1f", (ms - base) * 1e6 / c) : "-"
+				printf "%-8s %-32s %8.2fs %8.2f %10s %8s  %s\n", p, l, ms / 1000, ms / base, ev, ns, x }'
+		done
+	done
+}
+
+# ---- main ----
+
+[ -x "$BIN/ctrail-cc" ] && [ -x "$BIN/ctrail" ] || die "build ctrail first: make all"
+if [ "$(id -u)" = 0 ]; then
+	# tcl: tclsh makes sqlite3.c
+	[ "$SMOKE" = 1 ] && extra= || extra=tcl
+	sh "$ROOT/tools/install-deps.sh" $extra || exit 1
+fi
+mkdir -p "$RW"
+prepare_lua
+LUA_LINE=$(def_line "$LUA_SRC/src/lvm.c" '^void luaV_execute (')
+
+if [ "$SMOKE" = 1 ]; then
+	LUA_SCALE=0.05
+	build lua smoke gcc --ctrail-mode=fentry
+	launch lua smoke "$RW/lua/smoke.ctr"
+	result=$(check lua smoke luaV_execute "$RW/lua/smoke/lvm.c" "$LUA_LINE" "$RW/lua/smoke.ctr")
+	echo "$result"
+	case $result in ok*) exit 0 ;; *) exit 1 ;; esac
+fi
+
+prepare_sqlite
+SQL_LINE=$(def_line "$AM/sqlite3.c" '^SQLITE_PRIVATE int sqlite3VdbeExec($')
+rm -f "$RW/results" "$RW/checks"
+measure lua luaV_execute "$RW/lua/%s/lvm.c" "$LUA_LINE"
+measure sqlite sqlite3VdbeExec "$AM/sqlite3.c" "$SQL_LINE"
+echo
+table
+echo
+for prog in lua sqlite; do
+	awk -v p="$prog" '$1 == p && $2 == "plain-gcc" { plain = $3 } $1 == p && $2 == "culled" { c = $3 }
+		END { printf "%s %s: culled traced wall time %.2f x plain (goal <= 1.10)\n",
+			c <= 1.10 * plain ? "ok  " : "FAIL", p, c / plain }' "$RW/results"
+done >> "$RW/checks"
+cat "$RW/checks"
+! grep -q '^FAIL' "$RW/checks"
