@@ -11,8 +11,10 @@
 #                         for the machine's Debian suite when missing)
 #   sqlite/amalgamation/  sqlite3.c, made once from SQLite's source tree
 #   PROG/VARIANT/         one build of PROG (lua or sqlite); VARIANT/stamp
-#                         holds the command it was built with, and it is
-#                         rebuilt when that or the wrapper changes
+#                         holds the command it was built with and the
+#                         checksum of the files it names (the exclusion
+#                         list); it is rebuilt when they or the wrapper
+#                         change
 #   PROG/counts.ctr, PROG/exclude.txt, PROG/cull.txt
 #                         the counting run, `ctrail cull`'s list, its summary
 #   PROG/VARIANT.ctr      the snapshot of a traced variant's last run
@@ -130,8 +132,12 @@ compiler_cmd() {
 build() {
 	d=$RW/$1/$2
 	cmd=$(compiler_cmd "$3" "$4")
+	stamp=$cmd
+	for word in $4; do
+		[ -f "$word" ] && stamp="$stamp $(cksum < "$word")"
+	done
 	exe=$d/$(program_file "$1")
-	if [ -x "$exe" ] && [ "$(cat "$d/stamp" 2>/dev/null)" = "$cmd" ] &&
+	if [ -x "$exe" ] && [ "$(cat "$d/stamp" 2>/dev/null)" = "$stamp" ] &&
 		[ -z "$(find "$BIN/ctrail-cc" "$BIN/ctrail-asm-filter" -newer "$exe")" ]; then
 		return 0
 	fi
@@ -141,7 +147,7 @@ build() {
 		tail -5 "$d/build.log" >&2
 		die "building $1 $2 failed: see $d/build.log"
 	fi
-	echo "$cmd" > "$d/stamp"
+	echo "$stamp" > "$d/stamp"
 }
 
 program_file() { [ "$1" = lua ] && echo lua || echo speedtest1; }
