@@ -1,8 +1,9 @@
 // u_counts.cpp - known call counts for ctrail cull (tests/e2e/cull.sh):
 // ns::hot(int) 1,000,000 calls, warm(int) 100,000, mild 10,000,
 // ns::cool(double) 1,000, ns::cool(int) 100 and main 1: 1,111,101 calls.
-// A loop without calls first takes some 40 ms, so that the run is longer
-// than its counting cost on any machine (cull's default run time).
+// It first spins for 20 ms without calls, so that the run outlasts its
+// counting cost on any machine (cull's default run time).
+#include <time.h>
 namespace ns {
 __attribute__((noinline)) int hot(int x)
 {
@@ -35,10 +36,13 @@ extern "C" __attribute__((noinline)) int mild(int x)
 
 int main()
 {
+	struct timespec t0, t;
 	int s = 0;
 
-	for (volatile int i = 0; i < 20000000; i++)
-		;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < 20000000L);
 	for (int i = 0; i < 1000000; i++)
 		s = ns::hot(s);
 	for (int i = 0; i < 100000; i++)
