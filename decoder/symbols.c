@@ -750,20 +750,52 @@ static char *source_path(const struct symbolizer *s, Dwarf_Die *cu, const char *
 
 /* Declaration file:line of the out-of-line function holding file address
  * `addr`; the line of addr itself when no declaration is found. */
+/* The compilation unit holding file address addr.  libdw finds it through
+ * .debug_aranges, which clang does not emit; then the units are walked. */
+static Dwarf_Die *cu_of(struct module *m, uint64_t addr, Dwarf_Addr *bias)
+{
+	Dwarf_Die *cu = dwfl_module_addrdie(m->mod, addr, bias);
+
+	if (cu)
+		return cu;
+	while ((cu = dwfl_module_nextcu(m->mod, cu, bias)))
+		if (dwarf_haspc(cu, addr - *bias) > 0)
+			return cu;
+	return NULL;
+}
+
+/* DW_AT_decl_file of die.  libdw 0.188's dwarf_decl_file refuses index 0,
+ * which clang's DWARF 5 gives the unit's main file, so the index is also
+ * looked up by hand. */
+static const char *decl_file(Dwarf_Die *die, Dwarf_Die *cu)
+{
+	const char *file = dwarf_decl_file(die);
+	Dwarf_Attribute attr;
+	Dwarf_Word index;
+	Dwarf_Files *files;
+	size_t nfiles;
+
+	if (file || !dwarf_attr_integrate(die, DW_AT_decl_file, &attr) ||
+	    dwarf_formudata(&attr, &index) || dwarf_getsrcfiles(cu, &files, &nfiles) ||
+	    index >= nfiles)
+		return file;
+	return dwarf_filesrc(files, index, NULL, NULL);
+}
+
 static void decl_of(struct symbolizer *s, struct module *m, uint64_t addr,
 		    struct symbol *sym)
 {
 	Dwarf_Addr bias;
 	const char *file = NULL;
 	int line = 0;
-	Dwarf_Die *cu = m->has_dwarf ? dwfl_module_addrdie(m->mod, addr, &bias) : NULL;
+	Dwarf_Die *cu = m->has_dwarf ? cu_of(m, addr, &bias) : NULL;
 	if (cu) {
 		Dwarf_Die *scopes = NULL;
 		int n = dwarf_getscopes(cu, addr - bias, &scopes);
 		for (int i = 0; i < n; i++) {
 			if (dwarf_tag(&scopes[i]) != DW_TAG_subprogram)
 				continue;
-			file = dwarf_decl_file(&scopes[i]);
+			file = decl_file(&scopes[i], cu);
 			if (dwarf_decl_line(&scopes[i], &line) != 0)
 				line = 0;
 			break;
