@@ -100,7 +100,7 @@ static void print_event(FILE *out, const struct ctr_event *e, struct symbolizer 
 
 	if (e->tsc & CTR_TSC_CONTINUATION) {
 		fprintf(out, "  %llu data 0x%llx\n",
-			(unsigned long long)(e->tsc & ~CTR_TSC_CONTINUATION),
+			(unsigned long long)CTR_SLOT_TSC(e->tsc),
 			(unsigned long long)e->word);
 		return;
 	}
@@ -109,7 +109,7 @@ static void print_event(FILE *out, const struct ctr_event *e, struct symbolizer 
 		fputs(kname, out);
 	else
 		fprintf(out, "kind%u", kind);
-	if (kind >= CTR_KIND_LOG && kind <= CTR_KIND_FLOW_END) {
+	if (CTR_KIND_IS_CUSTOM(kind)) {
 		addr = CTR_CUSTOM_ADDR(e->word);
 		fprintf(out, " 0x%llx ", (unsigned long long)addr);
 		if ((str = symbolizer_string(syms, addr)))

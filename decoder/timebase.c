@@ -26,8 +26,8 @@ void time_base_init(struct time_base *tb, const struct reader_snapshot *snap,
 
 	for (size_t i = 0; i < snap->nthreads; i++)
 		if (snap->threads[i].hdr->nevents &&
-		    (snap->threads[i].events[0].tsc & ~CTR_TSC_CONTINUATION) < first)
-			first = snap->threads[i].events[0].tsc & ~CTR_TSC_CONTINUATION;
+		    CTR_SLOT_TSC(snap->threads[i].events[0].tsc) < first)
+			first = CTR_SLOT_TSC(snap->threads[i].events[0].tsc);
 	if (snap->nsched && snap->sched[0].tsc < first)
 		first = snap->sched[0].tsc; /* scheduling events sorted by time */
 	if (first == UINT64_MAX)

@@ -246,7 +246,7 @@ static int step(struct timeline *tl, enum pass pass,
 	err = enter_window(tl, pass, t);
 	if (err)
 		return err;
-	if (kind >= CTR_KIND_LOG && kind <= CTR_KIND_FLOW_END) {
+	if (CTR_KIND_IS_CUSTOM(kind)) {
 		if (pass != DELIVER)
 			return 0;
 		st->custom[kind]++;
@@ -283,7 +283,7 @@ static int walk(struct timeline *tl, enum pass pass,
 
 	tl->depth = 0;
 	tl->in_window = 0;
-	tl->now = th->events[0].tsc & ~CTR_TSC_CONTINUATION;
+	tl->now = CTR_SLOT_TSC(th->events[0].tsc);
 	if (pass == DELIVER) {
 		err = enter_window(tl, pass, tl->now);
 		/* The latest orphan return encloses the earlier ones. */
@@ -321,7 +321,7 @@ int timeline_thread(struct timeline *tl, const struct reader_thread *t,
 	err = walk(tl, FIND_ORPHANS, t, taken_tsc, &scratch);
 	if (!err)
 		err = walk(tl, DELIVER, t, taken_tsc, stats);
-	stats->first_tsc = t->events[0].tsc & ~CTR_TSC_CONTINUATION;
+	stats->first_tsc = CTR_SLOT_TSC(t->events[0].tsc);
 	stats->last_tsc = tl->now;
 	tl->depth = 0;
 	return err;

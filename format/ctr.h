@@ -215,6 +215,9 @@ enum ctr_kind {
 	(((uint64_t)(kind) << CTR_KIND_SHIFT) | ((uint64_t)(nslots) << CTR_SLOTS_SHIFT) | \
 	 ((uint64_t)(addr) & CTR_CUSTOM_ADDR_MASK))
 #define CTR_CUSTOM_SLOTS(word) ((unsigned)((word) >> CTR_SLOTS_SHIFT) & 0xf)
+#define CTR_KIND_IS_CUSTOM(kind) ((kind) >= CTR_KIND_LOG && (kind) <= CTR_KIND_FLOW_END)
+/* The time of any slot: a continuation slot's is its event's. */
+#define CTR_SLOT_TSC(tsc) ((tsc) & ~CTR_TSC_CONTINUATION)
 #define CTR_CUSTOM_ADDR(word) ((word) & CTR_CUSTOM_ADDR_MASK)
 
 /* COUNTS payload (libctrail-count): this header, then nrecords struct

@@ -40,7 +40,7 @@ static uint64_t first_since(const char *ring, uint64_t mask, uint64_t lo,
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
 		const struct ctr_event *e = (const void *)(ring + ((mid * EV) & mask));
-		if ((e->tsc & ~CTR_TSC_CONTINUATION) < tsc)
+		if (CTR_SLOT_TSC(e->tsc) < tsc)
 			lo = mid + 1;
 		else
 			hi = mid;
