@@ -7,13 +7,13 @@ const struct output_format output_formats[] = {
 	{ "json", ".json", "Chrome Trace Event JSON (Perfetto UI, chrome://tracing)",
 	  &json_emitter_ops, json_emitter_new, json_emitter_free, 1 },
 	{ "fxt", ".fxt", "Fuchsia trace format (Perfetto UI), compact binary",
-	  &fxt_emitter_ops, fxt_emitter_new, fxt_emitter_free },
+	  &fxt_emitter_ops, fxt_emitter_new, fxt_emitter_free, 0 },
 	{ "perfetto", ".pftrace", "Perfetto protobuf trace (Perfetto UI, trace_processor)",
-	  &perfetto_emitter_ops, perfetto_emitter_new, perfetto_emitter_free },
+	  &perfetto_emitter_ops, perfetto_emitter_new, perfetto_emitter_free, 0 },
 	{ "folded", ".folded", "folded stacks with exact self ns (flamegraph.pl, speedscope)",
-	  &folded_emitter_ops, folded_emitter_new, folded_emitter_free },
+	  &folded_emitter_ops, folded_emitter_new, folded_emitter_free, 0 },
 	{ "speedscope", ".speedscope.json", "speedscope evented profiles, one per thread",
-	  &speedscope_emitter_ops, speedscope_emitter_new, speedscope_emitter_free },
+	  &speedscope_emitter_ops, speedscope_emitter_new, speedscope_emitter_free, 0 },
 	{ 0 },
 };
 
