@@ -282,12 +282,8 @@ int core_snapshot_write(struct ctr_writer *w, const struct core_snapshot *s)
 		if ((rc = ctr_write_module(w, &m->hdr, m->segs, m->build_id, m->path)))
 			return rc;
 	}
-	for (uint32_t i = 0; i < s->nthreads; i++) {
-		const struct core_ring *t = &s->threads[i];
-		v[0] = (struct iovec){ (void *)&t->hdr, sizeof(t->hdr) };
-		v[1] = (struct iovec){ t->events, t->hdr.nevents * EV };
-		if ((rc = ctr_write_chunk(w, CTR_CHUNK_THREAD, v, 2)))
+	for (uint32_t i = 0; i < s->nthreads; i++)
+		if ((rc = ctr_write_thread(w, &s->threads[i].hdr, s->threads[i].events)))
 			return rc;
-	}
 	return ctr_writer_end(w);
 }

@@ -97,3 +97,14 @@ int ctr_write_module(struct ctr_writer *w, const struct ctr_module *m,
 
 	return ctr_write_chunk(w, CTR_CHUNK_MODULE, v, 4);
 }
+
+int ctr_write_thread(struct ctr_writer *w, const struct ctr_thread *t,
+		     const struct ctr_event *events)
+{
+	struct iovec v[] = {
+		{ (void *)t, sizeof(*t) },
+		{ (void *)events, t->nevents * sizeof(*events) },
+	};
+
+	return ctr_write_chunk(w, CTR_CHUNK_THREAD, v, 2);
+}

@@ -22,13 +22,15 @@ int ctr_write_chunk(struct ctr_writer *w, uint32_t tag,
 int ctr_writer_end(struct ctr_writer *w);
 
 /* The chunks whose payload is a header and the variable parts it sizes:
- * PROCESS (p->exe_size bytes of exe, p->cmdline_size of cmdline) and
- * MODULE (m->nsegments segments, m->build_id_size bytes of build id,
- * m->path_size of path). */
+ * PROCESS (p->exe_size bytes of exe, p->cmdline_size of cmdline), MODULE
+ * (m->nsegments segments, m->build_id_size bytes of build id, m->path_size
+ * of path) and THREAD (t->nevents events). */
 int ctr_write_process(struct ctr_writer *w, const struct ctr_process *p,
 		      const char *exe, const char *cmdline);
 int ctr_write_module(struct ctr_writer *w, const struct ctr_module *m,
 		     const struct ctr_segment *segs, const uint8_t *build_id,
 		     const char *path);
+int ctr_write_thread(struct ctr_writer *w, const struct ctr_thread *t,
+		     const struct ctr_event *events);
 
 #endif

@@ -192,7 +192,7 @@ uint64_t snapshot_duration(const struct ctrail_snapshot *s)
 /* One snapshot's chunks, from SNAPSHOT to its last THREAD. */
 static int write_chunks(struct ctr_writer *w, const struct ctrail_snapshot *s)
 {
-	struct iovec v[4];
+	struct iovec v[2];
 	int rc;
 
 	v[0] = (struct iovec){ (void *)&s->hdr, sizeof(s->hdr) };
@@ -200,13 +200,9 @@ static int write_chunks(struct ctr_writer *w, const struct ctrail_snapshot *s)
 	if ((rc = ctr_write_chunk(w, CTR_CHUNK_SNAPSHOT, v, 2)) ||
 	    (rc = process_chunks_write(w, &s->process)))
 		return rc;
-	for (uint32_t i = 0; i < s->nthreads; i++) {
-		const struct snap_thread *t = &s->threads[i];
-		v[0] = (struct iovec){ (void *)&t->hdr, sizeof(t->hdr) };
-		v[1] = (struct iovec){ t->events, t->hdr.nevents * EV };
-		if ((rc = ctr_write_chunk(w, CTR_CHUNK_THREAD, v, 2)))
+	for (uint32_t i = 0; i < s->nthreads; i++)
+		if ((rc = ctr_write_thread(w, &s->threads[i].hdr, s->threads[i].events)))
 			return rc;
-	}
 	if (s->sched) {
 		v[0] = (struct iovec){ (void *)&s->sched_hdr, sizeof(s->sched_hdr) };
 		v[1] = (struct iovec){ s->sched, s->sched_hdr.nevents * sizeof(*s->sched) };
