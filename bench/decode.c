@@ -111,12 +111,10 @@ static void write_trace(const char *path, uint64_t nevents)
 				   .path_size = exe_len, .flags = CTR_MODULE_MAIN };
 	if (fd < 0 || exe_len < 0 || ctr_writer_start(&w, fd) ||
 	    ctr_write_chunk(&w, CTR_CHUNK_SNAPSHOT, &(struct iovec){ &snap, sizeof(snap) }, 1) ||
-	    ctr_write_chunk(&w, CTR_CHUNK_PROCESS, (struct iovec[]){ { &proc, sizeof(proc) }, { exe, exe_len } }, 2) ||
+	    ctr_write_process(&w, &proc, exe, "") ||
 	    ctr_write_chunk(&w, CTR_CHUNK_CLOCK, &(struct iovec){ &clk, sizeof(clk) }, 1) ||
-	    ctr_write_chunk(&w, CTR_CHUNK_MODULE, (struct iovec[]){ { &mod, sizeof(mod) },
-				{ self.segs, self.nsegs * sizeof(self.segs[0]) }, { exe, exe_len } }, 3) ||
-	    ctr_write_chunk(&w, CTR_CHUNK_THREAD, (struct iovec[]){ { &th, sizeof(th) },
-				{ ev, nevents * sizeof(*ev) } }, 2) ||
+	    ctr_write_module(&w, &mod, self.segs, NULL, exe) ||
+	    ctr_write_thread(&w, &th, ev) ||
 	    ctr_writer_end(&w) || close(fd)) {
 		perror("bench: writing the trace");
 		exit(1);
