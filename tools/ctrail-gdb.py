@@ -6,7 +6,7 @@
 #   (gdb) ctrail-dump crash.ctr [TSC_HZ]
 #   gdb -batch -ex 'source .../ctrail-gdb.py' -ex 'ctrail-dump out.ctr' PROG CORE
 #
-# A second implementation of `ctrail core` (decoder/core_snapshot.c) over
+# A second implementation of `ctrail core` (decoder/read/core_snapshot.c) over
 # the same published layout: `ctrail_state` as runtime/state.h describes it
 # (magic, version, size, then record field offsets), read through gdb's
 # memory API, and the .ctr chunks of format/ctr.h packed with `struct`.
