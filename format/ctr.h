@@ -193,6 +193,21 @@ enum ctr_kind {
 	CTR_KIND_FLOW_BEGIN = 0x6, /* name; one slot: the flow id */
 	CTR_KIND_FLOW_END = 0x7,   /* name; one slot: the flow id */
 	CTR_KIND_RETURN = 0x8,  /* a function returned; bit 63 alone */
+	/* Signal handlers (runtime/signals.c wraps the program's handlers):
+	 * the address field holds the signal number.  Every event between an
+	 * ENTER and its LEAVE ran in the handler; handlers nest.  A handler
+	 * left by siglongjmp has no LEAVE: the LONGJMP event ends it. */
+	CTR_KIND_SIGNAL_ENTER = 0x9,
+	CTR_KIND_SIGNAL_LEAVE = 0xA,
+	/* The thread switched stacks (ucontext or ctrail_fiber_switch).  Laid
+	 * out as a custom event (below): the address is the new context's
+	 * name, slot 0 its 64-bit id (0: the thread's own stack).  With one
+	 * slot (the fiber API) the name is a string in the program's data,
+	 * or 0; with two (swapcontext, setcontext, a makecontext function
+	 * returning) it is a code address, the function the context was made
+	 * to run (0 when unknown), and slot 1 is the id the stack being left
+	 * was saved under (swapcontext's first argument; 0: not saved). */
+	CTR_KIND_SWITCH = 0xB,
 };
 
 #define CTR_EVENT_WORD(kind, addr) \
@@ -216,6 +231,8 @@ enum ctr_kind {
 	 ((uint64_t)(addr) & CTR_CUSTOM_ADDR_MASK))
 #define CTR_CUSTOM_SLOTS(word) ((unsigned)((word) >> CTR_SLOTS_SHIFT) & 0xf)
 #define CTR_KIND_IS_CUSTOM(kind) ((kind) >= CTR_KIND_LOG && (kind) <= CTR_KIND_FLOW_END)
+/* Kinds whose events may be followed by continuation slots. */
+#define CTR_KIND_HAS_SLOTS(kind) (CTR_KIND_IS_CUSTOM(kind) || (kind) == CTR_KIND_SWITCH)
 /* The time of any slot: a continuation slot's is its event's. */
 #define CTR_SLOT_TSC(tsc) ((tsc) & ~CTR_TSC_CONTINUATION)
 #define CTR_CUSTOM_ADDR(word) ((word) & CTR_CUSTOM_ADDR_MASK)

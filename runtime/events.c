@@ -1,5 +1,6 @@
 /* events.c - custom events: CTRAIL_LOG's delayed printf, counters, instant
- * events and flow arrows (include/ctrail.h).
+ * events and flow arrows (include/ctrail.h), and the stack switches of
+ * contexts.c, which are laid out the same way.
  *
  * An event is a head slot {kind | slot count | string address, tsc} and up
  * to CTR_MAX_SLOTS continuation slots {payload word, tsc | bit 63} written
@@ -11,7 +12,7 @@
 #include "ctrail.h"
 #include "runtime.h"
 
-static void put_custom(unsigned kind, const void *str, unsigned n, const uint64_t *payload)
+void ring_put_slots(unsigned kind, const void *str, unsigned n, const uint64_t *payload)
 {
 	char *base = ctrail_tls.base;
 
@@ -40,22 +41,22 @@ static void put_custom(unsigned kind, const void *str, unsigned n, const uint64_
 
 void ctrail_log(const char *fmt, unsigned nargs, const uint64_t *args)
 {
-	put_custom(CTR_KIND_LOG, fmt, nargs > CTR_MAX_SLOTS ? CTR_MAX_SLOTS : nargs, args);
+	ring_put_slots(CTR_KIND_LOG, fmt, nargs > CTR_MAX_SLOTS ? CTR_MAX_SLOTS : nargs, args);
 }
 
 void ctrail_counter(const char *name, int64_t value)
 {
 	uint64_t v = value;
 
-	put_custom(CTR_KIND_COUNTER, name, 1, &v);
+	ring_put_slots(CTR_KIND_COUNTER, name, 1, &v);
 }
 
 void ctrail_instant(const char *name)
 {
-	put_custom(CTR_KIND_INSTANT, name, 0, NULL);
+	ring_put_slots(CTR_KIND_INSTANT, name, 0, NULL);
 }
 
 void ctrail_arrow(const char *name, uint64_t id, int end)
 {
-	put_custom(end ? CTR_KIND_FLOW_END : CTR_KIND_FLOW_BEGIN, name, 1, &id);
+	ring_put_slots(end ? CTR_KIND_FLOW_END : CTR_KIND_FLOW_BEGIN, name, 1, &id);
 }

@@ -9,6 +9,7 @@
 #define CTRAIL_RUNTIME_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "ctr.h"
@@ -46,6 +47,16 @@ HIDDEN extern int (*real_pthread_create)(pthread_t *, const pthread_attr_t *,
  * unwinding events recorded by unwind.c. */
 HIDDEN void ctrail_first_event(uint64_t word);
 HIDDEN void ring_put_kind(unsigned kind, uintptr_t addr);
+
+/* events.c: an event with n continuation slots (format/ctr.h), as the
+ * custom events are written. */
+HIDDEN void ring_put_slots(unsigned kind, const void *str, unsigned n,
+			   const uint64_t *payload);
+
+/* signals.c: the real sigaction, for the runtime's own handlers and for
+ * code that must not see the program's handlers wrapped. */
+HIDDEN int real_sigaction(int sig, const struct sigaction *act,
+			  struct sigaction *old);
 
 /* clock.c */
 HIDDEN void clock_init(void);

@@ -91,7 +91,9 @@ static void print_module(FILE *out, const struct reader_module *m)
 }
 
 /* "TSC KIND 0xADDR NAME": the function for calls and returns, the quoted
- * string for custom events, and "TSC data 0xWORD" for their payload. */
+ * string for custom events and fiber switches, the function a context was
+ * made with for ucontext switches ("-": none), the number for signals, and
+ * "TSC data 0xWORD" for their payload. */
 static void print_event(FILE *out, const struct ctr_event *e, struct symbolizer *syms)
 {
 	unsigned kind = CTR_EVENT_KIND(e->word);
@@ -109,7 +111,18 @@ static void print_event(FILE *out, const struct ctr_event *e, struct symbolizer 
 		fputs(kname, out);
 	else
 		fprintf(out, "kind%u", kind);
-	if (CTR_KIND_IS_CUSTOM(kind)) {
+	if (kind == CTR_KIND_SIGNAL_ENTER || kind == CTR_KIND_SIGNAL_LEAVE) {
+		fprintf(out, " %llu\n", (unsigned long long)addr);
+		return;
+	}
+	if (kind == CTR_KIND_SWITCH && CTR_CUSTOM_SLOTS(e->word) >= 2) {
+		addr = CTR_CUSTOM_ADDR(e->word);
+		const struct symbol *sym = symbolizer_lookup(syms, addr);
+		fprintf(out, " 0x%llx %s\n", (unsigned long long)addr,
+			!addr || sym->flags & SYMBOL_UNKNOWN ? "-" : sym->name);
+		return;
+	}
+	if (CTR_KIND_HAS_SLOTS(kind)) {
 		addr = CTR_CUSTOM_ADDR(e->word);
 		fprintf(out, " 0x%llx ", (unsigned long long)addr);
 		if ((str = symbolizer_string(syms, addr)))

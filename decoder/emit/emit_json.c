@@ -9,7 +9,8 @@
  * converted, so ts + dur is the exact end.  args are left out when empty;
  * "repair" names what the timeline synthesized ("orphan return" for the
  * begin, the end's reason, or both joined by "; ").  Process and thread
- * names are "M" events.
+ * names are "M" events.  A context or fiber (timeline.h) is a thread of
+ * its own, named after it, with a tid no real thread has (json_track).
  *
  * Scheduling events (a SCHED chunk) follow the array as the
  * "systemTraceEvents" string: ftrace's text format, which Perfetto's JSON
@@ -36,7 +37,9 @@ struct json {
 	int first; /* no event written yet: no comma before the next */
 	int array_closed; /* the sched callback ended traceEvents */
 	unsigned snapshots; /* begun in this file (several with convert --merge) */
-	uint32_t pid, tid, id_offset;
+	uint32_t pid, id_offset;
+	uint64_t tid;        /* of the track being written */
+	uint64_t thread_tid; /* of its thread */
 	const struct time_base *tb;
 	struct outbuf out;
 };
@@ -168,7 +171,7 @@ static void put_cstring(struct json *j, const char *s)
 }
 
 /* The start of every event: separator, phase, pid and tid. */
-static void begin_event(struct json *j, const char *ph, uint32_t tid)
+static void begin_event(struct json *j, const char *ph, uint64_t tid)
 {
 	if (outbuf_reserve(&j->out, MAX_ITEM))
 		return;
@@ -183,7 +186,7 @@ static void begin_event(struct json *j, const char *ph, uint32_t tid)
 	put_u64(j, tid);
 }
 
-static void metadata(struct json *j, const char *what, uint32_t tid,
+static void metadata(struct json *j, const char *what, uint64_t tid,
 		     const char *name, size_t n)
 {
 	begin_event(j, "M", tid);
@@ -246,12 +249,24 @@ static int json_thread(void *ctx, const struct reader_thread *t)
 	struct json *j = ctx;
 	char name[32];
 
-	j->tid = t->hdr->tid + j->id_offset;
+	j->tid = j->thread_tid = t->hdr->tid + j->id_offset;
 	if (t->name[0])
 		metadata(j, "thread_name", j->tid, t->name, strlen(t->name));
 	else
 		metadata(j, "thread_name", j->tid, name,
-			 snprintf(name, sizeof(name), "thread %u", j->tid));
+			 snprintf(name, sizeof(name), "thread %u", (unsigned)j->tid));
+	return j->out.err;
+}
+
+/* A context's slices go to a thread of its own, tid + index << 32 (past
+ * every real and merged tid), named after it when first met. */
+static int json_track(void *ctx, const struct track *tr)
+{
+	struct json *j = ctx;
+
+	j->tid = j->thread_tid + ((uint64_t)tr->index << 32);
+	if (tr->index && tr->uses == 0)
+		metadata(j, "thread_name", j->tid, tr->name, strlen(tr->name));
 	return j->out.err;
 }
 
@@ -431,6 +446,7 @@ const struct emitter_ops json_emitter_ops = {
 	.begin_file = json_begin_file,
 	.process = json_process,
 	.thread = json_thread,
+	.track = json_track,
 	.slice_end = json_slice_end,
 	.custom = json_custom,
 	.sched = json_sched,

@@ -517,6 +517,9 @@ const char *reader_kind_name(unsigned kind)
 	case CTR_KIND_INSTANT: return "instant";
 	case CTR_KIND_FLOW_BEGIN: return "flow_begin";
 	case CTR_KIND_FLOW_END: return "flow_end";
+	case CTR_KIND_SIGNAL_ENTER: return "signal";
+	case CTR_KIND_SIGNAL_LEAVE: return "signal_end";
+	case CTR_KIND_SWITCH: return "switch";
 	default: return NULL;
 	}
 }
