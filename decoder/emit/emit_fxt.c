@@ -40,6 +40,9 @@
  * end record: nesting (and a flow's binding) stays exact and memory stays
  * the stack depth.
  *
+ * A context or fiber (timeline.h) is a thread of its own in the process,
+ * named after it (fxt_track).
+ *
  * Past 32767 strings or 255 threads, strings and threads are written
  * inline in the records that use them, as the format allows. */
 #define _GNU_SOURCE /* memrchr */
@@ -91,16 +94,24 @@ struct open_call {
 	int as_begin; /* written as a duration begin record */
 };
 
+/* The open calls of one track (timeline.h) of the current thread. */
+struct fxt_track {
+	struct open_call *stack;
+	size_t cap;
+};
+
 struct fxt {
 	struct intern strings; /* string -> index */
 	struct intern syms;    /* symbol -> name ref | category ref << 16 */
 	struct seen messages;  /* log texts met */
-	uint64_t pid, tid;
-	uint8_t thread_ref;    /* the current thread's index, 0 if inline */
+	uint64_t pid, tid;     /* tid: the current track's koid */
+	uint64_t thread_tid;   /* of its thread */
+	uint8_t thread_ref;    /* the current track's index, 0 if inline */
 	unsigned nthreads;
 	struct { uint64_t pid, tid; } threads[MAX_THREADS + 1]; /* by index */
-	struct open_call *stack;
-	size_t cap;
+	struct fxt_track *tracks, *track; /* by track index; the current one */
+	size_t ntracks;
+	struct context_ids contexts; /* the thread's contexts' koids */
 	struct outbuf out;
 };
 
@@ -242,13 +253,32 @@ static uint8_t thread_index(struct fxt *f, uint64_t pid, uint64_t tid,
 	return f->nthreads;
 }
 
+/* The open calls of track index, made if new; NULL on no memory. */
+static struct fxt_track *track_at(struct fxt *f, unsigned index)
+{
+	if (index >= f->ntracks) {
+		size_t n = 2 * index + 4;
+		struct fxt_track *grown = realloc(f->tracks, n * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		memset(grown + f->ntracks, 0, (n - f->ntracks) * sizeof(*grown));
+		f->tracks = grown;
+		f->ntracks = n;
+	}
+	return &f->tracks[index];
+}
+
 static int fxt_thread(void *ctx, const struct reader_thread *t)
 {
 	struct fxt *f = ctx;
 	char name[32];
 	int added;
 
-	f->tid = t->hdr->tid;
+	if (!(f->track = track_at(f, 0)))
+		return -ENOMEM;
+	f->tid = f->thread_tid = t->hdr->tid;
+	context_ids_reset(&f->contexts);
 	f->thread_ref = thread_index(f, f->pid, f->tid, &added);
 	if (t->name[0])
 		return kernel_object(f, ZX_OBJ_TYPE_THREAD, f->tid, t->name,
@@ -256,6 +286,25 @@ static int fxt_thread(void *ctx, const struct reader_thread *t)
 	return kernel_object(f, ZX_OBJ_TYPE_THREAD, f->tid, name,
 			     snprintf(name, sizeof(name), "thread %llu",
 				      (unsigned long long)f->tid), f->pid);
+}
+
+/* A context or fiber is a thread of its own (context_ids, outbuf.h),
+ * named after it when first met. */
+static int fxt_track(void *ctx, const struct track *tr)
+{
+	struct fxt *f = ctx;
+	int added;
+
+	if (!(f->track = track_at(f, tr->index)))
+		return -ENOMEM;
+	f->tid = tr->index ? context_id(&f->contexts, tr->index) : f->thread_tid;
+	if (!f->tid)
+		return -ENOMEM;
+	f->thread_ref = thread_index(f, f->pid, f->tid, &added);
+	if (!tr->index || tr->uses)
+		return f->out.err;
+	return kernel_object(f, ZX_OBJ_TYPE_THREAD, f->tid, tr->name,
+			     strlen(tr->name), f->pid);
 }
 
 /* The source location of a function, "file:line", "file" or "". */
@@ -360,7 +409,7 @@ static int event(struct fxt *f, unsigned type, const struct symbol *sym,
  * by time sees it open before what comes next on that same tick. */
 static int begin_early(struct fxt *f, unsigned i, uint64_t tsc)
 {
-	struct open_call *c = &f->stack[i];
+	struct open_call *c = &f->track->stack[i];
 
 	if (c->as_begin || c->begin_tsc != tsc)
 		return 0;
@@ -371,19 +420,20 @@ static int begin_early(struct fxt *f, unsigned i, uint64_t tsc)
 static int fxt_slice_begin(void *ctx, const struct slice *s)
 {
 	struct fxt *f = ctx;
+	struct fxt_track *t = f->track;
 
-	if (s->depth >= f->cap) {
+	if (s->depth >= t->cap) {
 		size_t cap = 2 * s->depth + 16;
-		struct open_call *grown = realloc(f->stack, cap * sizeof(*grown));
+		struct open_call *grown = realloc(t->stack, cap * sizeof(*grown));
 
 		if (!grown)
 			return -ENOMEM;
-		f->stack = grown;
-		f->cap = cap;
+		t->stack = grown;
+		t->cap = cap;
 	}
 	if (s->depth && begin_early(f, s->depth - 1, s->begin_tsc))
 		return f->out.err;
-	f->stack[s->depth] = (struct open_call){ s->sym, s->begin_tsc, 0 };
+	t->stack[s->depth] = (struct open_call){ s->sym, s->begin_tsc, 0 };
 	return 0;
 }
 
@@ -393,7 +443,7 @@ static int fxt_slice_end(void *ctx, const struct slice *s)
 	char text[64];
 	struct sref repair = repair_ref(f, s, text);
 
-	if (f->stack[s->depth].as_begin)
+	if (f->track->stack[s->depth].as_begin)
 		return event(f, EV_END, s->sym, s->end_tsc, 0, repair);
 	return event(f, EV_COMPLETE, s->sym, s->begin_tsc, s->end_tsc, repair);
 }
@@ -617,6 +667,7 @@ const struct emitter_ops fxt_emitter_ops = {
 	.begin_file = fxt_begin_file,
 	.process = fxt_process,
 	.thread = fxt_thread,
+	.track = fxt_track,
 	.slice_begin = fxt_slice_begin,
 	.slice_end = fxt_slice_end,
 	.custom = fxt_custom,
@@ -632,6 +683,7 @@ void *fxt_emitter_new(int fd)
 		outbuf_init(&f->out, fd);
 		intern_init(&f->strings);
 		intern_init(&f->syms);
+		context_ids_init(&f->contexts);
 	}
 	return f;
 }
@@ -643,7 +695,10 @@ int fxt_emitter_free(void *emitter)
 
 	intern_free(&f->strings);
 	intern_free(&f->syms);
-	free(f->stack);
+	for (size_t i = 0; i < f->ntracks; i++)
+		free(f->tracks[i].stack);
+	free(f->tracks);
+	context_ids_free(&f->contexts);
 	free(f);
 	return err;
 }

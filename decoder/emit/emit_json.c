@@ -24,6 +24,7 @@
  * with hand-written number and string formatting; a write error is kept
  * and returned by every later callback, which stops the timeline. */
 #define _GNU_SOURCE /* memrchr */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +39,9 @@ struct json {
 	int array_closed; /* the sched callback ended traceEvents */
 	unsigned snapshots; /* begun in this file (several with convert --merge) */
 	uint32_t pid, id_offset;
-	uint64_t tid;        /* of the track being written */
-	uint64_t thread_tid; /* of its thread */
+	uint32_t tid;        /* of the track being written */
+	uint32_t thread_tid; /* of its thread */
+	struct context_ids contexts; /* the thread's contexts' tids */
 	const struct time_base *tb;
 	struct outbuf out;
 };
@@ -171,7 +173,7 @@ static void put_cstring(struct json *j, const char *s)
 }
 
 /* The start of every event: separator, phase, pid and tid. */
-static void begin_event(struct json *j, const char *ph, uint64_t tid)
+static void begin_event(struct json *j, const char *ph, uint32_t tid)
 {
 	if (outbuf_reserve(&j->out, MAX_ITEM))
 		return;
@@ -186,7 +188,7 @@ static void begin_event(struct json *j, const char *ph, uint64_t tid)
 	put_u64(j, tid);
 }
 
-static void metadata(struct json *j, const char *what, uint64_t tid,
+static void metadata(struct json *j, const char *what, uint32_t tid,
 		     const char *name, size_t n)
 {
 	begin_event(j, "M", tid);
@@ -250,6 +252,7 @@ static int json_thread(void *ctx, const struct reader_thread *t)
 	char name[32];
 
 	j->tid = j->thread_tid = t->hdr->tid + j->id_offset;
+	context_ids_reset(&j->contexts);
 	if (t->name[0])
 		metadata(j, "thread_name", j->tid, t->name, strlen(t->name));
 	else
@@ -258,14 +261,19 @@ static int json_thread(void *ctx, const struct reader_thread *t)
 	return j->out.err;
 }
 
-/* A context's slices go to a thread of its own, tid + index << 32 (past
- * every real and merged tid), named after it when first met. */
+/* A context's slices go to a thread of its own (context_ids, outbuf.h),
+ * named after it when first met. */
 static int json_track(void *ctx, const struct track *tr)
 {
 	struct json *j = ctx;
 
-	j->tid = j->thread_tid + ((uint64_t)tr->index << 32);
-	if (tr->index && tr->uses == 0)
+	if (!tr->index) {
+		j->tid = j->thread_tid;
+		return j->out.err;
+	}
+	if (!(j->tid = context_id(&j->contexts, tr->index)))
+		return -ENOMEM;
+	if (tr->uses == 0)
 		metadata(j, "thread_name", j->tid, tr->name, strlen(tr->name));
 	return j->out.err;
 }
@@ -461,6 +469,7 @@ void *json_emitter_new(int fd)
 		outbuf_init(&j->out, fd);
 		j->first = 1;
 		j->snapshots = 0;
+		context_ids_init(&j->contexts);
 	}
 	return j;
 }
@@ -470,6 +479,7 @@ int json_emitter_free(void *emitter)
 	struct json *j = emitter;
 	int err = outbuf_flush(&j->out);
 
+	context_ids_free(&j->contexts);
 	free(j);
 	return err;
 }

@@ -185,3 +185,38 @@ size_t utf8_prefix(const char *s, size_t n, size_t max)
 		max--;
 	return max;
 }
+
+void context_ids_init(struct context_ids *c)
+{
+	*c = (struct context_ids){ .next = CONTEXT_ID_FIRST };
+}
+
+void context_ids_free(struct context_ids *c)
+{
+	free(c->ids);
+	c->ids = NULL;
+	c->n = 0;
+}
+
+void context_ids_reset(struct context_ids *c)
+{
+	if (c->n)
+		memset(c->ids, 0, c->n * sizeof(*c->ids));
+}
+
+uint32_t context_id(struct context_ids *c, unsigned index)
+{
+	if (index >= c->n) {
+		size_t n = 2 * (size_t)index + 8;
+		uint32_t *grown = realloc(c->ids, n * sizeof(*grown));
+
+		if (!grown)
+			return 0;
+		memset(grown + c->n, 0, (n - c->n) * sizeof(*grown));
+		c->ids = grown;
+		c->n = n;
+	}
+	if (!c->ids[index])
+		c->ids[index] = c->next++;
+	return c->ids[index];
+}
