@@ -13,10 +13,12 @@
  * stack, and mean/min/max cover every call, inner ones included.
  *
  * Functions live in one array found through an open-addressing table of
- * indexes keyed by the name's bytes; open frames are a stack. */
+ * indexes keyed by the name's bytes; open frames are a stack per track
+ * (lanes.h: a context or fiber is a stack of its own). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lanes.h"
 #include "summary.h"
 
 static const struct cli_option options[] = {
@@ -49,8 +51,7 @@ struct report {
 	uint32_t nfuncs, cap;
 	uint32_t *slots; /* func index + 1 by name; 0 is empty */
 	uint32_t nslots;
-	struct open_call *stack;
-	size_t depth, stack_cap;
+	struct lanes open; /* struct open_call, per track */
 	uint64_t traced_ns, calls;
 	enum sort_key sort;
 	long top; /* -1: all */
@@ -119,19 +120,13 @@ static int report_slice_begin(void *ctx, const struct slice *s)
 {
 	struct report *r = ctx;
 	int64_t f = func_of(r, s->sym->name);
+	struct open_call *c;
 
 	if (f < 0)
 		return f;
-	if (r->depth == r->stack_cap) {
-		size_t cap = r->stack_cap ? 2 * r->stack_cap : 64;
-		struct open_call *grown = realloc(r->stack, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		r->stack = grown;
-		r->stack_cap = cap;
-	}
-	r->stack[r->depth++] = (struct open_call){
+	if (!(c = lanes_push(&r->open)))
+		return -ENOMEM;
+	*c = (struct open_call){
 		.func = f, .begin_ns = time_base_ns(r->tb, s->begin_tsc) };
 	r->funcs[f].active++;
 	return 0;
@@ -140,7 +135,7 @@ static int report_slice_begin(void *ctx, const struct slice *s)
 static int report_slice_end(void *ctx, const struct slice *s)
 {
 	struct report *r = ctx;
-	struct open_call *c = &r->stack[--r->depth];
+	struct open_call *c = lanes_pop(&r->open), *caller;
 	struct func *f = &r->funcs[c->func];
 	uint64_t duration = time_base_ns(r->tb, s->end_tsc) - c->begin_ns;
 
@@ -157,16 +152,32 @@ static int report_slice_end(void *ctx, const struct slice *s)
 	f->self_ns += duration - c->callees_ns;
 	if (--f->active == 0)
 		f->total_ns += duration;
-	if (r->depth)
-		r->stack[r->depth - 1].callees_ns += duration;
+	if ((caller = lanes_top(&r->open)))
+		caller->callees_ns += duration;
 	else
 		r->traced_ns += duration;
 	r->calls++;
 	return 0;
 }
 
+static int report_thread(void *ctx, const struct reader_thread *t)
+{
+	struct report *r = ctx;
+
+	return lanes_reset(&r->open);
+}
+
+static int report_track(void *ctx, const struct track *tr)
+{
+	struct report *r = ctx;
+
+	return lanes_select(&r->open, tr->index);
+}
+
 static const struct emitter_ops report_ops = {
 	.begin_file = report_begin_file,
+	.thread = report_thread,
+	.track = report_track,
 	.slice_begin = report_slice_begin,
 	.slice_end = report_slice_end,
 };
@@ -346,6 +357,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 {
 	struct summary_opts o = { .snapshot = -1 };
 	struct report r = { .top = -1 };
+	lanes_init(&r.open, sizeof(struct open_call));
 	const struct summary_hooks hooks = { snapshot_header, print_report };
 	int rc = summary_parse(&o, cmd, argc, argv, report_option, &r);
 
@@ -356,7 +368,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		free(r.funcs[i].durations);
 	free(r.funcs);
 	free(r.slots);
-	free(r.stack);
+	lanes_free(&r.open);
 	return rc;
 }
 

@@ -15,11 +15,14 @@
  * it is freed.  Memory is the number of distinct stacks, not of calls.
  *
  * With per_thread, each thread's stacks hang under a node named after the
- * thread ("NAME [TID]") instead of directly under the root. */
+ * thread ("NAME [TID]") instead of directly under the root.  A context or
+ * fiber (timeline.h) is a stack of its own, like a thread: its calls hang
+ * from the root, or with per_thread from "CONTEXT [TID]". */
 #ifndef STACK_TREE_H
 #define STACK_TREE_H
 
 #include <stdint.h>
+#include "lanes.h"
 #include "timeline.h"
 
 #define STACK_NONE 0 /* no child / no sibling: the root is no one's child */
@@ -38,11 +41,11 @@ struct stack_tree {
 	uint32_t nnodes, cap;
 	uint32_t *slots; /* node indexes by (parent, name); 0 is empty */
 	uint32_t nslots;
-	struct stack_open *open;
-	size_t depth, open_cap;
+	struct lanes open; /* struct stack_open, per track */
 	const struct time_base *tb;
 	int per_thread;
 	uint32_t base;   /* the node the current thread's stacks hang from */
+	const struct reader_thread *thread; /* the current one */
 	char **labels;   /* thread names made for per_thread, owned */
 	size_t nlabels;
 	uint32_t max_depth;
@@ -56,6 +59,7 @@ void stack_tree_free(struct stack_tree *t);
 int stack_tree_begin_file(void *ctx, const struct reader_snapshot *snap,
 			  const struct time_base *tb);
 int stack_tree_thread(void *ctx, const struct reader_thread *t);
+int stack_tree_track(void *ctx, const struct track *tr);
 int stack_tree_slice_begin(void *ctx, const struct slice *s);
 int stack_tree_slice_end(void *ctx, const struct slice *s);
 extern const struct emitter_ops stack_tree_ops;
