@@ -144,6 +144,10 @@ static void print_thread(const struct reader_thread *t,
 		printf("      %llu events stamped before their predecessor, %llu of unknown kinds ignored\n",
 		       (unsigned long long)st->backwards,
 		       (unsigned long long)st->unknown_kinds);
+	if (st->signals || st->contexts)
+		printf("      %llu signal handler runs (%llu events stamped after them), %u contexts, %llu switches\n",
+		       (unsigned long long)st->signals, (unsigned long long)st->stamped_late,
+		       st->contexts, (unsigned long long)st->switches);
 	print_custom(st);
 }
 

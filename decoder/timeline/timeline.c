@@ -525,12 +525,31 @@ static int on_switch(struct timeline *tl, enum pass pass,
 	return err;
 }
 
+/* The time of the event at index.  A hook that a signal handler
+ * interrupted between reserving its slot and stamping it (runtime.md, "The
+ * ring protocol") stamps it after the handler's events: such an event,
+ * followed by the handler's SIGNAL_ENTER, gets the SIGNAL_ENTER's time. */
+static uint64_t event_time(const struct reader_thread *th, uint64_t index,
+			   struct timeline_stats *st)
+{
+	uint64_t t = th->events[index].tsc, j = index + 1;
+
+	while (j < th->hdr->nevents && (th->events[j].tsc & CTR_TSC_CONTINUATION))
+		j++;
+	if (j < th->hdr->nevents && th->events[j].tsc < t &&
+	    CTR_EVENT_KIND(th->events[j].word) == CTR_KIND_SIGNAL_ENTER) {
+		st->stamped_late++;
+		return th->events[j].tsc;
+	}
+	return t;
+}
+
 static int step(struct timeline *tl, enum pass pass,
 		const struct reader_thread *th, uint64_t index,
 		struct timeline_stats *st)
 {
 	const struct ctr_event *e = &th->events[index];
-	uint64_t t = e->tsc;
+	uint64_t t = e->tsc & CTR_TSC_CONTINUATION ? e->tsc : event_time(th, index, st);
 	unsigned kind = CTR_EVENT_KIND(e->word);
 	const struct symbol *sym;
 	int err;

@@ -21,7 +21,9 @@
  * continuation slots; slots whose event was overwritten are skipped.
  * Times never go backwards within a thread (an earlier stamp is raised to
  * the previous one), so begins and ends come out in time order and well
- * nested, identical timestamps included.
+ * nested, identical timestamps included.  The one stamp the runtime knows
+ * to be late, of an event a signal handler interrupted (stamped after the
+ * handler's events), is lowered to the handler's SIGNAL_ENTER instead.
  *
  * Signal handlers: a SIGNAL_ENTER opens a slice "signal SIGALRM" on top of
  * the interrupted frames, and the handler's calls nest above it as on a
@@ -93,6 +95,8 @@ struct timeline_stats {
 				     inconsistent repairs; SIGNAL_LEAVEs
 				     without their SIGNAL_ENTER */
 	uint64_t backwards;       /* events stamped before the previous one */
+	uint64_t stamped_late;    /* events a signal handler interrupted, stamped
+				     after the handler's and given its start */
 	uint64_t unknown_kinds;   /* events of a kind this decoder ignores */
 	uint64_t custom[16];      /* custom events by kind */
 	uint64_t first_tsc, last_tsc; /* span of its events */

@@ -20,7 +20,7 @@ NOINLINE void coro(int i)
 }
 int main(int argc, char **argv)
 {
-	n = argc > 1 ? atoi(argv[1]) : 2;
+	n = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 2;
 	if (n < 1 || n > MAX)
 		return 2;
 	for (int i = 0; i < n; i++) {
