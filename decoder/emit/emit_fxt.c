@@ -3,8 +3,10 @@
  *
  * The file is a sequence of 64-bit little-endian words grouped in records:
  *   magic number record (0x0016547846040010);
- *   initialization record: the TSC rate in ticks per second, so every
- *     timestamp is the raw TSC value, written as is;
+ *   initialization record: 10^9 ticks per second, so every timestamp is
+ *     the time base's nanoseconds (from the snapshot's first event, or
+ *     wall-clock), the same values as the JSON and protobuf outputs, and
+ *     readers need no conversion that could round two times together;
  *   string records: each distinct string once, then referred to by its
  *     15-bit index (function names, source locations, thread names...);
  *   thread records: each thread's (pid, tid) once, then an 8-bit index;
@@ -33,12 +35,12 @@
  * or renames, so those are left out.
  *
  * Readers sort events by begin time and keep file order for equal times.
- * A call beginning on the same tick as its caller would then come before
- * the caller (complete events are written at the end), so when a call, or
- * a custom event, comes on its enclosing call's begin tick that call is
- * written as a duration begin record right then and closed by a duration
- * end record: nesting (and a flow's binding) stays exact and memory stays
- * the stack depth.
+ * A call beginning in the same nanosecond as its caller would then come
+ * before the caller (complete events are written at the end), so when a
+ * call, or a custom event, comes in its enclosing call's begin nanosecond
+ * that call is written as a duration begin record right then and closed by
+ * a duration end record: nesting (and a flow's binding) stays exact and
+ * memory stays the stack depth.
  *
  * Past 32767 strings or 255 threads, strings and threads are written
  * inline in the records that use them, as the format allows. */
@@ -58,6 +60,7 @@
 			   under the format's 32 KB */
 #define INLINE_REF 0x8000
 #define COUNTER_ID 0
+#define NS_PER_S UINT64_C(1000000000)
 
 enum { REC_INIT = 1, REC_STRING = 2, REC_THREAD = 3, REC_EVENT = 4,
        REC_KOBJ = 7, REC_CONTEXT_SWITCH = 8 };
@@ -87,7 +90,7 @@ struct arg {
 /* An open call, by depth. */
 struct open_call {
 	const struct symbol *sym;
-	uint64_t begin_tsc;
+	uint64_t begin_ns;
 	int as_begin; /* written as a duration begin record */
 };
 
@@ -95,6 +98,7 @@ struct fxt {
 	struct intern strings; /* string -> index */
 	struct intern syms;    /* symbol -> name ref | category ref << 16 */
 	struct seen messages;  /* log texts met */
+	const struct time_base *tb;
 	uint64_t pid, tid;
 	uint8_t thread_ref;    /* the current thread's index, 0 if inline */
 	unsigned nthreads;
@@ -168,8 +172,9 @@ static int fxt_begin_file(void *ctx, const struct reader_snapshot *snap,
 	p = outbuf_tail(&f->out);
 	put_word(&p, MAGIC);
 	put_word(&p, REC_INIT | 2 << 4);
-	put_word(&p, snap->clock->tsc_hz);
+	put_word(&p, NS_PER_S);
 	outbuf_commit(&f->out, p);
+	f->tb = tb;
 	f->pid = snap->process->pid;
 	return 0;
 }
@@ -316,9 +321,9 @@ static inline uint64_t event_header(size_t size, unsigned type, unsigned nargs,
 }
 
 /* One event record: header, time, [inline thread, category, name],
- * [repair argument], [end time]. */
+ * [repair argument], [end time]; times in ns. */
 static int event(struct fxt *f, unsigned type, const struct symbol *sym,
-		 uint64_t tsc, uint64_t end_tsc, struct sref repair)
+		 uint64_t ns, uint64_t end_ns, struct sref repair)
 {
 	struct sref name, cat, arg = { 0 };
 	unsigned nargs = repair.ref != 0;
@@ -335,7 +340,7 @@ static int event(struct fxt *f, unsigned type, const struct symbol *sym,
 		return f->out.err;
 	p = outbuf_tail(&f->out);
 	put_word(&p, event_header(size, type, nargs, f->thread_ref, cat, name));
-	put_word(&p, tsc);
+	put_word(&p, ns);
 	if (!f->thread_ref) {
 		put_word(&p, f->pid);
 		put_word(&p, f->tid);
@@ -350,22 +355,22 @@ static int event(struct fxt *f, unsigned type, const struct symbol *sym,
 		put_sref_stream(&p, repair);
 	}
 	if (type == EV_COMPLETE)
-		put_word(&p, end_tsc);
+		put_word(&p, end_ns);
 	outbuf_commit(&f->out, p);
 	return 0;
 }
 
 /* Writes the open call at depth i as a duration begin record now if it
- * began on tick tsc (and is not written so yet), so that a reader sorting
- * by time sees it open before what comes next on that same tick. */
-static int begin_early(struct fxt *f, unsigned i, uint64_t tsc)
+ * began in nanosecond ns (and is not written so yet), so that a reader
+ * sorting by time sees it open before what comes next in that same ns. */
+static int begin_early(struct fxt *f, unsigned i, uint64_t ns)
 {
 	struct open_call *c = &f->stack[i];
 
-	if (c->as_begin || c->begin_tsc != tsc)
+	if (c->as_begin || c->begin_ns != ns)
 		return 0;
 	c->as_begin = 1;
-	return event(f, EV_BEGIN, c->sym, c->begin_tsc, 0, (struct sref){ 0 });
+	return event(f, EV_BEGIN, c->sym, c->begin_ns, 0, (struct sref){ 0 });
 }
 
 static int fxt_slice_begin(void *ctx, const struct slice *s)
@@ -381,9 +386,11 @@ static int fxt_slice_begin(void *ctx, const struct slice *s)
 		f->stack = grown;
 		f->cap = cap;
 	}
-	if (s->depth && begin_early(f, s->depth - 1, s->begin_tsc))
+	uint64_t ns = time_base_ns(f->tb, s->begin_tsc);
+
+	if (s->depth && begin_early(f, s->depth - 1, ns))
 		return f->out.err;
-	f->stack[s->depth] = (struct open_call){ s->sym, s->begin_tsc, 0 };
+	f->stack[s->depth] = (struct open_call){ s->sym, ns, 0 };
 	return 0;
 }
 
@@ -393,9 +400,12 @@ static int fxt_slice_end(void *ctx, const struct slice *s)
 	char text[64];
 	struct sref repair = repair_ref(f, s, text);
 
-	if (f->stack[s->depth].as_begin)
-		return event(f, EV_END, s->sym, s->end_tsc, 0, repair);
-	return event(f, EV_COMPLETE, s->sym, s->begin_tsc, s->end_tsc, repair);
+	const struct open_call *c = &f->stack[s->depth];
+	uint64_t end = time_base_ns(f->tb, s->end_tsc);
+
+	if (c->as_begin)
+		return event(f, EV_END, s->sym, end, 0, repair);
+	return event(f, EV_COMPLETE, s->sym, c->begin_ns, end, repair);
 }
 
 /* A string of a custom event, cut to MAX_CUSTOM bytes. */
@@ -444,7 +454,7 @@ static void put_arg(uint8_t **p, const struct arg *a)
 
 /* A custom event's record: header, time, [inline thread, category, name],
  * [argument], [counter or flow id word when has_id]. */
-static int custom_record(struct fxt *f, unsigned type, uint64_t tsc,
+static int custom_record(struct fxt *f, unsigned type, uint64_t ns,
 			 struct sref cat, struct sref name,
 			 const struct arg *arg, int has_id, uint64_t id)
 {
@@ -456,7 +466,7 @@ static int custom_record(struct fxt *f, unsigned type, uint64_t tsc,
 		return f->out.err;
 	p = outbuf_tail(&f->out);
 	put_word(&p, event_header(size, type, arg != NULL, f->thread_ref, cat, name));
-	put_word(&p, tsc);
+	put_word(&p, ns);
 	if (!f->thread_ref) {
 		put_word(&p, f->pid);
 		put_word(&p, f->tid);
@@ -479,12 +489,13 @@ static int fxt_custom(void *ctx, const struct custom_event *e)
 		[CTR_KIND_FLOW_END] = "flow",
 	};
 	struct fxt *f = ctx;
+	uint64_t ns = time_base_ns(f->tb, e->tsc);
 	struct sref cat, name;
 	struct arg arg;
 
 	/* readers must see the call around it open first (a flow binds to
 	 * that call) */
-	if (e->depth && begin_early(f, e->depth - 1, e->tsc))
+	if (e->depth && begin_early(f, e->depth - 1, ns))
 		return f->out.err;
 	cat = custom_ref(f, category[e->kind]);
 	name = e->kind == CTR_KIND_LOG ? message_ref(f, e->name) :
@@ -493,18 +504,18 @@ static int fxt_custom(void *ctx, const struct custom_event *e)
 	case CTR_KIND_LOG:
 		arg = (struct arg){ ARG_STRING, string_ref(f, "format", 6),
 				    custom_ref(f, e->format), 0 };
-		return custom_record(f, EV_INSTANT, e->tsc, cat, name, &arg, 0, 0);
+		return custom_record(f, EV_INSTANT, ns, cat, name, &arg, 0, 0);
 	case CTR_KIND_COUNTER:
 		arg = (struct arg){ e->value == (int32_t)e->value ? ARG_INT32 : ARG_INT64,
 				    string_ref(f, "value", 5), { 0 }, e->value };
-		return custom_record(f, EV_COUNTER, e->tsc, cat, name, &arg, 1,
+		return custom_record(f, EV_COUNTER, ns, cat, name, &arg, 1,
 				     COUNTER_ID);
 	case CTR_KIND_INSTANT:
-		return custom_record(f, EV_INSTANT, e->tsc, cat, name, NULL, 0, 0);
+		return custom_record(f, EV_INSTANT, ns, cat, name, NULL, 0, 0);
 	default:
 		return custom_record(f, e->kind == CTR_KIND_FLOW_BEGIN ?
 				     EV_FLOW_BEGIN : EV_FLOW_END,
-				     e->tsc, cat, name, NULL, 1, e->id);
+				     ns, cat, name, NULL, 1, e->id);
 	}
 }
 
@@ -575,7 +586,7 @@ static int context_switch(struct fxt *f, const struct reader_snapshot *snap,
 		 (uint64_t)e->cpu << 16 | (uint64_t)zircon_state(e->state) << 24 |
 		 (uint64_t)out << 28 | (uint64_t)in << 36 |
 		 (uint64_t)out_prio << 44 | (uint64_t)in_prio << 52);
-	put_word(&p, e->tsc);
+	put_word(&p, time_base_ns(f->tb, e->tsc));
 	if (!out) {
 		put_word(&p, out_pid);
 		put_word(&p, (uint32_t)e->pid);

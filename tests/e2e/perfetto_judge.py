@@ -23,8 +23,11 @@ thread state).  Printed checks, "PASS NAME-what" or "FAIL NAME-what: why":
   wall-*         with --wall: the wall-clock outputs hold the same rows
                  (FXT and protobuf: absolute; JSON: the time of day, as
                  docs/ctrail.md says), all moved by one constant.
+  helpers        no call slice of ctrail.h's own inline helpers.
 A call slice's category is the format's own business (FXT puts the
-source location there), so it only tells calls from custom events."""
+source location there), so it only tells calls from custom events.  Each
+importer names a counter track its own way (JSON: "NAME value", FXT:
+"NAME:value:0", protobuf: our track's "NAME"); the suffix is dropped."""
 import collections
 import csv
 import io
@@ -36,6 +39,7 @@ FORMATS = ('json', 'fxt', 'pftrace')
 SQL = __file__.rsplit('/', 1)[0] + '/perfetto_judge.sql'
 CUSTOM = ('log', 'instant', 'flow')
 DAY_NS = 86400 * 10**9
+COUNTER_SUFFIX = {'json': r' value$', 'fxt': r':value:0$'}
 # the fields of each kind that are times, to move wall-clock rows by
 TIMES = {'call': (1, 4), 'instant': (1, 4), 'flow': (0, 2), 'counter': (1,),
          'sched': (0,), 'state': (0,)}
@@ -58,6 +62,8 @@ def load(tp, path):
                 continue  # protobuf's flow anchors: compared as flows
             if kind == 'call':
                 f = f[:6] + f[7:]
+        if kind == 'counter':
+            f = (re.sub(COUNTER_SUFFIX.get(path.rsplit('.', 1)[-1], '$^'), '', f[0]),) + f[1:]
         facts[kind].append(f)
     for v in facts.values():
         v.sort()
@@ -146,6 +152,8 @@ def main():
               '; '.join(' '.join(r) for r in facts[f]['stat']))
     kinds = ('call', 'instant', 'flow', 'counter', 'sched', 'state')
     compare(name, facts, kinds)
+    helpers = [r for r in facts['pftrace']['call'] if r[-1].startswith('ctrail_')]
+    check('%s-helpers' % name, not helpers, 'traced: ' + ' '.join(sorted(set(r[-1] for r in helpers))))
     has_sched = threads_check(name, facts, dump) or \
         any(l.startswith('sched ') for l in open(dump, errors='replace'))
     if has_sched:
