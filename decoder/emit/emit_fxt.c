@@ -29,10 +29,11 @@
  * when it repeats (struct seen, outbuf.h) while the string table is less
  * than half full, keeping room for function names.
  *
- * Scheduling events: each sched_switch is a context switch record (cpu,
- * outgoing thread's state, outgoing and incoming thread, priorities,
- * tick); see fxt_sched.  The spec has no record for wakeups, forks, exits
- * or renames, so those are left out.
+ * Scheduling events (sched_event): each sched_switch is a context switch
+ * record (cpu, outgoing thread's state, outgoing and incoming thread,
+ * priorities, tick), each wakeup and fork a thread wakeup record, each rename a
+ * kernel object record; our tasks are threads of our process, others of
+ * process 0.  The spec has no record for forks or exits.
  *
  * Readers sort events by begin time and keep file order for equal times.
  * A call beginning in the same nanosecond as its caller would then come
@@ -51,6 +52,7 @@
 #include <string.h>
 #include "emit.h"
 #include "outbuf.h"
+#include "sched_text.h"
 
 #define MAGIC UINT64_C(0x0016547846040010)
 #define MAX_STRINGS 0x7fff
@@ -63,7 +65,9 @@
 #define NS_PER_S UINT64_C(1000000000)
 
 enum { REC_INIT = 1, REC_STRING = 2, REC_THREAD = 3, REC_EVENT = 4,
-       REC_KOBJ = 7, REC_CONTEXT_SWITCH = 8 };
+       REC_KOBJ = 7, REC_SCHED = 8 };
+/* Scheduling records' event types (bits 60-63). */
+enum { SCHED_CONTEXT_SWITCH_LEGACY = 0, SCHED_THREAD_WAKEUP = 2 };
 enum { EV_INSTANT = 0, EV_COUNTER = 1, EV_BEGIN = 2, EV_END = 3,
        EV_COMPLETE = 4, EV_FLOW_BEGIN = 8, EV_FLOW_END = 10 };
 enum { ARG_INT32 = 1, ARG_INT64 = 3, ARG_STRING = 6, ARG_KOID = 8 };
@@ -103,6 +107,9 @@ struct fxt {
 	uint8_t thread_ref;    /* the current thread's index, 0 if inline */
 	unsigned nthreads;
 	struct { uint64_t pid, tid; } threads[MAX_THREADS + 1]; /* by index */
+	int32_t *ours;         /* while writing scheduling events: our tasks */
+	size_t nours;
+	int32_t on_cpu[0x100]; /* and the task each CPU switched to last */
 	struct open_call *stack;
 	size_t cap;
 	struct outbuf out;
@@ -519,27 +526,17 @@ static int fxt_custom(void *ctx, const struct custom_event *e)
 	}
 }
 
-/* The process of a task: ours for the snapshot's threads, else (another
- * process, whose thread group the event does not tell) the task itself;
- * 0 for the idle task. */
-static uint64_t task_pid(const struct reader_snapshot *snap, int32_t tid)
-{
-	if ((uint32_t)tid == snap->process->pid)
-		return snap->process->pid;
-	for (size_t i = 0; i < snap->nthreads; i++)
-		if ((int32_t)snap->threads[i].hdr->tid == tid)
-			return snap->process->pid;
-	return (uint32_t)tid;
-}
-
-/* A task's thread index; a task first seen here is named by its comm. */
-static uint8_t task_index(struct fxt *f, const struct reader_snapshot *snap,
-			  int32_t tid, const char comm[16], uint64_t *pid)
+/* A task's thread index: in our process if it is one of our tasks
+ * (sched_our_tasks), else in process 0 (the spec has no "unknown
+ * process"; a task of another process would otherwise make a process of
+ * its own).  A task first seen here is named by its comm. */
+static uint8_t task_index(struct fxt *f, int32_t tid, const char comm[16],
+			  uint64_t *pid)
 {
 	int added;
 	uint8_t index;
 
-	*pid = task_pid(snap, tid);
+	*pid = tid && sched_task_is_ours(f->ours, f->nours, tid) ? f->pid : 0;
 	index = thread_index(f, *pid, (uint32_t)tid, &added);
 	if (added && tid != 0)
 		kernel_object(f, ZX_OBJ_TYPE_THREAD, (uint32_t)tid, comm,
@@ -568,12 +565,11 @@ static unsigned zircon_state(uint32_t state)
  * both priorities in 8 bits), tick, then the pid and tid of each thread
  * written inline.  The idle task is thread (0, 0) with priority 0, as
  * readers recognize it. */
-static int context_switch(struct fxt *f, const struct reader_snapshot *snap,
-			  const struct ctr_sched_event *e)
+static int context_switch(struct fxt *f, const struct ctr_sched_event *e)
 {
 	uint64_t out_pid, in_pid;
-	uint8_t out = task_index(f, snap, e->pid, e->comm, &out_pid);
-	uint8_t in = task_index(f, snap, e->next_pid, e->next_comm, &in_pid);
+	uint8_t out = task_index(f, e->pid, e->comm, &out_pid);
+	uint8_t in = task_index(f, e->next_pid, e->next_comm, &in_pid);
 	unsigned out_prio = e->pid ? e->prio & 0xff : 0;
 	unsigned in_prio = e->next_pid ? e->next_prio & 0xff : 0;
 	size_t size = 2 + (out ? 0 : 2) + (in ? 0 : 2);
@@ -582,10 +578,11 @@ static int context_switch(struct fxt *f, const struct reader_snapshot *snap,
 	if (outbuf_reserve(&f->out, 8 * size))
 		return f->out.err;
 	p = outbuf_tail(&f->out);
-	put_word(&p, REC_CONTEXT_SWITCH | (uint64_t)size << 4 |
+	put_word(&p, REC_SCHED | (uint64_t)size << 4 |
 		 (uint64_t)e->cpu << 16 | (uint64_t)zircon_state(e->state) << 24 |
 		 (uint64_t)out << 28 | (uint64_t)in << 36 |
-		 (uint64_t)out_prio << 44 | (uint64_t)in_prio << 52);
+		 (uint64_t)out_prio << 44 | (uint64_t)in_prio << 52 |
+		 (uint64_t)SCHED_CONTEXT_SWITCH_LEGACY << 60);
 	put_word(&p, time_base_ns(f->tb, e->tsc));
 	if (!out) {
 		put_word(&p, out_pid);
@@ -599,21 +596,78 @@ static int context_switch(struct fxt *f, const struct reader_snapshot *snap,
 	return 0;
 }
 
-/* The sched_switch events of the window as context switch records; those
- * of CPUs past 255 (the record's 8-bit cpu field) are left out. */
+/* A thread wakeup record (the scheduling record's event type 2): header
+ * (no arguments, cpu), tick, the woken thread's koid. */
+static int thread_wakeup(struct fxt *f, const struct ctr_sched_event *e)
+{
+	uint64_t pid;
+	uint8_t *p;
+
+	task_index(f, e->pid, e->comm, &pid); /* its thread and name known */
+	if (outbuf_reserve(&f->out, 24))
+		return f->out.err;
+	p = outbuf_tail(&f->out);
+	put_word(&p, REC_SCHED | 3 << 4 | (uint64_t)e->cpu << 20 |
+		 (uint64_t)SCHED_THREAD_WAKEUP << 60);
+	put_word(&p, time_base_ns(f->tb, e->tsc));
+	put_word(&p, (uint32_t)e->pid);
+	outbuf_commit(&f->out, p);
+	return 0;
+}
+
+/* Whether a task is on a CPU now, as the switches so far say. */
+static int running(const struct fxt *f, int32_t tid)
+{
+	for (unsigned cpu = 0; cpu <= 0xff; cpu++)
+		if (f->on_cpu[cpu] == tid)
+			return 1;
+	return 0;
+}
+
+/* One scheduling event: sched_switch a context switch record; a wakeup a
+ * thread wakeup record, as Perfetto's protobuf importer has it: a new
+ * task runnable from its task_newtask (not again at sched_wakeup_new), a
+ * sched_waking of a task still on a CPU left out (the FXT importer would
+ * cut its running slice short there); a rename a kernel object record
+ * naming the thread anew.  The spec has nothing for exits. */
+static int sched_event(struct fxt *f, const struct ctr_sched_event *e)
+{
+	uint64_t pid;
+
+	switch (e->type) {
+	case CTR_SCHED_SWITCH:
+		f->on_cpu[e->cpu] = e->next_pid;
+		return context_switch(f, e);
+	case CTR_SCHED_WAKING:
+		return running(f, e->pid) ? 0 : thread_wakeup(f, e);
+	case CTR_SCHED_NEWTASK:
+		return thread_wakeup(f, e);
+	case CTR_SCHED_RENAME:
+		task_index(f, e->pid, e->next_comm, &pid);
+		return kernel_object(f, ZX_OBJ_TYPE_THREAD, (uint32_t)e->pid, e->comm,
+				     strnlen(e->comm, 16), pid);
+	}
+	return 0;
+}
+
+/* The scheduling events of the window; those of CPUs past 255 (the
+ * context switch record's 8-bit cpu field) are left out. */
 static int fxt_sched(void *ctx, const struct reader_snapshot *snap,
 		     uint64_t from_tsc, uint64_t to_tsc)
 {
 	struct fxt *f = ctx;
 
-	for (size_t i = 0; i < snap->nsched; i++) {
+	if (!(f->ours = sched_our_tasks(snap, &f->nours)))
+		return -ENOMEM;
+	memset(f->on_cpu, 0xff, sizeof(f->on_cpu)); /* -1: not known */
+	for (size_t i = 0; i < snap->nsched && !f->out.err; i++) {
 		const struct ctr_sched_event *e = &snap->sched[i];
 
-		if (e->type == CTR_SCHED_SWITCH && e->cpu <= 0xff &&
-		    e->tsc >= from_tsc && e->tsc <= to_tsc &&
-		    context_switch(f, snap, e))
-			return f->out.err;
+		if (e->cpu <= 0xff && e->tsc >= from_tsc && e->tsc <= to_tsc)
+			sched_event(f, e);
 	}
+	free(f->ours);
+	f->ours = NULL;
 	return f->out.err;
 }
 

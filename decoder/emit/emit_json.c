@@ -19,8 +19,9 @@
  *   "   f_sleep-4071  ( 4071) [000] d..2 0.052049000: sched_switch: ..."
  * Timestamps are seconds with ten decimals (the nanosecond, then a 5) on
  * the same time base as the "X" events; the task-pid field is the task
- * that was on the CPU, its
- * TGID our pid for the snapshot's threads, "-----" for others.
+ * that was on the CPU, its TGID our pid for our tasks (sched_our_tasks:
+ * the snapshot's threads and those they made, like ctrail-sched),
+ * "-----" for others.
  *
  * Output goes through an outbuf (outbuf.h: 1 MiB, flushed with write())
  * with hand-written number and string formatting; a write error is kept
@@ -458,14 +459,18 @@ static const char *snapshot_task(const struct reader_snapshot *snap, int32_t tid
 
 /* One ftrace text line into the string being written.  It needs no
  * escaping (sched_text.h) but its end: Perfetto splits the string only at
- * the two characters \n, never at an escaped \u000a. */
+ * the two characters \n, never at an escaped \u000a.  Perfetto's text
+ * parser ignores task_newtask and sched_wakeup_new, where its protobuf
+ * importer has a new task runnable from its task_newtask on; so a
+ * task_newtask line is followed by a sched_waking line of the new task
+ * at the same time, and the JSON shows the same runnable state. */
 static void sched_line(struct json *j, const struct reader_snapshot *snap,
-		       const struct ctr_sched_event *e)
+		       const struct ctr_sched_event *e, const int32_t *ours,
+		       size_t nours)
 {
 	char line[SCHED_TEXT_MAX + 128], args[SCHED_TEXT_MAX], flags[5], name[17];
 	const char *task = snapshot_task(snap, e->common_pid);
 	const char *type = reader_sched_type_name(e->type);
-	int ours = task || (uint32_t)e->common_pid == snap->process->pid;
 	uint64_t ns = json_ns(j, e->tsc);
 	char tgid[16];
 	int n;
@@ -480,7 +485,9 @@ static void sched_line(struct json *j, const struct reader_snapshot *snap,
 		task = "<...>";
 	else
 		task = sched_text_comm(task, name);
-	snprintf(tgid, sizeof(tgid), ours ? "%5u" : "-----", snap->process->pid);
+	snprintf(tgid, sizeof(tgid),
+		 sched_task_is_ours(ours, nours, e->common_pid) ? "%5u" : "-----",
+		 snap->process->pid);
 	sched_text_args(e, args);
 	sched_text_flags(e, flags);
 	/* Perfetto reads the seconds as a double and truncates to ns: the
@@ -491,21 +498,35 @@ static void sched_line(struct json *j, const struct reader_snapshot *snap,
 		     (unsigned long long)(ns % 1000000000), type, args);
 	if (n > 0 && (size_t)n < sizeof(line) && !outbuf_reserve(&j->out, n))
 		put(j, line, n);
+	if (e->type == CTR_SCHED_NEWTASK) {
+		struct ctr_sched_event woken = *e;
+
+		woken.type = CTR_SCHED_WAKING;
+		woken.state = e->cpu; /* target_cpu */
+		sched_line(j, snap, &woken, ours, nours);
+	}
 }
 
 static int json_sched(void *ctx, const struct reader_snapshot *snap,
 		      uint64_t from_tsc, uint64_t to_tsc)
 {
 	struct json *j = ctx;
+	size_t nours;
+	int32_t *ours = sched_our_tasks(snap, &nours);
 
-	if (outbuf_reserve(&j->out, 1024))
+	if (!ours)
+		return -ENOMEM;
+	if (outbuf_reserve(&j->out, 1024)) {
+		free(ours);
 		return j->out.err;
+	}
 	PUT_LITERAL(j, "\n],\"systemTraceEvents\":\"# tracer: nop\\n#\\n"
 		    "#           TASK-PID    TGID   CPU#  ||||   TIMESTAMP  FUNCTION\\n");
 	j->array_closed = 1;
 	for (size_t i = 0; i < snap->nsched && !j->out.err; i++)
 		if (snap->sched[i].tsc >= from_tsc && snap->sched[i].tsc <= to_tsc)
-			sched_line(j, snap, &snap->sched[i]);
+			sched_line(j, snap, &snap->sched[i], ours, nours);
+	free(ours);
 	if (!outbuf_reserve(&j->out, 1))
 		PUT_LITERAL(j, "\"");
 	return j->out.err;

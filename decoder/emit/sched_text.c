@@ -1,6 +1,7 @@
 /* sched_text.c - see sched_text.h.  Field meanings per type are in
  * format/ctr.h; the texts follow each tracepoint's "print fmt". */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "reader.h"
 #include "sched_text.h"
@@ -85,4 +86,48 @@ size_t sched_text_args(const struct ctr_sched_event *e, char *out)
 		out[0] = 0;
 	}
 	return n;
+}
+
+#define CLONE_THREAD_FLAG 0x10000 /* CLONE_THREAD, <linux/sched.h> */
+
+static int tid_cmp(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int sched_task_is_ours(const int32_t *tids, size_t n, int32_t tid)
+{
+	return bsearch(&tid, tids, n, sizeof(*tids), tid_cmp) != NULL;
+}
+
+/* The process and its threads first; then, in time order, threads a task
+ * of ours made (a creator is ours by the time it creates). */
+int32_t *sched_our_tasks(const struct reader_snapshot *snap, size_t *n)
+{
+	size_t cap = snap->nthreads + 1, k = 0;
+	int32_t *tids;
+
+	*n = 0;
+	for (size_t i = 0; i < snap->nsched; i++)
+		cap += snap->sched[i].type == CTR_SCHED_NEWTASK;
+	if (!(tids = malloc(cap * sizeof(*tids))))
+		return NULL;
+	tids[k++] = snap->process->pid;
+	for (size_t i = 0; i < snap->nthreads; i++)
+		tids[k++] = snap->threads[i].hdr->tid;
+	qsort(tids, k, sizeof(*tids), tid_cmp);
+	for (size_t i = 0; i < snap->nsched; i++) {
+		const struct ctr_sched_event *e = &snap->sched[i];
+
+		if (e->type != CTR_SCHED_NEWTASK || !(e->state & CLONE_THREAD_FLAG) ||
+		    !sched_task_is_ours(tids, k, e->common_pid) ||
+		    sched_task_is_ours(tids, k, e->pid))
+			continue;
+		tids[k++] = e->pid;
+		qsort(tids, k, sizeof(*tids), tid_cmp);
+	}
+	*n = k;
+	return tids;
 }

@@ -45,6 +45,22 @@ TIMES = {'call': (1, 4), 'instant': (1, 4), 'flow': (0, 2), 'counter': (1,),
          'sched': (0,), 'state': (0,)}
 
 
+def fxt_sched_view(facts):
+    """What FXT can say of scheduling, from protobuf's or JSON's rows: the
+    spec's thread states have one "blocked" (D shows as S), no preempted
+    runnable (R+ as R), and Perfetto's FXT importer calls a woken thread
+    "W" (compared as R), keeps no idle task (tid 0) slices or states,
+    and puts other processes' tasks in process 0 (compared as none); it
+    gives every state a cpu, the others only running ones."""
+    state = lambda s: {'D': 'S', 'R+': 'R', 'W': 'R'}.get(s, s)
+    out = collections.defaultdict(list, facts)
+    out['sched'] = sorted(r[:4] + (state(r[4]),) + r[5:] for r in facts['sched'] if r[3] != '0')
+    out['state'] = sorted(r[:3] + (state(r[3]), r[4] if r[3] == 'Running' else '-') + r[5:]
+                          for r in facts['state'] if r[2] != '0')
+    out['thread'] = sorted(r[:2] + ('-', '-') if r[2] == '0' else r for r in facts['thread'])
+    return out
+
+
 def load(tp, path):
     """The facts of one output, by kind: lists of field tuples."""
     out = subprocess.run([tp, '-q', SQL, path], capture_output=True, text=True)
@@ -62,11 +78,15 @@ def load(tp, path):
                 continue  # protobuf's flow anchors: compared as flows
             if kind == 'call':
                 f = f[:6] + f[7:]
+        if kind == 'state' and f[2] == '0':
+            continue  # the idle task: only the JSON importer keeps its states
         if kind == 'counter':
             f = (re.sub(COUNTER_SUFFIX.get(path.rsplit('.', 1)[-1], '$^'), '', f[0]),) + f[1:]
         facts[kind].append(f)
     for v in facts.values():
         v.sort()
+    if path.endswith('.fxt'):
+        facts = fxt_sched_view(facts)
     return facts
 
 
@@ -115,27 +135,36 @@ def origin(facts):
 
 
 def compare(name, facts, kinds):
-    """One check per kind: the three formats hold the same rows."""
+    """One check per kind: the three formats hold the same rows (FXT
+    what it can hold of the protobuf's: fxt_sched_view)."""
+    fxt_view = fxt_sched_view(facts['pftrace'])
     for kind in kinds:
         base = facts['pftrace'][kind]
-        bad = ['%s: %s' % (f, diff(base, facts[f][kind]))
-               for f in ('json', 'fxt') if facts[f][kind] != base]
+        bad = ['%s: %s' % (f, diff(fxt_view[kind] if f == 'fxt' else base, facts[f][kind]))
+               for f in ('json', 'fxt')
+               if facts[f][kind] != (fxt_view[kind] if f == 'fxt' else base)]
         check('%s-%s' % (name, kind), not bad, 'protobuf vs ' + ' | '.join(bad))
 
 
 def threads_check(name, facts, dump):
     pid, exe, threads, helper = parse_dump(dump)
+    # Perfetto's ftrace importer names a process after its main thread's
+    # comm (task_rename), as Linux does: the protobuf output of a program
+    # that renames its main thread may carry that name instead
+    renamed = threads.get(pid) if helper else None
     for f in FORMATS:
         rows = {r[0]: r for r in facts[f]['thread']}
+        names = (exe, renamed) if f == 'pftrace' else (exe,)
         bad = ['%s=%s: got %s' % (tid, n, ' '.join(rows.get(tid, ('absent',))))
                for tid, n in threads.items()
-               if rows.get(tid, ())[1:] != (n, pid, exe)]
+               if rows.get(tid, ())[1:3] != (n, pid) or rows[tid][3] not in names]
         named = [r for r in rows.values() if r[1] == 'ctrail-sched']
-        if helper and not any(r[2:] == (pid, exe) for r in named):
+        if helper and not any(r[2] == pid and r[3] in names for r in named):
             bad.append('ctrail-sched: got %s' % (named or 'absent'))
         check('%s-threads-%s' % (name, f), not bad, '; '.join(bad))
-    # tid 0 is the idle task, named differently by each importer
-    others = {f: sorted(r for r in facts[f]['thread'] if r[0] != '0')
+    # tid 0 is the idle task, named differently by each importer; the
+    # process names were checked above
+    others = {f: sorted(r[:3] for r in facts[f]['thread'] if r[0] != '0')
               for f in FORMATS}
     bad = ['%s: %s' % (f, diff(others['pftrace'], others[f]))
            for f in ('json', 'fxt') if others[f] != others['pftrace']]
@@ -172,8 +201,9 @@ def main():
           0 <= day < DAY_NS and (absolute - day) % DAY_NS == 0,
           'first call at %d (protobuf), %d (FXT), %d (JSON)' % (
               absolute, origin(walls['fxt']), day))
-    rel = shifted(facts['pftrace'], origin(facts['pftrace']))
     for f in FORMATS:
+        base = fxt_sched_view(facts['pftrace']) if f == 'fxt' else facts['pftrace']
+        rel = shifted(base, origin(facts['pftrace']))
         moved = shifted(walls[f], origin(walls[f]))
         bad = ['%s: %s' % (k, diff(rel[k], moved.get(k, [])))
                for k in kinds if moved.get(k, []) != rel[k]]
