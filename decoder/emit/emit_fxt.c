@@ -106,10 +106,14 @@ struct fxt {
 	uint64_t pid, tid;
 	uint8_t thread_ref;    /* the current thread's index, 0 if inline */
 	unsigned nthreads;
-	struct { uint64_t pid, tid; } threads[MAX_THREADS + 1]; /* by index */
+	struct {
+		uint64_t pid, tid;
+		char comm[16]; /* the name its last kernel object record gave */
+	} threads[MAX_THREADS + 1]; /* by index */
 	int32_t *ours;         /* while writing scheduling events: our tasks */
 	size_t nours;
-	int32_t on_cpu[0x100]; /* and the task each CPU switched to last */
+	int32_t *woken;        /* and the tasks woken, not on a CPU since */
+	size_t nwoken, woken_cap;
 	struct open_call *stack;
 	size_t cap;
 	struct outbuf out;
@@ -262,6 +266,9 @@ static int fxt_thread(void *ctx, const struct reader_thread *t)
 
 	f->tid = t->hdr->tid;
 	f->thread_ref = thread_index(f, f->pid, f->tid, &added);
+	if (f->thread_ref) /* as a comm: NUL padded, no NUL at 16 bytes */
+		memcpy(f->threads[f->thread_ref].comm, t->name,
+		       strnlen(t->name, sizeof(f->threads[0].comm)));
 	if (t->name[0])
 		return kernel_object(f, ZX_OBJ_TYPE_THREAD, f->tid, t->name,
 				     strlen(t->name), f->pid);
@@ -529,7 +536,8 @@ static int fxt_custom(void *ctx, const struct custom_event *e)
 /* A task's thread index: in our process if it is one of our tasks
  * (sched_our_tasks), else in process 0 (the spec has no "unknown
  * process"; a task of another process would otherwise make a process of
- * its own).  A task first seen here is named by its comm. */
+ * its own).  A task first seen here, or seen with another comm (exec
+ * renames without a task_rename), is named by its comm. */
 static uint8_t task_index(struct fxt *f, int32_t tid, const char comm[16],
 			  uint64_t *pid)
 {
@@ -538,9 +546,12 @@ static uint8_t task_index(struct fxt *f, int32_t tid, const char comm[16],
 
 	*pid = tid && sched_task_is_ours(f->ours, f->nours, tid) ? f->pid : 0;
 	index = thread_index(f, *pid, (uint32_t)tid, &added);
-	if (added && tid != 0)
+	if (tid != 0 && (added || (index && strncmp(f->threads[index].comm, comm, 16)))) {
+		if (index)
+			memcpy(f->threads[index].comm, comm, 16);
 		kernel_object(f, ZX_OBJ_TYPE_THREAD, (uint32_t)tid, comm,
 			      strnlen(comm, 16), *pid);
+	}
 	return index;
 }
 
@@ -615,32 +626,50 @@ static int thread_wakeup(struct fxt *f, const struct ctr_sched_event *e)
 	return 0;
 }
 
-/* Whether a task is on a CPU now, as the switches so far say. */
-static int running(const struct fxt *f, int32_t tid)
+/* Marks a task woken (add) or switched in (!add); returns whether it
+ * was woken already.  A short list: few tasks wait for a CPU at once. */
+static int woken(struct fxt *f, int32_t tid, int add)
 {
-	for (unsigned cpu = 0; cpu <= 0xff; cpu++)
-		if (f->on_cpu[cpu] == tid)
+	for (size_t i = 0; i < f->nwoken; i++)
+		if (f->woken[i] == tid) {
+			if (!add)
+				f->woken[i] = f->woken[--f->nwoken];
 			return 1;
+		}
+	if (add && f->nwoken == f->woken_cap) {
+		size_t cap = 2 * f->woken_cap + 16;
+		int32_t *grown = realloc(f->woken, cap * sizeof(*grown));
+
+		if (!grown)
+			return 0; /* not remembered: at worst a second wakeup */
+		f->woken = grown;
+		f->woken_cap = cap;
+	}
+	if (add)
+		f->woken[f->nwoken++] = tid;
 	return 0;
 }
 
 /* One scheduling event: sched_switch a context switch record; a wakeup a
  * thread wakeup record, as Perfetto's protobuf importer has it: a new
- * task runnable from its task_newtask (not again at sched_wakeup_new), a
- * sched_waking of a task still on a CPU left out (the FXT importer would
- * cut its running slice short there); a rename a kernel object record
- * naming the thread anew.  The spec has nothing for exits. */
+ * task runnable from its task_newtask (not again at sched_wakeup_new),
+ * a wakeup of a task already runnable left out (the FXT importer would
+ * start a new state there); a rename a kernel object record naming the
+ * thread anew.  The spec has nothing for exits. */
 static int sched_event(struct fxt *f, const struct ctr_sched_event *e)
 {
 	uint64_t pid;
 
 	switch (e->type) {
 	case CTR_SCHED_SWITCH:
-		f->on_cpu[e->cpu] = e->next_pid;
+		woken(f, e->next_pid, 0);
+		if (e->pid && !(e->state & 0xff) && e->next_pid != e->pid)
+			woken(f, e->pid, 1); /* preempted: runnable */
 		return context_switch(f, e);
 	case CTR_SCHED_WAKING:
-		return running(f, e->pid) ? 0 : thread_wakeup(f, e);
 	case CTR_SCHED_NEWTASK:
+		if (woken(f, e->pid, 1))
+			return 0;
 		return thread_wakeup(f, e);
 	case CTR_SCHED_RENAME:
 		task_index(f, e->pid, e->next_comm, &pid);
@@ -657,17 +686,24 @@ static int fxt_sched(void *ctx, const struct reader_snapshot *snap,
 {
 	struct fxt *f = ctx;
 
-	if (!(f->ours = sched_our_tasks(snap, &f->nours)))
+	uint8_t *skip = sched_wakeups_on_cpu(snap);
+
+	if (!skip || !(f->ours = sched_our_tasks(snap, &f->nours))) {
+		free(skip);
 		return -ENOMEM;
-	memset(f->on_cpu, 0xff, sizeof(f->on_cpu)); /* -1: not known */
+	}
 	for (size_t i = 0; i < snap->nsched && !f->out.err; i++) {
 		const struct ctr_sched_event *e = &snap->sched[i];
 
-		if (e->cpu <= 0xff && e->tsc >= from_tsc && e->tsc <= to_tsc)
+		if (e->cpu <= 0xff && e->tsc >= from_tsc && e->tsc <= to_tsc && !skip[i])
 			sched_event(f, e);
 	}
+	free(skip);
 	free(f->ours);
 	f->ours = NULL;
+	free(f->woken);
+	f->woken = NULL;
+	f->nwoken = f->woken_cap = 0;
 	return f->out.err;
 }
 

@@ -513,20 +513,22 @@ static int json_sched(void *ctx, const struct reader_snapshot *snap,
 	struct json *j = ctx;
 	size_t nours;
 	int32_t *ours = sched_our_tasks(snap, &nours);
+	uint8_t *skip = sched_wakeups_on_cpu(snap);
 
-	if (!ours)
-		return -ENOMEM;
-	if (outbuf_reserve(&j->out, 1024)) {
+	if (!ours || !skip || outbuf_reserve(&j->out, 1024)) {
 		free(ours);
-		return j->out.err;
+		free(skip);
+		return ours && skip ? j->out.err : -ENOMEM;
 	}
 	PUT_LITERAL(j, "\n],\"systemTraceEvents\":\"# tracer: nop\\n#\\n"
 		    "#           TASK-PID    TGID   CPU#  ||||   TIMESTAMP  FUNCTION\\n");
 	j->array_closed = 1;
 	for (size_t i = 0; i < snap->nsched && !j->out.err; i++)
-		if (snap->sched[i].tsc >= from_tsc && snap->sched[i].tsc <= to_tsc)
+		if (snap->sched[i].tsc >= from_tsc && snap->sched[i].tsc <= to_tsc &&
+		    !skip[i])
 			sched_line(j, snap, &snap->sched[i], ours, nours);
 	free(ours);
+	free(skip);
 	if (!outbuf_reserve(&j->out, 1))
 		PUT_LITERAL(j, "\"");
 	return j->out.err;

@@ -41,4 +41,13 @@ int32_t *sched_our_tasks(const struct reader_snapshot *snap, size_t *n);
 /* Whether tid is in such an array. */
 int sched_task_is_ours(const int32_t *tids, size_t n, int32_t tid);
 
+/* The wakeups of a task still on its CPU (it was about to sleep and did
+ * not), which the emitters leave out: they change nothing a viewer shows,
+ * and importers take them for a new runnable state (Perfetto's protobuf
+ * importer never ends it, its FXT importer cuts the running slice short).
+ * Every switch is recorded (runtime/ftrace.c), so a task whose first
+ * switch is out of a CPU was on it from the start.  One byte per event of
+ * snap->sched, 1 for those; malloc'ed, NULL on no memory. */
+uint8_t *sched_wakeups_on_cpu(const struct reader_snapshot *snap);
+
 #endif
