@@ -10,15 +10,21 @@
  * "repair" names what the timeline synthesized ("orphan return" for the
  * begin, the end's reason, or both joined by "; ").  Process and thread
  * names are "M" events.  A context or fiber (timeline.h) is a thread of
- * its own, named after it, with a tid no real thread has (json_track).
+ * its own, named after it, with a made-up tid (json_track; context_ids in
+ * outbuf.h), and has its own open calls (struct json_track).  Importers
+ * read ts as a double, exact only while
+ * it stays small, so --wall-clock times are the UTC time of day (from
+ * midnight of the first snapshot's day, which "otherData" names).
  *
  * Scheduling events (a SCHED chunk) follow the array as the
  * "systemTraceEvents" string: ftrace's text format, which Perfetto's JSON
  * importer parses into per-CPU tracks and per-thread states:
  *   "   f_sleep-4071  ( 4071) [000] d..2 0.052049000: sched_switch: ..."
- * Timestamps are seconds with nine decimals on the same time base as the
- * "X" events; the task-pid field is the task that was on the CPU, its
- * TGID our pid for the snapshot's threads, "-----" for others.
+ * Timestamps are seconds with ten decimals (the nanosecond, then a 5) on
+ * the same time base as the "X" events; the task-pid field is the task
+ * that was on the CPU, its TGID our pid for our tasks (sched_our_tasks:
+ * the snapshot's threads and those they made, like ctrail-sched),
+ * "-----" for others.
  *
  * Output goes through an outbuf (outbuf.h: 1 MiB, flushed with write())
  * with hand-written number and string formatting; a write error is kept
@@ -28,21 +34,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "emit.h"
 #include "outbuf.h"
 #include "sched_text.h"
 
 #define MAX_ITEM 4096 /* room reserved before writing a fixed-size piece */
+#define DAY_NS (UINT64_C(86400) * 1000000000)
+
+/* A slice whose "X" event waits for its caller's, which began in the
+ * same nanosecond (see json_slice_end). */
+struct held {
+	struct slice s;
+	uint64_t begin, end; /* ns */
+};
+
+/* One track of the current thread: its tid, and per depth of its open
+ * calls, begin ns and how many slices were held when it began; the held
+ * slices, in preorder. */
+struct json_track {
+	uint32_t tid;
+	struct { uint64_t begin; size_t held; } *open;
+	size_t open_cap;
+	struct held *held;
+	size_t nheld, held_cap;
+};
 
 struct json {
 	int first; /* no event written yet: no comma before the next */
 	int array_closed; /* the sched callback ended traceEvents */
 	unsigned snapshots; /* begun in this file (several with convert --merge) */
 	uint32_t pid, id_offset;
-	uint32_t tid;        /* of the track being written */
-	uint32_t thread_tid; /* of its thread */
-	struct context_ids contexts; /* the thread's contexts' tids */
 	const struct time_base *tb;
+	uint64_t day_ns;    /* subtracted from wall-clock times: their day */
+	struct json_track *tracks, *tr; /* by track index; the current one */
+	size_t ntracks;
+	struct context_ids contexts; /* the thread's contexts' tids */
 	struct outbuf out;
 };
 
@@ -209,6 +236,8 @@ static int json_begin_file(void *ctx, const struct reader_snapshot *snap,
 	struct json *j = ctx;
 
 	j->tb = tb;
+	if (j->snapshots == 0)
+		j->day_ns = tb->origin_ns - tb->origin_ns % DAY_NS;
 	j->id_offset = j->snapshots * MERGED_ID_STRIDE;
 	j->pid = snap->process->pid + j->id_offset;
 	if (j->snapshots++ == 0) {
@@ -246,35 +275,55 @@ static int json_process(void *ctx, const struct reader_snapshot *snap)
 	return j->out.err;
 }
 
+/* Track index's state, made if new; NULL on no memory. */
+static struct json_track *track_at(struct json *j, unsigned index)
+{
+	if (index >= j->ntracks) {
+		size_t n = 2 * (size_t)index + 4;
+		struct json_track *grown = realloc(j->tracks, n * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		memset(grown + j->ntracks, 0, (n - j->ntracks) * sizeof(*grown));
+		j->tracks = grown;
+		j->ntracks = n;
+	}
+	return &j->tracks[index];
+}
+
 static int json_thread(void *ctx, const struct reader_thread *t)
 {
 	struct json *j = ctx;
 	char name[32];
 
-	j->tid = j->thread_tid = t->hdr->tid + j->id_offset;
+	if (!(j->tr = track_at(j, 0)))
+		return -ENOMEM;
+	for (size_t i = 0; i < j->ntracks; i++)
+		j->tracks[i].nheld = 0;
 	context_ids_reset(&j->contexts);
+	j->tr->tid = t->hdr->tid + j->id_offset;
 	if (t->name[0])
-		metadata(j, "thread_name", j->tid, t->name, strlen(t->name));
+		metadata(j, "thread_name", j->tr->tid, t->name, strlen(t->name));
 	else
-		metadata(j, "thread_name", j->tid, name,
-			 snprintf(name, sizeof(name), "thread %u", (unsigned)j->tid));
+		metadata(j, "thread_name", j->tr->tid, name,
+			 snprintf(name, sizeof(name), "thread %u", j->tr->tid));
 	return j->out.err;
 }
 
-/* A context's slices go to a thread of its own (context_ids, outbuf.h),
- * named after it when first met. */
+/* A context's slices go to a thread of its own, named after it when first
+ * met. */
 static int json_track(void *ctx, const struct track *tr)
 {
 	struct json *j = ctx;
 
-	if (!tr->index) {
-		j->tid = j->thread_tid;
+	if (!(j->tr = track_at(j, tr->index)))
+		return -ENOMEM;
+	if (!tr->index)
 		return j->out.err;
-	}
-	if (!(j->tid = context_id(&j->contexts, tr->index)))
+	if (!(j->tr->tid = context_id(&j->contexts, tr->index)))
 		return -ENOMEM;
 	if (tr->uses == 0)
-		metadata(j, "thread_name", j->tid, tr->name, strlen(tr->name));
+		metadata(j, "thread_name", j->tr->tid, tr->name, strlen(tr->name));
 	return j->out.err;
 }
 
@@ -310,13 +359,17 @@ static void put_args(struct json *j, const struct slice *s)
 	PUT_LITERAL(j, "}");
 }
 
-static int json_slice_end(void *ctx, const struct slice *s)
+/* Output time of a tick: the time base's ns, less the day for wall-clock
+ * times. */
+static uint64_t json_ns(const struct json *j, uint64_t tsc)
 {
-	struct json *j = ctx;
-	uint64_t begin = time_base_ns(j->tb, s->begin_tsc);
-	uint64_t end = time_base_ns(j->tb, s->end_tsc);
+	return time_base_ns(j->tb, tsc) - j->day_ns;
+}
 
-	begin_event(j, "X", j->tid);
+static void put_slice(struct json *j, const struct slice *s, uint64_t begin,
+		      uint64_t end)
+{
+	begin_event(j, "X", j->tr->tid);
 	PUT_LITERAL(j, ",\"ts\":");
 	put_us(j, begin);
 	PUT_LITERAL(j, ",\"dur\":");
@@ -326,13 +379,76 @@ static int json_slice_end(void *ctx, const struct slice *s)
 	put_args(j, s);
 	if (!outbuf_reserve(&j->out, 1))
 		PUT_LITERAL(j, "}");
+}
+
+static int json_slice_begin(void *ctx, const struct slice *s)
+{
+	struct json *j = ctx;
+	struct json_track *t = j->tr;
+
+	if (s->depth >= t->open_cap) {
+		size_t cap = 2 * s->depth + 16;
+		void *grown = realloc(t->open, cap * sizeof(*t->open));
+
+		if (!grown)
+			return -ENOMEM;
+		t->open = grown;
+		t->open_cap = cap;
+	}
+	t->open[s->depth].begin = json_ns(j, s->begin_tsc);
+	t->open[s->depth].held = t->nheld;
+	return 0;
+}
+
+/* Holds a slice until its caller is written: it goes before the slices
+ * held since it began (its callees), so the held ones stay in preorder. */
+static int hold(struct json_track *t, const struct slice *s, uint64_t begin,
+		uint64_t end)
+{
+	size_t at = t->open[s->depth].held;
+
+	if (t->nheld == t->held_cap) {
+		size_t cap = 2 * t->held_cap + 16;
+		void *grown = realloc(t->held, cap * sizeof(*t->held));
+
+		if (!grown)
+			return -ENOMEM;
+		t->held = grown;
+		t->held_cap = cap;
+	}
+	memmove(t->held + at + 1, t->held + at, (t->nheld - at) * sizeof(*t->held));
+	t->held[at] = (struct held){ *s, begin, end };
+	t->nheld++;
+	return 0;
+}
+
+/* Perfetto orders "X" events by ts, longer first, and keeps file order
+ * for the same ts and dur; events are written as calls end, callees
+ * first.  So a call beginning in its caller's begin nanosecond is held
+ * and written right after its caller (with the calls held under it): a
+ * caller and callee of the same ts and dur then nest the right way. */
+static int json_slice_end(void *ctx, const struct slice *s)
+{
+	struct json *j = ctx;
+	struct json_track *t = j->tr;
+	uint64_t begin = t->open[s->depth].begin, end = json_ns(j, s->end_tsc);
+	size_t from = t->open[s->depth].held;
+
+	if (s->depth && t->open[s->depth - 1].begin == begin)
+		return hold(t, s, begin, end);
+	put_slice(j, s, begin, end);
+	for (size_t i = from; i < t->nheld && !j->out.err; i++)
+		put_slice(j, &t->held[i].s, t->held[i].begin, t->held[i].end);
+	t->nheld = from;
 	return j->out.err;
 }
 
 /* Log lines and instants are thread-scoped instant events ("i"), counters
  * counter events ("C", one series named "value"), flow arrows flow events
  * ("s", "f") bound to the slice around them, with the id as a string so
- * 64-bit ids survive JavaScript's doubles. */
+ * 64-bit ids survive JavaScript's doubles.  Importers join "s" and "f" by
+ * category, name and id, so both ends are named "flow", the name the
+ * program gave each end going in args. */
 static int json_custom(void *ctx, const struct custom_event *e)
 {
 	static const char *const phase[] = {
@@ -342,11 +458,13 @@ static int json_custom(void *ctx, const struct custom_event *e)
 	struct json *j = ctx;
 	char id[32];
 
-	begin_event(j, phase[e->kind], j->tid);
+	int flow = e->kind == CTR_KIND_FLOW_BEGIN || e->kind == CTR_KIND_FLOW_END;
+
+	begin_event(j, phase[e->kind], j->tr->tid);
 	PUT_LITERAL(j, ",\"ts\":");
-	put_us(j, time_base_ns(j->tb, e->tsc));
+	put_us(j, json_ns(j, e->tsc));
 	PUT_LITERAL(j, ",\"name\":");
-	put_cstring(j, e->name);
+	put_cstring(j, flow ? "flow" : e->name);
 	if (outbuf_reserve(&j->out, MAX_ITEM))
 		return j->out.err;
 	switch (e->kind) {
@@ -370,6 +488,9 @@ static int json_custom(void *ctx, const struct custom_event *e)
 		put_string(j, id, snprintf(id, sizeof(id), "0x%llx", (unsigned long long)e->id));
 		if (e->kind == CTR_KIND_FLOW_END)
 			PUT_LITERAL(j, ",\"bp\":\"e\"");
+		PUT_LITERAL(j, ",\"args\":{\"name\":");
+		put_cstring(j, e->name);
+		PUT_LITERAL(j, "}");
 		break;
 	}
 	if (!outbuf_reserve(&j->out, 1))
@@ -389,15 +510,19 @@ static const char *snapshot_task(const struct reader_snapshot *snap, int32_t tid
 
 /* One ftrace text line into the string being written.  It needs no
  * escaping (sched_text.h) but its end: Perfetto splits the string only at
- * the two characters \n, never at an escaped \u000a. */
+ * the two characters \n, never at an escaped \u000a.  Perfetto's text
+ * parser ignores task_newtask and sched_wakeup_new, where its protobuf
+ * importer has a new task runnable from its task_newtask on; so a
+ * task_newtask line is followed by a sched_waking line of the new task
+ * at the same time, and the JSON shows the same runnable state. */
 static void sched_line(struct json *j, const struct reader_snapshot *snap,
-		       const struct ctr_sched_event *e)
+		       const struct ctr_sched_event *e, const int32_t *ours,
+		       size_t nours)
 {
 	char line[SCHED_TEXT_MAX + 128], args[SCHED_TEXT_MAX], flags[5], name[17];
 	const char *task = snapshot_task(snap, e->common_pid);
 	const char *type = reader_sched_type_name(e->type);
-	int ours = task || (uint32_t)e->common_pid == snap->process->pid;
-	uint64_t ns = time_base_ns(j->tb, e->tsc);
+	uint64_t ns = json_ns(j, e->tsc);
 	char tgid[16];
 	int n;
 
@@ -411,30 +536,50 @@ static void sched_line(struct json *j, const struct reader_snapshot *snap,
 		task = "<...>";
 	else
 		task = sched_text_comm(task, name);
-	snprintf(tgid, sizeof(tgid), ours ? "%5u" : "-----", snap->process->pid);
+	snprintf(tgid, sizeof(tgid),
+		 sched_task_is_ours(ours, nours, e->common_pid) ? "%5u" : "-----",
+		 snap->process->pid);
 	sched_text_args(e, args);
 	sched_text_flags(e, flags);
-	n = snprintf(line, sizeof(line), "%16s-%d (%s) [%03u] %s %llu.%09llu: %s: %s\\n",
+	/* Perfetto reads the seconds as a double and truncates to ns: the
+	 * half ns more keeps that exact */
+	n = snprintf(line, sizeof(line), "%16s-%d (%s) [%03u] %s %llu.%09llu5: %s: %s\\n",
 		     task, e->common_pid, tgid, e->cpu, flags,
 		     (unsigned long long)(ns / 1000000000),
 		     (unsigned long long)(ns % 1000000000), type, args);
 	if (n > 0 && (size_t)n < sizeof(line) && !outbuf_reserve(&j->out, n))
 		put(j, line, n);
+	if (e->type == CTR_SCHED_NEWTASK) {
+		struct ctr_sched_event woken = *e;
+
+		woken.type = CTR_SCHED_WAKING;
+		woken.state = e->cpu; /* target_cpu */
+		sched_line(j, snap, &woken, ours, nours);
+	}
 }
 
 static int json_sched(void *ctx, const struct reader_snapshot *snap,
 		      uint64_t from_tsc, uint64_t to_tsc)
 {
 	struct json *j = ctx;
+	size_t nours;
+	int32_t *ours = sched_our_tasks(snap, &nours);
+	uint8_t *skip = sched_wakeups_on_cpu(snap);
 
-	if (outbuf_reserve(&j->out, 1024))
-		return j->out.err;
+	if (!ours || !skip || outbuf_reserve(&j->out, 1024)) {
+		free(ours);
+		free(skip);
+		return ours && skip ? j->out.err : -ENOMEM;
+	}
 	PUT_LITERAL(j, "\n],\"systemTraceEvents\":\"# tracer: nop\\n#\\n"
 		    "#           TASK-PID    TGID   CPU#  ||||   TIMESTAMP  FUNCTION\\n");
 	j->array_closed = 1;
 	for (size_t i = 0; i < snap->nsched && !j->out.err; i++)
-		if (snap->sched[i].tsc >= from_tsc && snap->sched[i].tsc <= to_tsc)
-			sched_line(j, snap, &snap->sched[i]);
+		if (snap->sched[i].tsc >= from_tsc && snap->sched[i].tsc <= to_tsc &&
+		    !skip[i])
+			sched_line(j, snap, &snap->sched[i], ours, nours);
+	free(ours);
+	free(skip);
 	if (!outbuf_reserve(&j->out, 1))
 		PUT_LITERAL(j, "\"");
 	return j->out.err;
@@ -446,7 +591,19 @@ static int json_end_file(void *ctx)
 
 	if (!j->array_closed)
 		PUT_LITERAL(j, "\n]");
-	PUT_LITERAL(j, ",\"displayTimeUnit\":\"ns\"}\n");
+	PUT_LITERAL(j, ",\"displayTimeUnit\":\"ns\"");
+	if (j->day_ns) {
+		time_t day = j->day_ns / 1000000000;
+		struct tm tm;
+		char date[64];
+
+		gmtime_r(&day, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+		PUT_LITERAL(j, ",\"otherData\":{\"clock\":\"UTC time of day on ");
+		put(j, date, strlen(date));
+		PUT_LITERAL(j, "\"}");
+	}
+	PUT_LITERAL(j, "}\n");
 	return outbuf_flush(&j->out);
 }
 
@@ -455,6 +612,7 @@ const struct emitter_ops json_emitter_ops = {
 	.process = json_process,
 	.thread = json_thread,
 	.track = json_track,
+	.slice_begin = json_slice_begin,
 	.slice_end = json_slice_end,
 	.custom = json_custom,
 	.sched = json_sched,
@@ -463,12 +621,11 @@ const struct emitter_ops json_emitter_ops = {
 
 void *json_emitter_new(int fd)
 {
-	struct json *j = malloc(sizeof(*j));
+	struct json *j = calloc(1, sizeof(*j));
 
 	if (j) {
 		outbuf_init(&j->out, fd);
 		j->first = 1;
-		j->snapshots = 0;
 		context_ids_init(&j->contexts);
 	}
 	return j;
@@ -479,6 +636,11 @@ int json_emitter_free(void *emitter)
 	struct json *j = emitter;
 	int err = outbuf_flush(&j->out);
 
+	for (size_t i = 0; i < j->ntracks; i++) {
+		free(j->tracks[i].open);
+		free(j->tracks[i].held);
+	}
+	free(j->tracks);
 	context_ids_free(&j->contexts);
 	free(j);
 	return err;

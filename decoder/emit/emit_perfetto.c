@@ -67,6 +67,7 @@
 #include <string.h>
 #include "emit.h"
 #include "outbuf.h"
+#include "sched_text.h"
 
 /* Field numbers. */
 enum {
@@ -664,16 +665,18 @@ static uint8_t *put_ftrace_event(struct perfetto *pf, uint8_t *p,
 	return pb_close(fe, pb_close(ev, p));
 }
 
-/* Index of the first event from i on of the CPU, of a known type and in
- * [from, to]; snap->nsched if none. */
+/* Index of the first event from i on of the CPU, of a known type, in
+ * [from, to] and not left out (sched_wakeups_on_cpu); snap->nsched if
+ * none. */
 static size_t next_of_cpu(const struct reader_snapshot *snap, size_t i,
-			  unsigned cpu, uint64_t from, uint64_t to)
+			  unsigned cpu, uint64_t from, uint64_t to,
+			  const uint8_t *skip)
 {
 	for (; i < snap->nsched; i++) {
 		const struct ctr_sched_event *e = &snap->sched[i];
 
 		if (e->cpu == cpu && e->tsc >= from && e->tsc <= to &&
-		    reader_sched_type_name(e->type))
+		    reader_sched_type_name(e->type) && !skip[i])
 			break;
 	}
 	return i;
@@ -682,7 +685,8 @@ static size_t next_of_cpu(const struct reader_snapshot *snap, size_t i,
 /* One bundle of a CPU's events from index *next (one of them) on, until
  * it holds BUNDLE_BYTES; *next is left at the CPU's next event. */
 static int packet_ftrace(struct perfetto *pf, const struct reader_snapshot *snap,
-			 unsigned cpu, size_t *next, uint64_t from, uint64_t to)
+			 unsigned cpu, size_t *next, uint64_t from, uint64_t to,
+			 const uint8_t *skip)
 {
 	uint8_t *p, *pkt, *fb, *start;
 	size_t i = *next;
@@ -694,7 +698,7 @@ static int packet_ftrace(struct perfetto *pf, const struct reader_snapshot *snap
 	p = pb_uint(p, FB_CPU, cpu);
 	start = p;
 	for (; i < snap->nsched && p - start < BUNDLE_BYTES;
-	     i = next_of_cpu(snap, i + 1, cpu, from, to))
+	     i = next_of_cpu(snap, i + 1, cpu, from, to, skip))
 		p = put_ftrace_event(pf, p, &snap->sched[i]);
 	*next = i;
 	packet_close(pf, pkt, pb_close(fb, p));
@@ -707,19 +711,23 @@ static int perfetto_sched(void *ctx, const struct reader_snapshot *snap,
 {
 	struct perfetto *pf = ctx;
 	uint64_t cpus[(UINT16_MAX + 1) / 64] = { 0 }; /* a bit per CPU seen */
+	uint8_t *skip = sched_wakeups_on_cpu(snap);
 
+	if (!skip)
+		return -ENOMEM;
 	for (size_t i = 0; i < snap->nsched; i++)
 		cpus[snap->sched[i].cpu / 64] |= UINT64_C(1) << snap->sched[i].cpu % 64;
-	for (unsigned cpu = 0; cpu <= UINT16_MAX; cpu++) {
+	for (unsigned cpu = 0; cpu <= UINT16_MAX && !pf->out.err; cpu++) {
 		size_t next = 0;
 
 		if (!(cpus[cpu / 64] >> cpu % 64 & 1))
 			continue;
-		while ((next = next_of_cpu(snap, next, cpu, from_tsc, to_tsc)) <
-		       snap->nsched)
-			if (packet_ftrace(pf, snap, cpu, &next, from_tsc, to_tsc))
-				return pf->out.err;
+		while ((next = next_of_cpu(snap, next, cpu, from_tsc, to_tsc, skip)) <
+		       snap->nsched && !packet_ftrace(pf, snap, cpu, &next, from_tsc,
+						      to_tsc, skip))
+			;
 	}
+	free(skip);
 	return pf->out.err;
 }
 
