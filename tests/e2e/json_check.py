@@ -21,8 +21,8 @@
 
 Times are read as decimals and turned into integer nanoseconds, so the
 checks are exact.  Slices beginning together are ordered longest first;
-equal ones by the order ctrail writes them (an X event is written when its
-slice ends, so an inner slice comes before the outer one)."""
+equal ones in file order (ctrail writes a caller before a callee that
+began in the same nanosecond, as Perfetto's importer needs)."""
 import json
 import sys
 from decimal import Decimal
@@ -78,7 +78,7 @@ def slices_by_thread(doc):
             threads.setdefault((e['pid'], e['tid']), []).append(
                 (begin, begin + ns(e['dur']), i, e))
     for evs in threads.values():
-        evs.sort(key=lambda s: (s[0], -(s[1] - s[0]), -s[2]))
+        evs.sort(key=lambda s: (s[0], -(s[1] - s[0]), s[2]))
     return threads
 
 
