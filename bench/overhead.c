@@ -1,8 +1,10 @@
 /* overhead.c - what tracing costs, measured in one run: a bare rdtsc, the
  * extra ns per traced call+return in each instrumentation mode with tracing
  * on and paused (and XRay's with its sleds unpatched), a CTRAIL_LOG, a flow
- * occurrence that is not kept, a snapshot, and the extra cost of creating
- * and joining a thread.
+ * occurrence that is not kept, a fiber switch (ctrail_fiber_switch), a
+ * snapshot, the extra cost of creating and joining a thread, and of a
+ * signal delivered to a wrapped handler (runtime/signals.c) instead of one
+ * installed with libc's own sigaction.
  *
  * Each figure is the best of several repetitions, and each traced loop is
  * compared with the same loop compiled without instrumentation, so the
@@ -10,6 +12,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <x86intrin.h>
@@ -17,6 +20,7 @@
 #include "ctrail.h"
 
 #define THREADS 2000
+#define SIGNALS 20000
 
 int loop_xray(int n);
 int __xray_patch(void), __xray_unpatch(void); /* clang's XRay runtime, linked in */
@@ -95,6 +99,42 @@ static double snapshot_us(void)
 	return best;
 }
 
+static int fiber_switches(int n)
+{
+	for (int i = 0; i < n; i++)
+		ctrail_fiber_switch(i & 1, "bench");
+	return n;
+}
+
+static volatile sig_atomic_t delivered;
+
+static void on_usr1(int sig)
+{
+	delivered++;
+}
+
+typedef int sigaction_fn(int, const struct sigaction *, struct sigaction *);
+
+/* Best ns per raise(SIGUSR1) over REPS batches of SIGNALS, the handler
+ * installed with install. */
+static double signal_ns(sigaction_fn *install)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	double best = 1e30;
+
+	sigemptyset(&sa.sa_mask);
+	install(SIGUSR1, &sa, NULL);
+	for (int r = 0; r < REPS; r++) {
+		double t = now_ns();
+		for (int i = 0; i < SIGNALS; i++)
+			raise(SIGUSR1);
+		t = (now_ns() - t) / SIGNALS;
+		if (t < best)
+			best = t;
+	}
+	return best;
+}
+
 typedef int create_fn(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 
 /* Best µs per create+join over REPS batches of THREADS threads. */
@@ -148,7 +188,16 @@ int main(void)
 	ctrail_flow_end(fast_flow, start - 1000000000000ull); /* keeps an enormous one */
 	printf("ctrail_flow_end, not kept:    %6.2f ns (plus the ctrail_now() at the start)\n",
 	       per_call(flow_not_kept));
+	double fiber = per_call(fiber_switches);
+	printf("ctrail_fiber_switch:          %6.2f ns (%.2f x 2 rdtsc)\n", fiber,
+	       fiber / (2 * rdtsc));
 	printf("snapshot of a full 4 MiB ring: %.0f us\n", snapshot_us());
+	sigaction_fn *plain_sigaction = libc ? (sigaction_fn *)dlsym(libc, "sigaction") : NULL;
+	if (plain_sigaction) {
+		double bare = signal_ns(plain_sigaction), wrapped = signal_ns(sigaction);
+		printf("signal delivered (raise): %.0f ns wrapped, %.0f ns unwrapped, overhead %.0f ns\n",
+		       wrapped, bare, wrapped - bare);
+	}
 	if (plain_create) {
 		double traced = create_join_us(pthread_create);
 		double bare = create_join_us(plain_create);
