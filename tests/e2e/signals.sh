@@ -216,6 +216,9 @@ for mode in $MODES; do
 	if build $mode "$WORK/g_nested" "$PROGS/g_nested.c" &&
 		trace "$WORK/nested.ctr" "$WORK/g_nested"; then
 		expect_eq "$mode-nested" "main
+  early
+    signal SIGHUP
+      on_hup
   fire
     signal SIGUSR1
       on_usr1
@@ -291,9 +294,15 @@ $(for r in 1 2 3 4; do printf '    running fiber-%s\n' a b c; done)" \
 		fail "$mode-fibers" "build or run failed"
 	fi
 
+	rm -f "$WORK"/sem-*.ctr
 	if build $mode "$WORK/g_semantics" "$PROGS/g_semantics.c" &&
-		out=$(trace "$WORK/semantics.ctr" "$WORK/g_semantics" 2>&1); then
+		out=$(trace "$WORK/sem-%n.ctr" "$WORK/g_semantics" 2>&1); then
 		expect_eq "$mode-semantics" "ok" "$out"
+		# SIGUSR1 (10) and SIGALRM (14) were wrapped, the runtime's
+		# SIGTRAP (5) was not; one snapshot on SIGTRAP, one at exit
+		expect_eq "$mode-runtime-signals" "2 files: 10 14" "$(ls "$WORK"/sem-*.ctr | wc -l) files:$(
+			for f in "$WORK"/sem-*.ctr; do "$BIN/ctrail" dump "$f"; done |
+			awk '$2 == "signal" { print $3 }' | sort -nu | tr '\n' ' ' | sed 's/^/ /; s/ $//')"
 	else
 		fail "$mode-semantics" "build or run failed: $out"
 	fi

@@ -1,8 +1,11 @@
 /* Nested signal handlers: SIGUSR1's handler (SA_SIGINFO) raises SIGUSR2
  * (installed with signal()), and SIGURG's handler (SA_NODEFER) raises
- * SIGURG once more from inside itself. */
+ * SIGURG once more from inside itself.  SIGHUP's handler is installed
+ * from .preinit_array, before any library's constructor (the runtime's
+ * included) ran. */
 #include <signal.h>
 #include <stddef.h>
+#include "ctrail.h"
 #define NOINLINE __attribute__((noinline))
 volatile int sink;
 NOINLINE void leaf2(void) { sink++; }
@@ -26,6 +29,11 @@ NOINLINE void on_again(int sig)
 		raise(SIGURG);
 	again_leaf();
 }
+NOINLINE void on_hup(int sig) { sink++; }
+/* untraced: a traced call would start the runtime right there */
+CTRAIL_NO_TRACE static void install_early(void) { signal(SIGHUP, on_hup); }
+__attribute__((section(".preinit_array"), used)) static void (*early_init)(void) = install_early;
+NOINLINE void early(void) { raise(SIGHUP); }
 NOINLINE void fire(void) { raise(SIGUSR1); }
 NOINLINE void again(void) { raise(SIGURG); }
 int main(void)
@@ -38,6 +46,7 @@ int main(void)
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGUSR2, on_usr2);
 	sigaction(SIGURG, &sb, NULL);
+	early();
 	fire();
 	again();
 	return 0;

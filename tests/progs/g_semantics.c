@@ -1,7 +1,8 @@
 /* What a program sees of its signal handlers must not change when ctrail
  * wraps them: the old action sigaction and signal() give back, SIG_IGN,
  * SA_RESETHAND, SA_RESTART against EINTR, siginfo, errno.  Prints "ok", or
- * the first check that failed. */
+ * the first check that failed.  Last, it raises SIGTRAP, whose handler is
+ * the runtime's own (a snapshot), which must not be wrapped. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -86,6 +87,8 @@ int main(void)
 	sigaction(SIGALRM, &sa, NULL);
 	tick();
 	CHECK("SA_RESTART: restarted", read_once() == 1);
+	raise(SIGTRAP);
+	usleep(300000); /* the runtime's helper thread writes the snapshot */
 	puts("ok");
 	return 0;
 }
