@@ -54,6 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "emit.h"
+#include "lanes.h"
 #include "outbuf.h"
 #include "sched_text.h"
 
@@ -272,17 +273,7 @@ static uint8_t thread_index(struct fxt *f, uint64_t pid, uint64_t tid,
 /* The open calls of track index, made if new; NULL on no memory. */
 static struct fxt_track *track_at(struct fxt *f, unsigned index)
 {
-	if (index >= f->ntracks) {
-		size_t n = 2 * index + 4;
-		struct fxt_track *grown = realloc(f->tracks, n * sizeof(*grown));
-
-		if (!grown)
-			return NULL;
-		memset(grown + f->ntracks, 0, (n - f->ntracks) * sizeof(*grown));
-		f->tracks = grown;
-		f->ntracks = n;
-	}
-	return &f->tracks[index];
+	return track_slot(&f->tracks, &f->ntracks, index, sizeof(*f->tracks));
 }
 
 static int fxt_thread(void *ctx, const struct reader_thread *t)

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <time.h>
 #include "emit.h"
+#include "lanes.h"
 #include "outbuf.h"
 #include "sched_text.h"
 
@@ -278,17 +279,7 @@ static int json_process(void *ctx, const struct reader_snapshot *snap)
 /* Track index's state, made if new; NULL on no memory. */
 static struct json_track *track_at(struct json *j, unsigned index)
 {
-	if (index >= j->ntracks) {
-		size_t n = 2 * (size_t)index + 4;
-		struct json_track *grown = realloc(j->tracks, n * sizeof(*grown));
-
-		if (!grown)
-			return NULL;
-		memset(grown + j->ntracks, 0, (n - j->ntracks) * sizeof(*grown));
-		j->tracks = grown;
-		j->ntracks = n;
-	}
-	return &j->tracks[index];
+	return track_slot(&j->tracks, &j->ntracks, index, sizeof(*j->tracks));
 }
 
 static int json_thread(void *ctx, const struct reader_thread *t)

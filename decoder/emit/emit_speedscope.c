@@ -31,6 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "emit.h"
+#include "lanes.h"
 
 /* A context's profile being made. */
 struct ss_context {
@@ -205,17 +206,8 @@ static int ss_track(void *ctx, const struct track *tr)
 	p->cur = tr->index;
 	if (!tr->index)
 		return 0;
-	if (tr->index >= p->ncontexts) {
-		size_t n = 2 * (size_t)tr->index + 4;
-		struct ss_context *grown = realloc(p->contexts, n * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		memset(grown + p->ncontexts, 0, (n - p->ncontexts) * sizeof(*grown));
-		p->contexts = grown;
-		p->ncontexts = n;
-	}
-	c = &p->contexts[tr->index];
+	if (!(c = track_slot(&p->contexts, &p->ncontexts, tr->index, sizeof(*c))))
+		return -ENOMEM;
 	if (c->events)
 		return 0;
 	if (asprintf(&c->name, "%s [%u]", tr->name, p->of->hdr->tid) < 0) {

@@ -81,45 +81,6 @@ $rec" "$(printf '%s\n' "$tr" | leave_out "signal SIGALRM")"
 # call of the body made by the resumer, ending at the next suspension.
 expect_coro() {
 	case $1 in
-	gcc-finstr) want="main
-  consume()
-    count(int)
-      count(count(int)::_Z5counti.Frame*) [clone .actor]
-    count(count(int)::_Z5counti.Frame*) [clone .actor]
-      twice(int)
-    use(int)
-    count(count(int)::_Z5counti.Frame*) [clone .actor]
-      twice(int)
-    use(int)
-    count(count(int)::_Z5counti.Frame*) [clone .actor]
-      twice(int)
-    use(int)
-    count(count(int)::_Z5counti.Frame*) [clone .actor]
-    count(count(int)::_Z5counti.Frame*) [clone .destroy]
-      count(count(int)::_Z5counti.Frame*) [clone .actor]
-  run_task()
-    compute()
-      task::promise_type::promise_type()
-      compute(compute()::_Z7computev.Frame*) [clone .actor]
-    compute(compute()::_Z7computev.Frame*) [clone .actor]
-      leaf(int)
-        leaf(leaf(int)::_Z4leafi.Frame*) [clone .actor]
-      leaf(leaf(int)::_Z4leafi.Frame*) [clone .actor]
-        twice(int)
-        compute(compute()::_Z7computev.Frame*) [clone .actor]
-          leaf(leaf(int)::_Z4leafi.Frame*) [clone .destroy]
-            leaf(leaf(int)::_Z4leafi.Frame*) [clone .actor]
-          waits(int)
-            waits(waits(int)::_Z5waitsi.Frame*) [clone .actor]
-          waits(waits(int)::_Z5waitsi.Frame*) [clone .actor]
-    waits(waits(int)::_Z5waitsi.Frame*) [clone .actor]
-      compute(compute()::_Z7computev.Frame*) [clone .actor]
-        waits(waits(int)::_Z5waitsi.Frame*) [clone .destroy]
-          waits(waits(int)::_Z5waitsi.Frame*) [clone .actor]
-        use(int)
-    use(int)
-    compute(compute()::_Z7computev.Frame*) [clone .destroy]
-      compute(compute()::_Z7computev.Frame*) [clone .actor]" ;;
 	clang-finstr) want="main
   consume()
     count(int)
@@ -161,7 +122,7 @@ expect_coro() {
       use(int)
     use(int)
     compute() [clone .cleanup]" ;;
-	gcc-fentry) want="main
+	gcc-*) want="main
   consume()
     count(int)
       count(count(int)::_Z5counti.Frame*) [clone .actor]
@@ -200,6 +161,9 @@ expect_coro() {
     compute(compute()::_Z7computev.Frame*) [clone .destroy]
       compute(compute()::_Z7computev.Frame*) [clone .actor]" ;;
 	esac
+	# gcc instruments the promise's constructor before inlining only
+	[ $1 = gcc-finstr ] && want=$(printf '%s\n' "$want" |
+		sed '/^    compute()$/a\      task::promise_type::promise_type()')
 	expect_eq "$1-coroutines" "$want" "$(tree $1-coro "$2" g_coro --hide=std::)"
 }
 
