@@ -56,6 +56,17 @@ subtrees() {
 		s == n { in_ = 1; base = d; print s }'
 }
 
+# expect_prog NAME PROG TREE: tests/progs/PROG.c built in $mode and run;
+# the call tree of its main thread is TREE; then Perfetto's import.
+expect_prog() {
+	if build $mode "$WORK/$2" "$PROGS/$2.c" && trace "$WORK/$2.ctr" "$WORK/$2"; then
+		expect_eq "$mode-$1" "$3" "$(tree $mode-$1 "$WORK/$2.ctr" $2)"
+		perfetto $mode-$1 "$WORK/$2.ctr"
+	else
+		fail "$mode-$1" "build or run failed"
+	fi
+}
+
 expect_alarm() {
 	tr=$(tree $1-alarm "$2" g_alarm)
 	rec=$(awk 'BEGIN { for (r = 0; r < 2000; r++) for (d = 0; d <= 21; d++) {
@@ -177,9 +188,7 @@ for mode in $MODES; do
 		fail "$mode-alarm" "build or run failed"
 	fi
 
-	if build $mode "$WORK/g_nested" "$PROGS/g_nested.c" &&
-		trace "$WORK/nested.ctr" "$WORK/g_nested"; then
-		expect_eq "$mode-nested" "main
+	expect_prog nested g_nested "main
   early
     signal SIGHUP
       on_hup
@@ -197,15 +206,9 @@ for mode in $MODES; do
         signal SIGURG
           on_again
             again_leaf
-        again_leaf" "$(tree $mode-nested "$WORK/nested.ctr" g_nested)"
-		perfetto $mode-nested "$WORK/nested.ctr"
-	else
-		fail "$mode-nested" "build or run failed"
-	fi
+        again_leaf"
 
-	if build $mode "$WORK/g_sigjmp" "$PROGS/g_sigjmp.c" &&
-		trace "$WORK/sigjmp.ctr" "$WORK/g_sigjmp"; then
-		expect_eq "$mode-siglongjmp" "main
+	expect_prog siglongjmp g_sigjmp "main
   setter
     middle [unwound by longjmp]
       signal SIGUSR1 [unwound by longjmp]
@@ -214,11 +217,7 @@ for mode in $MODES; do
   after
     signal SIGUSR2
       on_usr2
-        leaf" "$(tree $mode-sigjmp "$WORK/sigjmp.ctr" g_sigjmp)"
-		perfetto $mode-sigjmp "$WORK/sigjmp.ctr"
-	else
-		fail "$mode-siglongjmp" "build or run failed"
-	fi
+        leaf"
 
 	if build $mode "$WORK/g_ucontext" "$PROGS/g_ucontext.c"; then
 		for n in 2 10; do
