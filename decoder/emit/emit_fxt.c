@@ -33,7 +33,7 @@
  * record (cpu, outgoing thread's state, outgoing and incoming thread,
  * priorities, tick), each wakeup and fork a thread wakeup record, each rename a
  * kernel object record; our tasks are threads of our process, others of
- * process 0.  The spec has no record for forks or exits.
+ * a made-up "other processes".  The spec has no record for exits.
  *
  * Readers sort events by begin time and keep file order for equal times.
  * A call beginning in the same nanosecond as its caller would then come
@@ -63,6 +63,7 @@
 #define INLINE_REF 0x8000
 #define COUNTER_ID 0
 #define NS_PER_S UINT64_C(1000000000)
+#define OTHERS_PID UINT32_MAX /* the process of other processes' tasks */
 
 enum { REC_INIT = 1, REC_STRING = 2, REC_THREAD = 3, REC_EVENT = 4,
        REC_KOBJ = 7, REC_SCHED = 8 };
@@ -534,17 +535,18 @@ static int fxt_custom(void *ctx, const struct custom_event *e)
 }
 
 /* A task's thread index: in our process if it is one of our tasks
- * (sched_our_tasks), else in process 0 (the spec has no "unknown
- * process"; a task of another process would otherwise make a process of
- * its own).  A task first seen here, or seen with another comm (exec
- * renames without a task_rename), is named by its comm. */
+ * (sched_our_tasks), else in the made-up process OTHERS_PID, "other
+ * processes" (the spec has no "unknown process", and readers take a task
+ * of process 0 with priority 0 for the idle task).  A task first seen
+ * here, or seen with another comm (exec renames without a task_rename),
+ * is named by its comm. */
 static uint8_t task_index(struct fxt *f, int32_t tid, const char comm[16],
 			  uint64_t *pid)
 {
 	int added;
 	uint8_t index;
 
-	*pid = tid && sched_task_is_ours(f->ours, f->nours, tid) ? f->pid : 0;
+	*pid = !tid ? 0 : sched_task_is_ours(f->ours, f->nours, tid) ? f->pid : OTHERS_PID;
 	index = thread_index(f, *pid, (uint32_t)tid, &added);
 	if (tid != 0 && (added || (index && strncmp(f->threads[index].comm, comm, 16)))) {
 		if (index)
@@ -692,6 +694,7 @@ static int fxt_sched(void *ctx, const struct reader_snapshot *snap,
 		free(skip);
 		return -ENOMEM;
 	}
+	kernel_object(f, ZX_OBJ_TYPE_PROCESS, OTHERS_PID, "other processes", 15, 0);
 	for (size_t i = 0; i < snap->nsched && !f->out.err; i++) {
 		const struct ctr_sched_event *e = &snap->sched[i];
 

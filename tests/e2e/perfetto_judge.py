@@ -39,6 +39,7 @@ FORMATS = ('json', 'fxt', 'pftrace')
 SQL = __file__.rsplit('/', 1)[0] + '/perfetto_judge.sql'
 CUSTOM = ('log', 'instant', 'flow')
 DAY_NS = 86400 * 10**9
+OTHERS = '4294967295'  # FXT's made-up process of other processes' tasks
 COUNTER_SUFFIX = {'json': r' value$', 'fxt': r':value:0$'}
 # the fields of each kind that are times, to move wall-clock rows by
 TIMES = {'call': (1, 4), 'instant': (1, 4), 'flow': (0, 2), 'counter': (1,),
@@ -47,17 +48,18 @@ TIMES = {'call': (1, 4), 'instant': (1, 4), 'flow': (0, 2), 'counter': (1,),
 
 def fxt_sched_view(facts):
     """What FXT can say of scheduling, from protobuf's or JSON's rows: the
-    spec's thread states have one "blocked" (D shows as S), no preempted
-    runnable (R+ as R), and Perfetto's FXT importer calls a woken thread
-    "W" (compared as R), keeps no idle task (tid 0) slices or states,
-    and puts other processes' tasks in process 0 (compared as none); it
-    gives every state a cpu, the others only running ones."""
-    state = lambda s: {'D': 'S', 'R+': 'R', 'W': 'R'}.get(s, s)
+    spec's thread states have one "blocked" (D and I show as S), no
+    preempted runnable (R+ as R), and Perfetto's FXT importer calls a
+    woken thread "W" (compared as R), keeps no idle task (tid 0) slices
+    or states; other processes' tasks are in a made-up process (compared
+    as none, its own main thread left out); it gives every state a cpu, the others only running ones."""
+    state = lambda s: {'D': 'S', 'I': 'S', 'R+': 'R', 'W': 'R'}.get(s, s)
     out = collections.defaultdict(list, facts)
     out['sched'] = sorted(r[:4] + (state(r[4]),) + r[5:] for r in facts['sched'] if r[3] != '0')
     out['state'] = sorted(r[:3] + (state(r[3]), r[4] if r[3] == 'Running' else '-') + r[5:]
                           for r in facts['state'] if r[2] != '0')
-    out['thread'] = sorted(r[:2] + ('-', '-') if r[2] == '0' else r for r in facts['thread'])
+    out['thread'] = sorted(r[:2] + ('-', '-') if r[2] == OTHERS else r
+                           for r in facts['thread'] if r[0] != OTHERS)
     return out
 
 
