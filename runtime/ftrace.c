@@ -552,11 +552,15 @@ static int switches_setup(void)
 	return put_file_in(switches, "events/sched/sched_switch/enable", "1");
 }
 
+/* The switches instance first: making an instance directory takes tens
+ * of ms (its events/ tree), and our own events must not begin before the
+ * switches around them do. */
 static int instance_setup(const char *root)
 {
 	int rc;
 
-	if ((rc = put_file("trace_clock", "x86-tsc")) ||
+	if ((rc = switches_setup()) ||
+	    (rc = put_file("trace_clock", "x86-tsc")) ||
 	    (rc = put_file("buffer_size_kb", BUFFER_KB)) ||
 	    (rc = pids_set()) || (rc = header_page_load(root)))
 		return rc;
@@ -572,8 +576,6 @@ static int instance_setup(const char *root)
 		if ((rc = put_file(name, "1")))
 			return rc;
 	}
-	if ((rc = switches_setup()))
-		return rc;
 	page_size_find();
 	if (!(page = malloc(page_size)))
 		return -ENOMEM;

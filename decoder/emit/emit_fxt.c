@@ -33,7 +33,7 @@
  * record (cpu, outgoing thread's state, outgoing and incoming thread,
  * priorities, tick), each wakeup and fork a thread wakeup record, each rename a
  * kernel object record; our tasks are threads of our process, others of
- * process 0.  The spec has no record for forks or exits.
+ * a made-up "other processes".  The spec has no record for exits.
  *
  * Readers sort events by begin time and keep file order for equal times.
  * A call beginning in the same nanosecond as its caller would then come
@@ -67,6 +67,7 @@
 #define INLINE_REF 0x8000
 #define COUNTER_ID 0
 #define NS_PER_S UINT64_C(1000000000)
+#define OTHERS_PID UINT32_MAX /* the process of other processes' tasks */
 
 enum { REC_INIT = 1, REC_STRING = 2, REC_THREAD = 3, REC_EVENT = 4,
        REC_KOBJ = 7, REC_SCHED = 8 };
@@ -117,10 +118,10 @@ struct fxt {
 	uint64_t thread_tid;   /* of its thread */
 	uint8_t thread_ref;    /* the current track's index, 0 if inline */
 	unsigned nthreads;
-	struct {
-		uint64_t pid, tid;
-		char comm[16]; /* the name its last kernel object record gave */
-	} threads[MAX_THREADS + 1]; /* by index */
+	struct { uint64_t pid, tid; } threads[MAX_THREADS + 1]; /* by index */
+	struct intern named;   /* tid -> number of each task named so far, */
+	char (*comms)[16];     /* by number: the name last given */
+	size_t ncomms;
 	int32_t *ours;         /* while writing scheduling events: our tasks */
 	size_t nours;
 	int32_t *woken;        /* and the tasks woken, not on a CPU since */
@@ -287,9 +288,6 @@ static int fxt_thread(void *ctx, const struct reader_thread *t)
 	f->tid = f->thread_tid = t->hdr->tid;
 	context_ids_reset(&f->contexts);
 	f->thread_ref = thread_index(f, f->pid, f->tid, &added);
-	if (f->thread_ref) /* as a comm: NUL padded, no NUL at 16 bytes */
-		memcpy(f->threads[f->thread_ref].comm, t->name,
-		       strnlen(t->name, sizeof(f->threads[0].comm)));
 	if (t->name[0])
 		return kernel_object(f, ZX_OBJ_TYPE_THREAD, f->tid, t->name,
 				     strlen(t->name), f->pid);
@@ -574,25 +572,46 @@ static int fxt_custom(void *ctx, const struct custom_event *e)
 	}
 }
 
+/* Kernel object records naming tasks as Perfetto's ftrace importer
+ * names them: by the comm of their latest event (exec changes it without
+ * a rename).  `named` numbers the tids, comms[number] is the name last
+ * written. */
+static void name_task(struct fxt *f, int32_t tid, const char *comm, uint64_t pid)
+{
+	uint32_t k = intern_str_find(&f->named, (const char *)&tid, 4);
+	size_t n = strnlen(comm, 16);
+
+	if (k && k < f->ncomms && !strncmp(f->comms[k], comm, 16))
+		return;
+	if (!k && (k = intern_str_add(&f->named, (const char *)&tid, 4)) &&
+	    k >= f->ncomms) {
+		size_t cap = 2 * k + 64;
+		char (*grown)[16] = realloc(f->comms, cap * sizeof(*grown));
+
+		if (grown) {
+			f->comms = grown;
+			f->ncomms = cap;
+		}
+	}
+	if (k && k < f->ncomms)
+		strncpy(f->comms[k], comm, 16); /* a comm: NUL padded */
+	kernel_object(f, ZX_OBJ_TYPE_THREAD, (uint32_t)tid, comm, n, pid);
+}
+
 /* A task's thread index: in our process if it is one of our tasks
- * (sched_our_tasks), else in process 0 (the spec has no "unknown
- * process"; a task of another process would otherwise make a process of
- * its own).  A task first seen here, or seen with another comm (exec
- * renames without a task_rename), is named by its comm. */
+ * (sched_our_tasks), else in the made-up process OTHERS_PID, "other
+ * processes" (the spec has no "unknown process", and readers take a task
+ * of process 0 with priority 0 for the idle task), named (name_task). */
 static uint8_t task_index(struct fxt *f, int32_t tid, const char comm[16],
 			  uint64_t *pid)
 {
 	int added;
 	uint8_t index;
 
-	*pid = tid && sched_task_is_ours(f->ours, f->nours, tid) ? f->pid : 0;
+	*pid = !tid ? 0 : sched_task_is_ours(f->ours, f->nours, tid) ? f->pid : OTHERS_PID;
 	index = thread_index(f, *pid, (uint32_t)tid, &added);
-	if (tid != 0 && (added || (index && strncmp(f->threads[index].comm, comm, 16)))) {
-		if (index)
-			memcpy(f->threads[index].comm, comm, 16);
-		kernel_object(f, ZX_OBJ_TYPE_THREAD, (uint32_t)tid, comm,
-			      strnlen(comm, 16), *pid);
-	}
+	if (tid != 0)
+		name_task(f, tid, comm, *pid);
 	return index;
 }
 
@@ -713,9 +732,8 @@ static int sched_event(struct fxt *f, const struct ctr_sched_event *e)
 			return 0;
 		return thread_wakeup(f, e);
 	case CTR_SCHED_RENAME:
-		task_index(f, e->pid, e->next_comm, &pid);
-		return kernel_object(f, ZX_OBJ_TYPE_THREAD, (uint32_t)e->pid, e->comm,
-				     strnlen(e->comm, 16), pid);
+		task_index(f, e->pid, e->comm, &pid);
+		return f->out.err;
 	}
 	return 0;
 }
@@ -733,6 +751,7 @@ static int fxt_sched(void *ctx, const struct reader_snapshot *snap,
 		free(skip);
 		return -ENOMEM;
 	}
+	kernel_object(f, ZX_OBJ_TYPE_PROCESS, OTHERS_PID, "other processes", 15, 0);
 	for (size_t i = 0; i < snap->nsched && !f->out.err; i++) {
 		const struct ctr_sched_event *e = &snap->sched[i];
 
@@ -776,6 +795,7 @@ void *fxt_emitter_new(int fd)
 		intern_init(&f->strings);
 		intern_init(&f->syms);
 		context_ids_init(&f->contexts);
+		intern_init(&f->named);
 	}
 	return f;
 }
@@ -791,6 +811,8 @@ int fxt_emitter_free(void *emitter)
 		free(f->tracks[i].stack);
 	free(f->tracks);
 	context_ids_free(&f->contexts);
+	intern_free(&f->named);
+	free(f->comms);
 	free(f);
 	return err;
 }

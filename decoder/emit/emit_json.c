@@ -521,8 +521,10 @@ static void sched_line(struct json *j, const struct reader_snapshot *snap,
 		return;
 	if (e->common_pid == 0)
 		task = "<idle>";
-	else if (e->type == CTR_SCHED_SWITCH && e->common_pid == e->pid)
-		task = sched_text_comm(e->comm, name);
+	else if ((e->type == CTR_SCHED_SWITCH || e->type == CTR_SCHED_RENAME) &&
+		 e->common_pid == e->pid)
+		task = sched_text_comm(e->comm, name); /* a rename's new name:
+							  the parser knows no rename */
 	else if (!task || !*task)
 		task = "<...>";
 	else
@@ -549,6 +551,39 @@ static void sched_line(struct json *j, const struct reader_snapshot *snap,
 	}
 }
 
+/* The last comm the scheduling events give a task, or NULL. */
+static const char *last_comm(const struct reader_snapshot *snap, int32_t tid)
+{
+	for (size_t i = snap->nsched; i-- > 0;) {
+		const struct ctr_sched_event *e = &snap->sched[i];
+
+		if (e->type == CTR_SCHED_SWITCH && e->next_pid == tid)
+			return e->next_comm;
+		if (e->pid == tid && e->type != CTR_SCHED_PROCESS_EXIT)
+			return e->comm;
+	}
+	return NULL;
+}
+
+/* "M" thread names for our tasks that are not the snapshot's threads (the
+ * ctrail-sched reader...), so they show in our process even when no line
+ * of theirs carries our TGID. */
+static void our_task_names(struct json *j, const struct reader_snapshot *snap,
+			   const int32_t *ours, size_t nours)
+{
+	for (size_t i = 0; i < nours && !j->out.err; i++) {
+		const char *comm = last_comm(snap, ours[i]);
+		char clean[17];
+
+		if (comm && !snapshot_task(snap, ours[i]) &&
+		    (uint32_t)ours[i] != snap->process->pid) {
+			const char *name = sched_text_comm(comm, clean);
+
+			metadata(j, "thread_name", ours[i], name, strlen(name));
+		}
+	}
+}
+
 static int json_sched(void *ctx, const struct reader_snapshot *snap,
 		      uint64_t from_tsc, uint64_t to_tsc)
 {
@@ -561,6 +596,12 @@ static int json_sched(void *ctx, const struct reader_snapshot *snap,
 		free(ours);
 		free(skip);
 		return ours && skip ? j->out.err : -ENOMEM;
+	}
+	our_task_names(j, snap, ours, nours);
+	if (outbuf_reserve(&j->out, 1024)) {
+		free(ours);
+		free(skip);
+		return j->out.err;
 	}
 	PUT_LITERAL(j, "\n],\"systemTraceEvents\":\"# tracer: nop\\n#\\n"
 		    "#           TASK-PID    TGID   CPU#  ||||   TIMESTAMP  FUNCTION\\n");

@@ -4,7 +4,9 @@
  * clock_snapshot.proto, trace_packet_defaults.proto), encoded by hand.
  *
  * Packet sequences (trusted_packet_sequence_id, on every packet):
- *   1: the process's TrackDescriptor (pid, executable's name, cmdline);
+ *   1: the process's TrackDescriptor (pid, executable's name, cmdline),
+ *      and a SystemInfo (the recording kernel's utsname) when the
+ *      snapshot has a SYSINFO chunk;
  *   2 + N: thread N of the snapshot, in this order:
  *     - SEQ_INCREMENTAL_STATE_CLEARED, TracePacketDefaults (timestamp
  *       clock 64, track_event_defaults.track_uuid = the thread's track)
@@ -75,7 +77,11 @@ enum {
 	/* TracePacket */
 	PKT_FTRACE_EVENTS = 1, PKT_CLOCK_SNAPSHOT = 6, PKT_TIMESTAMP = 8,
 	PKT_SEQUENCE_ID = 10, PKT_TRACK_EVENT = 11, PKT_INTERNED_DATA = 12,
-	PKT_SEQUENCE_FLAGS = 13, PKT_DEFAULTS = 59, PKT_TRACK_DESCRIPTOR = 60,
+	PKT_SEQUENCE_FLAGS = 13, PKT_SYSTEM_INFO = 45, PKT_DEFAULTS = 59,
+	PKT_TRACK_DESCRIPTOR = 60,
+	/* SystemInfo, Utsname */
+	SI_UTSNAME = 1, UTS_SYSNAME = 1, UTS_VERSION = 2, UTS_RELEASE = 3,
+	UTS_MACHINE = 4,
 	/* TrackEvent */
 	TE_DEBUG_ANNOTATIONS = 4, TE_TYPE = 9, TE_NAME_IID = 10,
 	TE_TRACK_UUID = 11, TE_CATEGORIES = 22, TE_NAME = 23,
@@ -444,9 +450,31 @@ static int perfetto_begin_file(void *ctx, const struct reader_snapshot *snap,
 	return 0;
 }
 
+/* The recording kernel's uname (SYSINFO chunk), by which Perfetto reads
+ * the prev_state bits of sched_switch (they moved between versions). */
+static int packet_system_info(struct perfetto *pf, const struct ctr_sysinfo *sys)
+{
+	uint8_t *p, *pkt, *si, *uts;
+
+	if (!(p = packet_open(pf, PROCESS_SEQUENCE, 4 * 65, &pkt)))
+		return pf->out.err;
+	p = pb_open(p, PKT_SYSTEM_INFO, &si);
+	p = pb_open(p, SI_UTSNAME, &uts);
+	p = pb_bytes(p, UTS_SYSNAME, sys->sysname, strlen(sys->sysname));
+	p = pb_bytes(p, UTS_VERSION, sys->version, strlen(sys->version));
+	p = pb_bytes(p, UTS_RELEASE, sys->release, strlen(sys->release));
+	p = pb_bytes(p, UTS_MACHINE, sys->machine, strlen(sys->machine));
+	packet_close(pf, pkt, pb_close(si, pb_close(uts, p)));
+	return 0;
+}
+
 static int perfetto_process(void *ctx, const struct reader_snapshot *snap)
 {
-	return packet_process_track(ctx, snap);
+	int err = packet_process_track(ctx, snap);
+
+	if (!err && snap->sysinfo)
+		err = packet_system_info(ctx, snap->sysinfo);
+	return err;
 }
 
 static int perfetto_thread(void *ctx, const struct reader_thread *t)

@@ -45,7 +45,8 @@ judge() {
 		for f in json fxt pftrace; do
 			mv "$WORK/$1.wall.$n.$f" "$WORK/$1.$n.wall.$f"
 		done
-		python3 "$E2E/perfetto_judge.py" "$TP" "$1.$n" "$WORK/$1.$n" "$WORK/$1.dump" --wall
+		python3 "$E2E/perfetto_judge.py" "$TP" "$1.$n" "$WORK/$1.$n" "$WORK/$1.dump" \
+			--wall --snapshot $n
 		n=$((n + 1))
 	done
 }
