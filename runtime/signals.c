@@ -49,21 +49,25 @@ int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 
 /* Runs the program's handler between the two events.  errno is kept for
  * the handler and for the interrupted code; a handler left by siglongjmp
- * records no SIGNAL_LEAVE (unwind.c records the longjmp). */
+ * records no SIGNAL_LEAVE (unwind.c records the longjmp).  Only a thread
+ * with its ring records: setting one up (TLS_NEW) allocates, which a
+ * handler must not do. */
 static void on_signal(int sig, siginfo_t *info, void *uc)
 {
 	uint64_t h = __atomic_load_n(&handlers[sig], __ATOMIC_ACQUIRE);
 	void *fn = (void *)(uintptr_t)(h & ~SIGINFO_BIT);
-	int saved = errno;
+	int saved = errno, traced = ctrail_tls.state == TLS_ACTIVE;
 
-	ring_put_kind(CTR_KIND_SIGNAL_ENTER, sig);
+	if (traced)
+		ring_put_kind(CTR_KIND_SIGNAL_ENTER, sig);
 	errno = saved;
 	if (h & SIGINFO_BIT)
 		((void (*)(int, siginfo_t *, void *))fn)(sig, info, uc);
 	else
 		((void (*)(int))fn)(sig);
 	saved = errno;
-	ring_put_kind(CTR_KIND_SIGNAL_LEAVE, sig);
+	if (traced)
+		ring_put_kind(CTR_KIND_SIGNAL_LEAVE, sig);
 	errno = saved;
 }
 
