@@ -6,7 +6,8 @@
 # nested handlers, siglongjmp out of a handler, two and ten ucontext
 # coroutines ping-ponging, a hand-made fiber scheduler, a generator and
 # awaiting tasks.  The signal wrapper's semantics (old actions, SA_RESTART
-# and EINTR, SA_RESETHAND, siginfo) are checked by g_semantics.c.  Every
+# and EINTR, SA_RESETHAND, siginfo) are checked by g_semantics.c, its table
+# under concurrent changes and deliveries by g_flip.c.  Every
 # trace also goes through Perfetto's importer (trace_processor_shell, when
 # at hand) in the three formats, with no error stats.
 . "$(dirname "$0")/../lib.sh"
@@ -255,6 +256,14 @@ $(for r in 1 2 3 4; do printf '    running fiber-%s\n' a b c; done)" \
 		perfetto $mode-fibers "$WORK/fibers.ctr"
 	else
 		fail "$mode-fibers" "build or run failed"
+	fi
+
+	# handlers replaced by two threads while a third signals them (bounded
+	# stress of the wrapper's table; signals.c says why it is safe)
+	if build $mode "$WORK/g_flip" "$PROGS/g_flip.c" -lpthread; then
+		expect_eq "$mode-handler-races" ok "$(CTRAIL_RING_SIZE=64K "$WORK/g_flip" 700 2>&1)"
+	else
+		fail "$mode-handler-races" "build failed"
 	fi
 
 	rm -f "$WORK"/sem-*.ctr
