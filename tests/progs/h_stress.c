@@ -5,9 +5,9 @@
  *   trap MS     three threads call tiny() while main sends itself SIGTRAP
  *               every 3 ms (each one a snapshot, to CTRAIL_OUTPUT)
  *   churn MS    threads that make a few calls and exit are created all the
- *               time while main takes snapshots, and every 256 threads
- *               writes one to H_STRESS_PATH (count builds: a SIGTRAP every
- *               512 threads)
+ *               time while main takes snapshots and pauses, and writes one
+ *               to H_STRESS_PATH every 256 threads (count builds: a SIGTRAP
+ *               every 512 threads)
  *   resize MS   three threads call tiny() and change their ring size while
  *               main takes snapshots and pauses
  *   alarm MS    a SIGALRM every 100 us whose handler calls traced functions,
@@ -158,9 +158,10 @@ static int churn(double ms)
 				perror("pthread_create");
 				return 1;
 			}
-		if (ctrail_snapshot_take)
+		if (ctrail_snapshot_take) {
 			snapshot_once();
-		else if (n % 512 == 0)
+			pause_once();
+		} else if (n % 512 == 0)
 			kill(getpid(), SIGTRAP);
 		/* joined after the snapshot, so some are exiting during it */
 		for (int i = 0; i < 4; i++)
