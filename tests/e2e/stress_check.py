@@ -60,21 +60,22 @@ def blocks_of(events):
     return runs
 
 
-def check(events):
-    errors = []
+def check_whole(events, errors):
     for i, (tsc, kind, name) in enumerate(events):
         if kind not in ("call", "return") or name not in KNOWN:
             errors.append("whole: event %d is %s %s (tsc %d)" % (i, kind, name, tsc))
-    runs = blocks_of(events)
-    for k, (a, b) in enumerate(runs):
+
+
+def check_blocks(events, runs, errors):
+    for a, b in runs:
         got = [(e[1], e[2]) for e in events[a:b]]
         ok = got == BLOCK or (a == 0 and got == BLOCK[len(BLOCK) - len(got):]) or \
             (b == len(events) and got == BLOCK[:len(got)])
         if not ok:
             errors.append("blocks: events %d-%d are %s" % (a, b - 1, got))
-    in_block = set()
-    for a, b in runs:
-        in_block.update(range(a, b))
+
+
+def check_nesting(events, in_block, errors):
     stack = []
     for i, (tsc, kind, name) in enumerate(events):
         if i in in_block:
@@ -83,10 +84,14 @@ def check(events):
             stack.append(name)
             if len(stack) > 30:
                 errors.append("nesting: depth %d at event %d" % (len(stack), i))
-                break
+                return
         elif stack and stack.pop() != name:
             errors.append("nesting: return %s at event %d does not match" % (name, i))
-            break
+            return
+
+
+def check_order(events, runs, in_block, errors):
+    """Returns the events stamped after the handler that interrupted them."""
     late = set()
     for a, b in runs:
         if a > 0 and events[a - 1][0] > events[a][0] and (a - 1) not in in_block:
@@ -104,6 +109,19 @@ def check(events):
             if len(errors) > 20:
                 break
         prev = i
+    return late
+
+
+def check(events):
+    errors = []
+    check_whole(events, errors)
+    runs = blocks_of(events)
+    check_blocks(events, runs, errors)
+    in_block = set()
+    for a, b in runs:
+        in_block.update(range(a, b))
+    check_nesting(events, in_block, errors)
+    late = check_order(events, runs, in_block, errors)
     if len(runs) < 2:
         errors.append("enough: only %d handler blocks" % len(runs))
     return errors, len(runs), len(late)
