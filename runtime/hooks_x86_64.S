@@ -22,12 +22,12 @@
  *     swaps base between the ring and NULL; a hook that loaded the ring just
  *     before a pause writes one more event into memory that stays mapped,
  *     and the snapshot's stability rule (snapshot.c copy_ring) covers it;
- *   - a ring is unmapped only (a) by its own thread in
- *     ctrail_thread_set_ring_size, never from inside a hook (that function
- *     is not async-signal-safe: it may not be called from a handler), and
- *     (b) by other threads once the thread exited, after thread_exit() set
- *     base to NULL itself, under the lock, with no hook of that thread in
- *     flight;
+ *   - a ring is unmapped (or handed to a new thread as a spare) only (a)
+ *     by its own thread in ctrail_thread_set_ring_size, never from inside
+ *     a hook (that function is not async-signal-safe: it may not be called
+ *     from a handler), and (b) by other threads once the thread exited,
+ *     after thread_exit() set base to NULL itself, under the lock, with no
+ *     hook of that thread in flight;
  *   - off and mask are written only by the thread itself (start, resize),
  *     with base NULL while they change.
  *

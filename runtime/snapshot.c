@@ -80,7 +80,9 @@ static int copy_ring(struct snap_thread *out, const struct ctrail_thread *t,
 		n -= skip;
 		lost += skip;
 	}
-	/* another live thread may not have stored every slot it reserved */
+	/* another live thread may not have stored every slot it reserved
+	 * (the scan costs about half the copy: the calling thread, which is
+	 * in no hook, and exited ones are spared it) */
 	if (t->tls && t->tls != &ctrail_tls)
 		n = ring_drop_unwritten(out->events, n, since);
 	out->hdr.tid = t->tid;

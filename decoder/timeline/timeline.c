@@ -525,10 +525,12 @@ static int on_switch(struct timeline *tl, enum pass pass,
 	return err;
 }
 
-/* The time of the event at index.  A hook that a signal handler
- * interrupted between reserving its slot and stamping it (runtime.md, "The
- * ring protocol") stamps it after the handler's events: such an event,
- * followed by the handler's SIGNAL_ENTER, gets the SIGNAL_ENTER's time. */
+/* The time of the event at index.  Stamps go backwards in a thread's ring
+ * in one case only (runtime.md, "Signals and the rings"): a hook that a
+ * signal handler interrupted between reserving its slot and reading the
+ * clock is stamped after the handler's events, which follow it.  Its true
+ * time is at or before the next event's stamp, so it gets that one (the
+ * handler's SIGNAL_ENTER, when the handler is wrapped). */
 static uint64_t event_time(const struct reader_thread *th, uint64_t index,
 			   struct timeline_stats *st)
 {
@@ -536,8 +538,7 @@ static uint64_t event_time(const struct reader_thread *th, uint64_t index,
 
 	while (j < th->hdr->nevents && (th->events[j].tsc & CTR_TSC_CONTINUATION))
 		j++;
-	if (j < th->hdr->nevents && th->events[j].tsc < t &&
-	    CTR_EVENT_KIND(th->events[j].word) == CTR_KIND_SIGNAL_ENTER) {
+	if (j < th->hdr->nevents && th->events[j].tsc < t) {
 		st->stamped_late++;
 		return th->events[j].tsc;
 	}
@@ -556,6 +557,13 @@ static int step(struct timeline *tl, enum pass pass,
 
 	if (t & CTR_TSC_CONTINUATION) /* read with its event */
 		return 0;
+	if (e->tsc == 0 && e->word == 0) {
+		/* a slot reserved and never stored (a handler left by
+		 * siglongjmp while it interrupted the hook), in a ring
+		 * that had not wrapped there */
+		st->unknown_kinds++;
+		return 0;
+	}
 	if (t < tl->now) {
 		st->backwards++;
 		t = tl->now;

@@ -23,7 +23,8 @@
  * the previous one), so begins and ends come out in time order and well
  * nested, identical timestamps included.  The one stamp the runtime knows
  * to be late, of an event a signal handler interrupted (stamped after the
- * handler's events), is lowered to the handler's SIGNAL_ENTER instead.
+ * handler's events, which follow it), is lowered to the next event's
+ * instead.  An all-zero slot (reserved, never stored) is skipped.
  *
  * Signal handlers: a SIGNAL_ENTER opens a slice "signal SIGALRM" on top of
  * the interrupted frames, and the handler's calls nest above it as on a
@@ -96,7 +97,8 @@ struct timeline_stats {
 				     without their SIGNAL_ENTER */
 	uint64_t backwards;       /* events stamped before the previous one */
 	uint64_t stamped_late;    /* events a signal handler interrupted, stamped
-				     after the handler's and given its start */
+				     after the handler's (the events after
+				     them): given the next event's time */
 	uint64_t unknown_kinds;   /* events of a kind this decoder ignores */
 	uint64_t custom[16];      /* custom events by kind */
 	uint64_t first_tsc, last_tsc; /* span of its events */
