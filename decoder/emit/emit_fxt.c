@@ -389,16 +389,12 @@ static int fxt_slice_begin(void *ctx, const struct slice *s)
 {
 	struct fxt *f = ctx;
 
-	if (s->depth >= f->cap) {
-		size_t cap = 2 * s->depth + 16;
-		struct open_call *grown = realloc(f->stack, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		f->stack = grown;
-		f->cap = cap;
-	}
+	struct open_call *grown = array_room(f->stack, &f->cap, s->depth, sizeof(*grown));
 	uint64_t ns = time_base_ns(f->tb, s->begin_tsc);
+
+	if (!grown)
+		return -ENOMEM;
+	f->stack = grown;
 
 	if (s->depth && begin_early(f, s->depth - 1, ns))
 		return f->out.err;
@@ -542,15 +538,11 @@ static void name_task(struct fxt *f, int32_t tid, const char *comm, uint64_t pid
 
 	if (k && k < f->ncomms && !strncmp(f->comms[k], comm, 16))
 		return;
-	if (!k && (k = intern_str_add(&f->named, (const char *)&tid, 4)) &&
-	    k >= f->ncomms) {
-		size_t cap = 2 * k + 64;
-		char (*grown)[16] = realloc(f->comms, cap * sizeof(*grown));
+	if (!k && (k = intern_str_add(&f->named, (const char *)&tid, 4))) {
+		char (*grown)[16] = array_room(f->comms, &f->ncomms, k, sizeof(*grown));
 
-		if (grown) {
+		if (grown) /* else not remembered: named again next time */
 			f->comms = grown;
-			f->ncomms = cap;
-		}
 	}
 	if (k && k < f->ncomms)
 		strncpy(f->comms[k], comm, 16); /* a comm: NUL padded */
@@ -655,17 +647,15 @@ static int woken(struct fxt *f, int32_t tid, int add)
 				f->woken[i] = f->woken[--f->nwoken];
 			return 1;
 		}
-	if (add && f->nwoken == f->woken_cap) {
-		size_t cap = 2 * f->woken_cap + 16;
-		int32_t *grown = realloc(f->woken, cap * sizeof(*grown));
+	if (add) {
+		int32_t *grown = array_room(f->woken, &f->woken_cap, f->nwoken,
+					    sizeof(*grown));
 
 		if (!grown)
 			return 0; /* not remembered: at worst a second wakeup */
 		f->woken = grown;
-		f->woken_cap = cap;
-	}
-	if (add)
 		f->woken[f->nwoken++] = tid;
+	}
 	return 0;
 }
 

@@ -335,16 +335,11 @@ static void put_slice(struct json *j, const struct slice *s, uint64_t begin,
 static int json_slice_begin(void *ctx, const struct slice *s)
 {
 	struct json *j = ctx;
+	void *grown = array_room(j->open, &j->open_cap, s->depth, sizeof(*j->open));
 
-	if (s->depth >= j->open_cap) {
-		size_t cap = 2 * s->depth + 16;
-		void *grown = realloc(j->open, cap * sizeof(*j->open));
-
-		if (!grown)
-			return -ENOMEM;
-		j->open = grown;
-		j->open_cap = cap;
-	}
+	if (!grown)
+		return -ENOMEM;
+	j->open = grown;
 	j->open[s->depth].begin = json_ns(j, s->begin_tsc);
 	j->open[s->depth].held = j->nheld;
 	return 0;
@@ -356,16 +351,11 @@ static int hold(struct json *j, const struct slice *s, uint64_t begin,
 		uint64_t end)
 {
 	size_t at = j->open[s->depth].held;
+	void *grown = array_room(j->held, &j->held_cap, j->nheld, sizeof(*j->held));
 
-	if (j->nheld == j->held_cap) {
-		size_t cap = 2 * j->held_cap + 16;
-		void *grown = realloc(j->held, cap * sizeof(*j->held));
-
-		if (!grown)
-			return -ENOMEM;
-		j->held = grown;
-		j->held_cap = cap;
-	}
+	if (!grown)
+		return -ENOMEM;
+	j->held = grown;
 	memmove(j->held + at + 1, j->held + at, (j->nheld - at) * sizeof(*j->held));
 	j->held[at] = (struct held){ *s, begin, end };
 	j->nheld++;
