@@ -16,7 +16,7 @@ struct stack_open {
 
 void stack_tree_init(struct stack_tree *t, int per_thread)
 {
-	*t = (struct stack_tree){ .per_thread = per_thread };
+	*t = (struct stack_tree){ .per_thread = per_thread, .clip_to_ns = UINT64_MAX };
 }
 
 void stack_tree_free(struct stack_tree *t)
@@ -117,6 +117,7 @@ int stack_tree_thread(void *ctx, const struct reader_thread *th)
 
 	t->depth = 0;
 	t->base = 0;
+	t->thread = th;
 	if (!t->per_thread)
 		return 0;
 	grown = realloc(t->labels, (t->nlabels + 1) * sizeof(char *));
@@ -157,10 +158,31 @@ int stack_tree_slice_end(void *ctx, const struct slice *s)
 {
 	struct stack_tree *t = ctx;
 	struct stack_open *o = &t->open[--t->depth];
-	struct stack_node *n = &t->nodes[o->node];
+	uint64_t begin = o->begin_ns, end = time_base_ns(t->tb, s->end_tsc), value;
+	int inside = summary_clip(t->clip_from_ns, t->clip_to_ns, &begin, &end);
 
-	n->total_ns += time_base_ns(t->tb, s->end_tsc) - o->begin_ns;
-	n->calls++;
+	if (!inside)
+		begin = end = t->clip_from_ns;
+	value = t->measure ? t->measure(t->measure_ctx, t, o->node, t->depth, begin, end)
+			   : end - begin;
+	if (value == UINT64_MAX)
+		return -ENOMEM;
+	if (inside) {
+		t->nodes[o->node].total_ns += value;
+		t->nodes[o->node].calls++;
+	}
+	return 0;
+}
+
+int stack_tree_add(struct stack_tree *t, uint32_t parent, const char *name,
+		   uint64_t value)
+{
+	uint32_t node = child(t, parent, name);
+
+	if (!node)
+		return -ENOMEM;
+	t->nodes[node].total_ns += value;
+	t->nodes[node].calls++;
 	return 0;
 }
 

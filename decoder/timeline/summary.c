@@ -45,6 +45,8 @@ static int shared_option(struct summary_opts *o, const struct cli_command *cmd,
 		time_option(cmd, name, value, &o->since_ns, &o->has_since);
 	else if (!strcmp(name, "until"))
 		time_option(cmd, name, value, &o->until_ns, &o->has_until);
+	else if (!strcmp(name, "clip"))
+		o->clip = 1;
 	else if (!strcmp(name, "snapshot")) {
 		o->snapshot = strtol(value, &end, 10);
 		if (*value < '0' || *value > '9' || *end)
@@ -95,14 +97,23 @@ static int walk_snapshot(const struct summary_opts *o,
 	timeline_init(&tl, syms, ops, ctx);
 	if (o->has_since)
 		tl.from_tsc = tb.first_tsc + ticks_from_ns(hz, o->since_ns);
+	/* with --clip a call must begin at or before until in ns, which
+	 * some ticks after first + ticks_from_ns(until) still do */
 	if (o->has_until)
-		tl.to_tsc = tb.first_tsc + ticks_from_ns(hz, o->until_ns);
+		tl.to_tsc = tb.first_tsc + ticks_from_ns(hz, o->until_ns + !!o->clip);
 	err = timeline_snapshot(&tl, snap, &tb, cli_keep_thread, (void *)&o->threads, NULL);
 	if (!err && hooks && hooks->after)
 		err = hooks->after(ctx, snap);
 	timeline_free(&tl);
 	symbolizer_free(syms);
 	return err;
+}
+
+void summary_clip_window(const struct summary_opts *o, uint64_t *from_ns,
+			 uint64_t *to_ns)
+{
+	*from_ns = o->clip && o->has_since ? o->since_ns : 0;
+	*to_ns = o->clip && o->has_until ? o->until_ns : UINT64_MAX;
 }
 
 int summary_snapshot_header(void *ctx, const struct reader_snapshot *snap,

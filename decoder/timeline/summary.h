@@ -24,6 +24,7 @@ struct summary_opts {
 	int nremaps;
 	uint64_t since_ns, until_ns;
 	int has_since, has_until;
+	int clip;       /* --clip: calls cut to the window */
 	long snapshot;  /* --snapshot N, or -1 for every snapshot */
 };
 
@@ -33,10 +34,31 @@ struct summary_opts {
 #define SUMMARY_OPT_SINCE { "since", 0, "TIME", "only calls running at or after TIME after the first event" }
 #define SUMMARY_OPT_UNTIL { "until", 0, "TIME", "only calls running at or before TIME after the first event" }
 #define SUMMARY_OPT_SNAPSHOT { "snapshot", 0, "N", "only snapshot N (0 is the first)" }
+#define SUMMARY_OPT_CLIP { "clip", 0, NULL, "count only the time inside --since/--until (calls cut at its edges)" }
 #define SUMMARY_OPT_REMAP { "remap", 0, "OLD=NEW", "read binaries and sources under NEW instead of OLD (repeatable)" }
 /* All of them, in that order, for a table listing them last. */
 #define SUMMARY_OPTS CLI_OPT_THREADS, SUMMARY_OPT_SINCE, SUMMARY_OPT_UNTIL, \
 	SUMMARY_OPT_SNAPSHOT, SUMMARY_OPT_REMAP
+
+/* The window calls are cut to with --clip, in output ns (time_base_ns,
+ * from the first event): [since, until], or [0, UINT64_MAX] without
+ * --clip (nothing cut).  A call counts when it has a moment in it
+ * (end >= from and begin <= to), for the part inside it. */
+void summary_clip_window(const struct summary_opts *o, uint64_t *from_ns,
+			 uint64_t *to_ns);
+
+/* Cuts [*begin_ns, *end_ns] to [from_ns, to_ns]; 0 if it lies outside. */
+static inline int summary_clip(uint64_t from_ns, uint64_t to_ns,
+			       uint64_t *begin_ns, uint64_t *end_ns)
+{
+	if (*end_ns < from_ns || *begin_ns > to_ns)
+		return 0;
+	if (*begin_ns < from_ns)
+		*begin_ns = from_ns;
+	if (*end_ns > to_ns)
+		*end_ns = to_ns;
+	return 1;
+}
 
 /* A command's own options: takes option `opt` of cmd's table (value is
  * its argument or NULL) into ctx; returns 0, or EXIT_USAGE from
