@@ -76,25 +76,34 @@ static char *percent(char *buf, uint64_t part, uint64_t whole)
 	return buf;
 }
 
-static void put_frame(FILE *out, const struct stack_tree *t, uint32_t i,
+static void put_frame(FILE *out, const struct stack_tree *t,
+		      const struct flame_style *st, uint32_t i,
 		      uint64_t offset, double scale, double y)
 {
 	const struct stack_node *n = &t->nodes[i];
 	double x = SIDE + offset * scale, w = n->total_ns * scale;
-	char total[32], self[32], pct[32];
+	char total[32], self[32], pct[32], note[256] = "";
 
 	fputs("<g class=\"f\" data-n=\"", out);
 	put_xml(out, n->name, SIZE_MAX);
 	fprintf(out, "\" data-x=\"%llu\" data-w=\"%llu\" data-d=\"%u\"><title>",
 		(unsigned long long)offset, (unsigned long long)n->total_ns, n->depth);
 	put_xml(out, n->name, SIZE_MAX);
-	fprintf(out, " \xe2\x80\x94 %s (%s%%), self %s, %llu calls</title>",
+	if (st->note)
+		st->note(st->ctx, i, note, sizeof(note));
+	fprintf(out, " \xe2\x80\x94 %s (%s%%), self %s, %llu calls",
 		summary_format_ns(total, n->total_ns),
 		percent(pct, n->total_ns, t->nodes[0].total_ns),
 		summary_format_ns(self, n->self_ns), (unsigned long long)n->calls);
-	fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" rx=\"2\" fill=\"",
+	put_xml(out, note, sizeof(note));
+	fprintf(out, "</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" rx=\"2\" fill=\"",
 		x, y, w, FRAME_H - 1);
-	put_color(out, n->name);
+	if (st->fill) {
+		uint32_t rgb = st->fill(st->ctx, i);
+
+		fprintf(out, "rgb(%u,%u,%u)", rgb >> 16, rgb >> 8 & 255, rgb & 255);
+	} else
+		put_color(out, n->name);
 	fprintf(out, "\"/><text x=\"%.2f\" y=\"%.1f\">", x + 3, y + FRAME_H - 4.5);
 	put_label(out, n->name, w);
 	fputs("</text></g>\n", out);
@@ -283,7 +292,7 @@ int flame_svg_write(FILE *out, const struct stack_tree *t,
 			next += t->nodes[c].total_ns;
 		}
 		if (i == 0 || n->total_ns * scale >= MIN_PX)
-			put_frame(out, t, i, offset[i], scale, y);
+			put_frame(out, t, st, i, offset[i], scale, y);
 	}
 	fputs("</g>\n", out);
 	fputs(script, out);

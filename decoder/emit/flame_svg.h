@@ -18,6 +18,12 @@ struct flame_style {
 	const char *subtitle; /* a line under the title, may be NULL */
 	int inverted;         /* icicle: root on top */
 	unsigned width;       /* pixels */
+	/* Optional (ctrail diff): node i's fill as 0xRRGGBB instead of the
+	 * colour of its name, and text added to its tooltip (note writes at
+	 * most n bytes, NUL included, into buf). */
+	uint32_t (*fill)(void *ctx, uint32_t node);
+	void (*note)(void *ctx, uint32_t node, char *buf, size_t n);
+	void *ctx;
 };
 
 /* Writes the SVG of t (after stack_tree_finish).  Returns 0 or -ENOMEM;

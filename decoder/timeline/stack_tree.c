@@ -66,8 +66,8 @@ static int add_root(struct stack_tree *t)
 	return grow_slots(t);
 }
 
-/* The child of parent named name, made if new; 0 on no memory. */
-static uint32_t child(struct stack_tree *t, uint32_t parent, const char *name)
+/* The slot of the child of parent named name: holding it, or empty. */
+static uint32_t *slot_of(const struct stack_tree *t, uint32_t parent, const char *name)
 {
 	uint64_t h = key_hash(parent, name);
 	uint32_t *slot, i;
@@ -75,12 +75,26 @@ static uint32_t child(struct stack_tree *t, uint32_t parent, const char *name)
 	for (;; h++) {
 		slot = &t->slots[h & (t->nslots - 1)];
 		if (!*slot)
-			break;
+			return slot;
 		i = *slot;
 		if (t->nodes[i].parent == parent &&
 		    (t->nodes[i].name == name || !strcmp(t->nodes[i].name, name)))
-			return i;
+			return slot;
 	}
+}
+
+uint32_t stack_tree_find(const struct stack_tree *t, uint32_t parent, const char *name)
+{
+	return t->nslots ? *slot_of(t, parent, name) : STACK_NONE;
+}
+
+/* The child of parent named name, made if new; 0 on no memory. */
+static uint32_t child(struct stack_tree *t, uint32_t parent, const char *name)
+{
+	uint32_t *slot = slot_of(t, parent, name), i;
+
+	if (*slot)
+		return *slot;
 	if (t->nnodes == t->cap) {
 		struct stack_node *grown = realloc(t->nodes, 2 * t->cap * sizeof(*grown));
 

@@ -74,6 +74,9 @@ void stack_tree_free(struct stack_tree *t);
 int stack_tree_add(struct stack_tree *t, uint32_t parent, const char *name,
 		   uint64_t value);
 
+/* The child of parent called name, or STACK_NONE. */
+uint32_t stack_tree_find(const struct stack_tree *t, uint32_t parent, const char *name);
+
 /* struct emitter_ops callbacks over a ctx whose first member is a
  * struct stack_tree (stack_tree_ops uses them as is). */
 int stack_tree_begin_file(void *ctx, const struct reader_snapshot *snap,
