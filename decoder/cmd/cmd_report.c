@@ -274,20 +274,9 @@ static uint64_t mean(const struct func *f)
 	return (uint64_t)(sum / f->calls);
 }
 
-static void put_csv_name(const char *name)
-{
-	putchar('"');
-	for (; *name; name++) {
-		if (*name == '"')
-			putchar('"');
-		putchar(*name);
-	}
-	putchar('"');
-}
-
 static void print_csv_row(const struct report *r, const struct func *f)
 {
-	put_csv_name(f->name);
+	summary_put_csv_name(f->name);
 	printf(",%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu",
 	       (unsigned long long)f->calls, (unsigned long long)f->total_ns,
 	       (unsigned long long)f->self_ns, (unsigned long long)f->durations[0],

@@ -12,6 +12,7 @@ static const struct cli_command *const commands[] = {
 	&cmd_cull,
 	&cmd_flame,
 	&cmd_report,
+	&cmd_diff,
 	&cmd_replay,
 	&cmd_core,
 };

@@ -68,9 +68,13 @@ int summary_parse(struct summary_opts *o, const struct cli_command *cmd,
 	cli_parser_init(&p, cmd, argc, argv);
 	while ((opt = cli_next(&p, &value)) != CLI_DONE) {
 		if (opt == CLI_ARG) {
-			if (o->trace)
-				return cli_usage_error(cmd, "one TRACE only");
-			o->trace = value;
+			if (o->trace && o->two_traces && !o->trace_b)
+				o->trace_b = value;
+			else if (o->trace)
+				return cli_usage_error(cmd, o->two_traces ? "two TRACEs at most"
+								      : "one TRACE only");
+			else
+				o->trace = value;
 		} else if (!shared_option(o, cmd, opt, value) &&
 			   (rc = option(ctx, cmd, opt, value)))
 			return rc;
@@ -176,6 +180,17 @@ char *summary_format_ns(char *buf, uint64_t ns)
 		}
 	snprintf(buf, 32, "%lluns", (unsigned long long)ns);
 	return buf;
+}
+
+void summary_put_csv_name(const char *name)
+{
+	putchar('"');
+	for (; *name; name++) {
+		if (*name == '"')
+			putchar('"');
+		putchar(*name);
+	}
+	putchar('"');
 }
 
 int summary_output_open(struct summary_output *out, const char *path)

@@ -18,6 +18,8 @@
 
 struct summary_opts {
 	const char *trace;   /* the TRACE operand */
+	const char *trace_b; /* a second one, taken when two_traces (diff) */
+	int two_traces;
 	const char *threads_arg; /* the last --threads as given */
 	struct cli_threads threads; /* --threads items */
 	char **remaps;  /* --remap OLD=NEW rules */
@@ -67,7 +69,8 @@ typedef int summary_option_fn(void *ctx, const struct cli_command *cmd,
 			      int opt, const char *value);
 
 /* Parses argv into o (set o->snapshot's default first) and, through
- * option(ctx, ...), the options that are not shared.  Exactly one TRACE.
+ * option(ctx, ...), the options that are not shared.  Exactly one TRACE
+ * (one or two with o->two_traces).
  * Returns 0, or EXIT_USAGE after printing the usage error. */
 int summary_parse(struct summary_opts *o, const struct cli_command *cmd,
 		  int argc, char **argv, summary_option_fn *option, void *ctx);
@@ -107,6 +110,9 @@ int summary_print(const struct summary_opts *o, const char *what,
  * needs 32 bytes; returns buf. */
 char *summary_format_ns(char *buf, uint64_t ns);
 
+/* A name as a CSV field on stdout: between double quotes, quotes doubled. */
+void summary_put_csv_name(const char *name);
+
 /* FNV-1a of a function name, for the name tables of the summaries. */
 static inline uint64_t summary_name_hash(const char *s)
 {
@@ -131,6 +137,6 @@ int summary_output_open(struct summary_output *out, const char *path);
 int summary_output_close(struct summary_output *out, int ok);
 
 /* The summary commands, one file each (cmd_flame.c, ...). */
-extern const struct cli_command cmd_flame, cmd_report, cmd_replay;
+extern const struct cli_command cmd_flame, cmd_report, cmd_replay, cmd_diff;
 
 #endif
