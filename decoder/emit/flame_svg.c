@@ -57,12 +57,24 @@ static void put_label(FILE *out, const char *name, double px)
 	}
 }
 
-static void put_color(FILE *out, const char *name)
+char *flame_svg_color(char *buf, const char *name)
 {
 	uint64_t h = summary_name_hash(name);
 
-	fprintf(out, "rgb(%u,%u,%u)", 205 + (unsigned)(h % 50),
-		90 + (unsigned)(h >> 8 & 127), (unsigned)(h >> 16 & 63));
+	snprintf(buf, 32, "rgb(%u,%u,%u)", 205 + (unsigned)(h % 50),
+		 90 + (unsigned)(h >> 8 & 127), (unsigned)(h >> 16 & 63));
+	return buf;
+}
+
+void flame_svg_put_name(FILE *out, const char *name)
+{
+	put_xml(out, name, SIZE_MAX);
+}
+
+void flame_svg_geometry(FILE *out)
+{
+	fprintf(out, "{\"frameH\":%d,\"fontW\":%.1f,\"side\":%d,\"top\":%d,"
+		"\"bottom\":%d,\"minPx\":%.1f}", FRAME_H, FONT_W, SIDE, TOP, BOTTOM, MIN_PX);
 }
 
 /* part of whole in percent with two decimals, into buf[32]. */
@@ -102,36 +114,35 @@ static void put_frame(FILE *out, const struct stack_tree *t,
 		uint32_t rgb = st->fill(st->ctx, i);
 
 		fprintf(out, "rgb(%u,%u,%u)", rgb >> 16, rgb >> 8 & 255, rgb & 255);
-	} else
-		put_color(out, n->name);
+	} else {
+		char color[32];
+
+		fputs(flame_svg_color(color, n->name), out);
+	}
 	fprintf(out, "\"/><text x=\"%.2f\" y=\"%.1f\">", x + 3, y + FRAME_H - 4.5);
 	put_label(out, n->name, w);
 	fputs("</text></g>\n", out);
 }
 
-static const char style_sheet[] =
-	"<style>\n"
+const char flame_svg_css[] =
 	"text { font-family: monospace; font-size: 12px; fill: #000; }\n"
 	"#title { font-size: 17px; }\n"
 	"#subtitle { fill: #555; }\n"
 	".button { cursor: pointer; fill: #2a4fb8; }\n"
 	"g.f { cursor: pointer; }\n"
 	"g.f:hover rect { stroke: #000; stroke-width: 0.6; }\n"
-	"g.faded { opacity: 0.6; }\n"
-	"</style>\n";
+	"g.faded { opacity: 0.6; }\n";
 
 /* The interactive part; see the file comment for the layout rules. */
-static const char script[] =
-	"<script type=\"text/ecmascript\"><![CDATA[\n"
-	"(function () {\n"
+const char flame_svg_js[] =
+	"function ctrailFlame(svg) {\n"
 	"\"use strict\";\n"
-	"var svg = document.documentElement;\n"
 	"var width = +svg.getAttribute(\"width\"), side = +svg.getAttribute(\"data-side\");\n"
 	"var fontW = +svg.getAttribute(\"data-font-w\"), minPx = +svg.getAttribute(\"data-min-px\");\n"
-	"var details = document.getElementById(\"details\");\n"
-	"var matched = document.getElementById(\"matched\");\n"
-	"var resetButton = document.getElementById(\"reset\");\n"
-	"var searchButton = document.getElementById(\"search\");\n"
+	"var details = svg.querySelector(\"#details\");\n"
+	"var matched = svg.querySelector(\"#matched\");\n"
+	"var resetButton = svg.querySelector(\"#reset\");\n"
+	"var searchButton = svg.querySelector(\"#search\");\n"
 	"var frames = [], root = null, zoomed = null, searching = false;\n"
 	"\n"
 	"function label(name, px) {\n"
@@ -213,7 +224,7 @@ static const char script[] =
 	"  if (text) search(text);\n"
 	"}\n"
 	"\n"
-	"Array.prototype.forEach.call(document.querySelectorAll(\"g.f\"), function (g) {\n"
+	"Array.prototype.forEach.call(svg.querySelectorAll(\"g.f\"), function (g) {\n"
 	"  var f = {\n"
 	"    g: g, rect: g.querySelector(\"rect\"), text: g.querySelector(\"text\"),\n"
 	"    name: g.getAttribute(\"data-n\"), x: +g.getAttribute(\"data-x\"),\n"
@@ -231,16 +242,23 @@ static const char script[] =
 	"searchButton.addEventListener(\"click\", function () {\n"
 	"  if (searching) clearSearch(); else askSearch();\n"
 	"});\n"
-	"document.addEventListener(\"keydown\", function (e) {\n"
-	"  if ((e.ctrlKey || e.metaKey) && e.key === \"f\") { e.preventDefault(); askSearch(); }\n"
-	"  else if (e.key === \"Escape\") { clearSearch(); zoom(root); }\n"
-	"});\n"
 	"layout();\n"
+	"return { search: search, askSearch: askSearch,\n"
+	"         escape: function () { clearSearch(); zoom(root); } };\n"
+	"}\n";
+
+/* The SVG file's own start-up: keys, ?s=REGEX. */
+static const char boot[] =
+	"(function () {\n"
+	"var flame = ctrailFlame(document.documentElement);\n"
+	"document.addEventListener(\"keydown\", function (e) {\n"
+	"  if ((e.ctrlKey || e.metaKey) && e.key === \"f\") { e.preventDefault(); flame.askSearch(); }\n"
+	"  else if (e.key === \"Escape\") flame.escape();\n"
+	"});\n"
 	"var query = new URLSearchParams(window.location.search).get(\"s\");\n"
-	"if (query) search(query);\n"
-	"svg.setAttribute(\"data-ready\", \"1\");\n"
-	"})();\n"
-	"]]></script>\n";
+	"if (query) flame.search(query);\n"
+	"document.documentElement.setAttribute(\"data-ready\", \"1\");\n"
+	"})();\n";
 
 static void put_header(FILE *out, const struct flame_style *st, unsigned height)
 {
@@ -249,7 +267,7 @@ static void put_header(FILE *out, const struct flame_style *st, unsigned height)
 		"width=\"%u\" height=\"%u\" viewBox=\"0 0 %u %u\" "
 		"data-side=\"%d\" data-font-w=\"%.1f\" data-min-px=\"%.1f\">\n",
 		st->width, height, st->width, height, SIDE, FONT_W, MIN_PX);
-	fputs(style_sheet, out);
+	fprintf(out, "<style>\n%s</style>\n", flame_svg_css);
 	fprintf(out, "<rect x=\"0\" y=\"0\" width=\"%u\" height=\"%u\" fill=\"#f8f8f0\"/>\n",
 		st->width, height);
 	fprintf(out, "<text id=\"title\" x=\"%u\" y=\"24\" text-anchor=\"middle\">",
@@ -295,7 +313,8 @@ int flame_svg_write(FILE *out, const struct stack_tree *t,
 			put_frame(out, t, st, i, offset[i], scale, y);
 	}
 	fputs("</g>\n", out);
-	fputs(script, out);
+	fprintf(out, "<script type=\"text/ecmascript\"><![CDATA[\n%s%s]]></script>\n",
+		flame_svg_js, boot);
 	fputs("</svg>\n", out);
 	free(offset);
 	return 0;
