@@ -101,18 +101,6 @@ static int draw(void *ctx, const struct reader_snapshot *snap)
 	return err;
 }
 
-static char *default_output(const char *trace)
-{
-	size_t n = strlen(trace);
-	char *out = malloc(n + 5);
-
-	if (n > 4 && !strcmp(trace + n - 4, ".ctr"))
-		n -= 4;
-	memcpy(out, trace, n);
-	strcpy(out + n, ".svg");
-	return out;
-}
-
 static int flame_option(void *ctx, const struct cli_command *cmd, int opt,
 			const char *value)
 {
@@ -151,7 +139,9 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		return rc;
 	f.threads = o.threads_arg;
 	if (!f.out_path)
-		f.out_path = default_out = default_output(o.trace);
+		f.out_path = default_out = summary_default_output(o.trace, ".svg");
+	if (!f.out_path)
+		return cli_error("out of memory");
 	stack_tree_init(&f.tree, f.per_thread);
 	summary_clip_window(&o, &f.tree.clip_from_ns, &f.tree.clip_to_ns);
 	if (summary_output_open(&f.out, f.out_path))

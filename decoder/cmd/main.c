@@ -13,6 +13,7 @@ static const struct cli_command *const commands[] = {
 	&cmd_flame,
 	&cmd_report,
 	&cmd_diff,
+	&cmd_scope,
 	&cmd_replay,
 	&cmd_core,
 };

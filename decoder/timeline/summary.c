@@ -182,6 +182,20 @@ char *summary_format_ns(char *buf, uint64_t ns)
 	return buf;
 }
 
+char *summary_default_output(const char *trace, const char *suffix)
+{
+	size_t n = strlen(trace);
+	char *out = malloc(n + strlen(suffix) + 1);
+
+	if (!out)
+		return NULL;
+	if (n > 4 && !strcmp(trace + n - 4, ".ctr"))
+		n -= 4;
+	memcpy(out, trace, n);
+	strcpy(out + n, suffix);
+	return out;
+}
+
 void summary_put_csv_name(const char *name)
 {
 	putchar('"');

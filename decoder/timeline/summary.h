@@ -123,6 +123,10 @@ static inline uint64_t summary_name_hash(const char *s)
 	return h;
 }
 
+/* The default output of a command writing one file: trace without its
+ * .ctr, plus suffix (".svg").  Malloc'ed; NULL when out of memory. */
+char *summary_default_output(const char *trace, const char *suffix);
+
 /* Output going to NAME.tmp.PID first, renamed to NAME when complete
  * (cmd_convert.c does the same for its files); "-" is stdout. */
 struct summary_output {
@@ -137,6 +141,6 @@ int summary_output_open(struct summary_output *out, const char *path);
 int summary_output_close(struct summary_output *out, int ok);
 
 /* The summary commands, one file each (cmd_flame.c, ...). */
-extern const struct cli_command cmd_flame, cmd_report, cmd_replay, cmd_diff;
+extern const struct cli_command cmd_flame, cmd_report, cmd_replay, cmd_diff, cmd_scope;
 
 #endif
