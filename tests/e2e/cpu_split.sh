@@ -99,3 +99,19 @@ main;waiter;[sleeping (S)]" "$stacks"
 	if box "$d/off.svg" waiter | grep -q ' 2[0-9]\.[0-9]*ms'; then pass "$mode-flame-off-cpu-wait"
 	else fail "$mode-flame-off-cpu-wait" "$(box "$d/off.svg" waiter)"; fi
 done
+
+# ctrail scope on the same trace colours on-CPU time, and says so: the
+# cells of each thread add up to the on-CPU time of its outermost call.
+d=$WORK/gcc-finstr
+if [ -f "$d/r.csv" ]; then
+	"$C" scope "$d/split.ctr" -o "$d/s.html" --span 100ms --rows 10 || fail scope-on-cpu "exit $?"
+	expect_eq scope-says-on-cpu 1 "$(grep -c 'Colour: on-CPU time within traced calls' "$d/s.html")"
+	expect_eq scope-on-cpu-cells "main $(csv_field "$d/r.csv" main 10)
+hold $(csv_field "$d/r.csv" hold 10)" "$(python3 -c '
+import json, re, sys
+text = open(sys.argv[1]).read()
+meta = json.loads(re.search(r"<script type=\"application/json\" id=\"meta\">(.*?)</script>", text, re.S).group(1))
+for t in meta["threads"]:
+    print("main" if t["tid"] == int(sys.argv[2]) else "hold", sum(t["cells"]))' "$d/s.html" \
+		"$("$C" dump "$d/split.ctr" | sed -n 's/^process pid=\([0-9]*\).*/\1/p')")"
+fi
