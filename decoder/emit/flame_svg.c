@@ -66,11 +66,6 @@ char *flame_svg_color(char *buf, const char *name)
 	return buf;
 }
 
-void flame_svg_put_name(FILE *out, const char *name)
-{
-	put_xml(out, name, SIZE_MAX);
-}
-
 void flame_svg_geometry(FILE *out)
 {
 	fprintf(out, "{\"frameH\":%d,\"fontW\":%.1f,\"side\":%d,\"top\":%d,"

@@ -31,12 +31,10 @@ struct flame_style {
  * svg element built like this file's interactive and returns { search(re),
  * askSearch(), escape() }; a name's fill ("rgb(R,G,B)" into buf[32]); the
  * layout constants as a JSON object {frameH, fontW, side, top, bottom,
- * minPx}; and a name as the SVG writes it (XML-escaped, bytes outside
- * printable ASCII as '?'). */
+ * minPx}. */
 extern const char flame_svg_css[], flame_svg_js[];
 char *flame_svg_color(char *buf, const char *name);
 void flame_svg_geometry(FILE *out);
-void flame_svg_put_name(FILE *out, const char *name);
 
 /* Writes the SVG of t (after stack_tree_finish).  Returns 0 or -ENOMEM;
  * write errors are left in out's error flag. */
