@@ -12,6 +12,7 @@
  * used as the name table (one node per name under the root).  After the
  * walk the names are sorted, each thread's calls encoded as varints and
  * its cells summed from its outermost calls. */
+#define _GNU_SOURCE /* memrchr */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,8 +245,12 @@ static int write_page(void *ctx, const struct reader_snapshot *snap)
 			.label = th->label, .tid = th->t->hdr->tid, .calls = th->bytes,
 			.calls_size = th->nbytes, .ncalls = th->n, .cells = th->cells };
 	}
-	if (!err && !sc->title)
-		title = strndup(snap->exe, snap->process->exe_size);
+	if (!err && !sc->title) {
+		const char *slash = memrchr(snap->exe, '/', snap->process->exe_size);
+		const char *base = slash ? slash + 1 : snap->exe;
+
+		title = strndup(base, snap->exe + snap->process->exe_size - base);
+	}
 	if (!err)
 		scope_html_write(sc->out.file, &(struct scope_html){
 			.title = sc->title ? sc->title : title ? title : "?",
