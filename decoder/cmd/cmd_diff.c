@@ -370,7 +370,7 @@ static void print_cause(const struct diff *d)
 			uint64_t mine = scaled(d, s, t->nodes[c].total_ns);
 			uint64_t theirs = side->map[c] == NO_MATCH ? 0 :
 				scaled(d, !s, other->tree.nodes[side->map[c]].total_ns);
-			int64_t change = (int64_t)(mine - theirs) * (s ? 1 : -1);
+			int64_t change = (int64_t)(mine - theirs); /* grew, or shrank */
 
 			if (change > best_change) {
 				best = c;

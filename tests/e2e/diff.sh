@@ -67,6 +67,8 @@ expect_eq diff-text-first "1 1 100ns 400ns 100ns 400ns +300ns 300.00 grow" \
 	"$(echo "$out" | sed -n 5p | xargs)"
 expect_eq diff-cause "most of the change is under main_loop > grow (+300ns of +100ns, 300.00%)" \
 	"$(echo "$out" | tail -1)"
+expect_eq diff-cause-shrink "most of the change is under main_loop > grow (-300ns of -100ns, 300.00%)" \
+	"$("$C" diff "$WORK/b.ctr" "$WORK/a.ctr" | tail -1)"
 expect_eq diff-top "grow fresh" "$("$C" diff --csv --top 2 "$WORK/a.ctr" "$WORK/b.ctr" | sed 1d | cut -d'"' -f2 | xargs)"
 
 # colours: name -> fill, per box of B's flame graph
@@ -87,6 +89,12 @@ expect_eq diff-svg-colours "0 all rgb(240,240,240)
 2 same rgb(240,240,240)
 2 shrink rgb(70,70,255)
 3 same rgb(255,203,203)" "$fills"
+if chromium_dom "file://$WORK/d.svg?s=^grow\$" "$WORK/d.dom"; then
+	expect_eq diff-svg-chromium-console "" "$(grep -E 'CONSOLE|Uncaught' "$WORK/d.dom.console")"
+	expect_eq diff-svg-chromium-search 'data-matched="36.36"' "$(grep -o 'data-matched="[0-9.]*"' "$WORK/d.dom")"
+else
+	fail diff-svg-chromium "chromium is not installed (tools/install-deps.sh installs it)"
+fi
 if grep -q '<title>shrink [^<]*in A 300ns, self 300ns; self change -200ns' "$WORK/d.svg"; then
 	pass diff-svg-tooltip; else fail diff-svg-tooltip "$(grep -o '<title>shrink[^<]*' "$WORK/d.svg")"; fi
 

@@ -33,13 +33,10 @@ if ! command -v chromium >/dev/null; then
 	fail scope-chromium "chromium is not installed (tools/install-deps.sh installs it)"
 	exit 0
 fi
-# page NAME QUERY: the DOM after load, console on stderr
+# page NAME QUERY: the DOM after load; no console errors
 page() {
-	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
-		--disable-component-update --disable-sync --no-first-run \
-		--user-data-dir="$(mktemp -d "$WORK/chr.XXXXXX")" --enable-logging=stderr --v=0 \
-		--virtual-time-budget=10000 --dump-dom "file://$WORK/r.html$2" >"$WORK/$1.html" 2>"$WORK/$1.console"
-	expect_eq "scope-$1-console" "" "$(grep -E 'CONSOLE|Uncaught' "$WORK/$1.console")"
+	chromium_dom "file://$WORK/r.html$2" "$WORK/$1.html"
+	expect_eq "scope-$1-console" "" "$(grep -E 'CONSOLE|Uncaught' "$WORK/$1.html.console")"
 	expect_eq "scope-$1-ready" 1 "$(grep -c '<body[^>]*data-ready="1"' "$WORK/$1.html")"
 }
 
