@@ -11,7 +11,8 @@
  * depth and a name id (20 bytes a call), ids given by a flat stack tree
  * used as the name table (one node per name under the root).  After the
  * walk the names are sorted, each thread's calls encoded as varints and
- * its cells summed from its outermost calls. */
+ * its cells summed from its outermost calls; with scheduling events also
+ * its changes between running and not, for on-CPU flame graphs. */
 #define _GNU_SOURCE /* memrchr */
 #include <errno.h>
 #include <stdlib.h>
@@ -47,6 +48,8 @@ struct scope_thread {
 	char label[48];
 	uint8_t *bytes; /* the encoded calls */
 	size_t nbytes;
+	uint8_t *states; /* the encoded running / not running changes */
+	size_t nstates_bytes, nstates;
 	uint64_t *cells;
 };
 
@@ -190,6 +193,34 @@ static uint64_t cell_time(const struct scope *sc, const struct cpu_track *track,
 	return ns[CPU_RUNNING];
 }
 
+/* The thread's changes between running and not (scope_html.h). */
+static int encode_states(struct scope_thread *th, const struct cpu_track *track)
+{
+	size_t n = cpu_track_nchanges(track);
+	uint64_t prev = 0;
+	int prev_on = -1;
+
+	th->states = malloc(n * 11 + 1);
+	if (!th->states)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		enum cpu_state state;
+		uint64_t ns;
+		int on;
+
+		cpu_track_change(track, i, &ns, &state);
+		on = state == CPU_RUNNING;
+		if (on == prev_on)
+			continue; /* runnable to blocked: both off the CPU */
+		th->nstates_bytes += scope_html_varint(th->states + th->nstates_bytes, ns - prev);
+		th->states[th->nstates_bytes++] = on;
+		th->nstates++;
+		prev = ns;
+		prev_on = on;
+	}
+	return 0;
+}
+
 static int fill_cells(const struct scope *sc, struct scope_thread *th, uint32_t columns)
 {
 	uint64_t cell = sc->span_ns / sc->rows, ncells = (uint64_t)columns * sc->rows;
@@ -241,9 +272,13 @@ static int write_page(void *ctx, const struct reader_snapshot *snap)
 		err = encode(th, rank);
 		if (!err)
 			err = fill_cells(sc, th, columns);
+		if (!err && sc->cs)
+			err = encode_states(th, cpu_split_track(sc->cs, th->t->hdr->tid));
 		threads[i] = (struct scope_html_thread){
 			.label = th->label, .tid = th->t->hdr->tid, .calls = th->bytes,
-			.calls_size = th->nbytes, .ncalls = th->n, .cells = th->cells };
+			.calls_size = th->nbytes, .ncalls = th->n, .cells = th->cells,
+			.states = th->states, .states_size = th->nstates_bytes,
+			.nstates = th->nstates };
 	}
 	if (!err && !sc->title) {
 		const char *slash = memrchr(snap->exe, '/', snap->process->exe_size);
@@ -274,6 +309,7 @@ static void free_scope(struct scope *sc)
 		free(sc->threads[i].open);
 		free(sc->threads[i].bytes);
 		free(sc->threads[i].cells);
+		free(sc->threads[i].states);
 	}
 	free(sc->threads);
 	stack_tree_free(&sc->names);
@@ -343,10 +379,11 @@ const struct cli_command cmd_scope = {
 		"on-CPU time within them; the page says which.  A thread selector shows one\n"
 		"thread or all.  Drag over cells to draw the flame graph of exactly that\n"
 		"time beside it (calls cut to the range, as `ctrail flame --since --until\n"
-		"--clip` draws it; hover, click to zoom, Ctrl-F to search).  OUT.html?drag=\n"
-		"C1,R1,C2,R2 drags from cell (column C1, row R1) to (C2, R2) on load, and\n"
-		"&thread=I picks thread I (0 the first).  TIME is a number with a unit:\n"
-		"ns, us, ms or s.",
+		"--clip` draws it; hover, click to zoom, Ctrl-F to search); with scheduling\n"
+		"events it can count on-CPU time instead (flame --on-cpu --clip).\n"
+		"OUT.html?drag=C1,R1,C2,R2 drags from cell (column C1, row R1) to (C2, R2)\n"
+		"on load, &thread=I picks thread I (0 the first), &time=on-cpu the on-CPU\n"
+		"flame graph.  TIME is a number with a unit: ns, us, ms or s.",
 	.options = options,
 	.run = run,
 };

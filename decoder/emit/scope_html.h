@@ -12,7 +12,10 @@
  * decodes those into typed arrays, draws the heatmap as SVG rectangles,
  * and on a drag merges the calls cut to the range per stack and draws
  * them with flame_svg's script and style, as `ctrail flame --clip` would
- * (same boxes: same offsets and widths in ns). */
+ * (same boxes: same offsets and widths in ns).  With scheduling events a
+ * thread also carries its changes between running and not (cpu_split.c's
+ * track), and the range's flame graph can count on-CPU time instead, as
+ * `ctrail flame --on-cpu --clip` would. */
 #ifndef SCOPE_HTML_H
 #define SCOPE_HTML_H
 
@@ -26,6 +29,11 @@ struct scope_html_thread {
 	size_t calls_size;
 	uint64_t ncalls;
 	const uint64_t *cells;  /* columns * rows */
+	const uint8_t *states;  /* with scheduling events: its state changes
+				   as varints of (ns - previous ns, 1 when
+				   running else 0); NULL without */
+	size_t states_size;
+	uint64_t nstates;
 };
 
 struct scope_html {

@@ -199,6 +199,18 @@ const struct cpu_track *cpu_split_track(const struct cpu_split *cs, uint32_t tid
 	return t ? t : &cs->running;
 }
 
+size_t cpu_track_nchanges(const struct cpu_track *t)
+{
+	return t->n;
+}
+
+void cpu_track_change(const struct cpu_track *t, size_t i, uint64_t *ns,
+		      enum cpu_state *state)
+{
+	*ns = t->changes[i].ns;
+	*state = t->changes[i].state;
+}
+
 /* Time in each state from 0 to ns. */
 static void before(const struct cpu_track *t, uint64_t ns, uint64_t out[CPU_STATES])
 {

@@ -59,6 +59,12 @@ void cpu_split_free(struct cpu_split *cs);
  * that ran throughout). */
 const struct cpu_track *cpu_split_track(const struct cpu_split *cs, uint32_t tid);
 
+/* The track's state changes, oldest first: change i is at *ns (the first
+ * at 0, the state before the thread's first event) into *state. */
+size_t cpu_track_nchanges(const struct cpu_track *t);
+void cpu_track_change(const struct cpu_track *t, size_t i, uint64_t *ns,
+		      enum cpu_state *state);
+
 /* Time of [from_ns, to_ns] in each state; the entries add up to
  * to_ns - from_ns (0 if to_ns < from_ns). */
 void cpu_track_range(const struct cpu_track *t, uint64_t from_ns, uint64_t to_ns,

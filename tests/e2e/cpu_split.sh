@@ -119,3 +119,23 @@ for t in meta["threads"]:
     print("main" if t["tid"] == int(sys.argv[2]) else "hold", sum(t["cells"]))' "$d/s.html" \
 		"$("$C" dump "$d/split.ctr" | sed -n 's/^process pid=\([0-9]*\).*/\1/p')")"
 fi
+
+# ... and draws the on-CPU flame graph of a dragged range box for box as
+# `ctrail flame --on-cpu --clip` does: cells (0, 1) to (0, 4), 10 to 50 ms
+if [ -f "$d/s.html" ] && chromium_dom "file://$d/s.html?time=on-cpu&drag=0,1,0,4" "$d/s.dom"; then
+	expect_eq scope-on-cpu-console "" "$(grep -E 'CONSOLE|Uncaught' "$d/s.dom.console")"
+	"$C" flame --on-cpu --since 10ms --until 50ms --clip "$d/split.ctr" -o "$d/on-range.svg"
+	boxes() {
+		python3 -c '
+import re, sys
+text = open(sys.argv[1]).read()
+print("\n".join(sorted(set("%s %s %s %s" % (m[3], m[0], m[1], m[2]) for m in re.findall(
+    r"class=\"f\" data-n=\"([^\"]*)\" data-x=\"(\d+)\" data-w=\"(\d+)\" data-d=\"(\d+)\"", text)))))' "$1"
+	}
+	want=$(boxes "$d/on-range.svg") got=$(boxes "$d/s.dom")
+	if [ -n "$want" ] && [ "$want" = "$got" ]; then pass "scope-on-cpu-range-boxes ($(echo "$got" | wc -l) boxes)"
+	else fail scope-on-cpu-range-boxes "flame: $want / page: $got"; fi
+	expect_eq scope-on-cpu-range-says 1 "$(grep -c 'id="subtitle"[^>]*>exact on-CPU time' "$d/s.dom")"
+elif [ -f "$d/s.html" ]; then
+	fail scope-on-cpu-chromium "chromium is not installed (tools/install-deps.sh installs it)"
+fi
