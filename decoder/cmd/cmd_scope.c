@@ -350,6 +350,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		return rc;
 	if (sc.span_ns / sc.rows == 0)
 		return cli_usage_error(cmd, "--span is shorter than --rows nanoseconds");
+	sc.span_ns -= sc.span_ns % sc.rows; /* whole cells of span / rows ns */
 	if (!sc.out_path)
 		sc.out_path = default_out = summary_default_output(o.trace, ".html");
 	if (!sc.out_path)
