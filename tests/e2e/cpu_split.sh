@@ -100,8 +100,10 @@ PY
 main;[sleeping (S)]
 main;sleeper;[sleeping (S)]
 main;waiter;[sleeping (S)]" "$stacks"
-	if box "$d/off.svg" waiter | grep -q ' 2[0-9]\.[0-9]*ms'; then pass "$mode-flame-off-cpu-wait"
-	else fail "$mode-flame-off-cpu-wait" "$(box "$d/off.svg" waiter)"; fi
+	# the wait's box is exactly report's runnable + blocked of waiter
+	expect_eq "$mode-flame-off-cpu-wait" \
+		"$(awk -F, '$1 == "\"waiter\"" { print $11 + $12 }' "$d/r.csv")" \
+		"$(grep -o 'data-n="waiter" data-x="[0-9]*" data-w="[0-9]*"' "$d/off.svg" | sed 's/.*data-w="\([0-9]*\)"/\1/')"
 done
 
 # ctrail scope on the same trace colours on-CPU time, and says so: the
