@@ -54,7 +54,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "emit.h"
-#include "lanes.h"
 #include "outbuf.h"
 #include "sched_text.h"
 
@@ -274,7 +273,12 @@ static uint8_t thread_index(struct fxt *f, uint64_t pid, uint64_t tid,
 /* The open calls of track index, made if new; NULL on no memory. */
 static struct fxt_track *track_at(struct fxt *f, unsigned index)
 {
-	return track_slot(&f->tracks, &f->ntracks, index, sizeof(*f->tracks));
+	struct fxt_track *grown = array_room(f->tracks, &f->ntracks, index, sizeof(*grown));
+
+	if (!grown)
+		return NULL;
+	f->tracks = grown;
+	return &grown[index];
 }
 
 static int fxt_thread(void *ctx, const struct reader_thread *t)
@@ -429,18 +433,12 @@ static int fxt_slice_begin(void *ctx, const struct slice *s)
 {
 	struct fxt *f = ctx;
 	struct fxt_track *t = f->track;
-
-	if (s->depth >= t->cap) {
-		size_t cap = 2 * s->depth + 16;
-		struct open_call *grown = realloc(t->stack, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		t->stack = grown;
-		t->cap = cap;
-	}
+	struct open_call *grown = array_room(t->stack, &t->cap, s->depth, sizeof(*grown));
 	uint64_t ns = time_base_ns(f->tb, s->begin_tsc);
 
+	if (!grown)
+		return -ENOMEM;
+	t->stack = grown;
 	if (s->depth && begin_early(f, s->depth - 1, ns))
 		return f->out.err;
 	t->stack[s->depth] = (struct open_call){ s->sym, ns, 0 };
@@ -583,15 +581,11 @@ static void name_task(struct fxt *f, int32_t tid, const char *comm, uint64_t pid
 
 	if (k && k < f->ncomms && !strncmp(f->comms[k], comm, 16))
 		return;
-	if (!k && (k = intern_str_add(&f->named, (const char *)&tid, 4)) &&
-	    k >= f->ncomms) {
-		size_t cap = 2 * k + 64;
-		char (*grown)[16] = realloc(f->comms, cap * sizeof(*grown));
+	if (!k && (k = intern_str_add(&f->named, (const char *)&tid, 4))) {
+		char (*grown)[16] = array_room(f->comms, &f->ncomms, k, sizeof(*grown));
 
-		if (grown) {
+		if (grown) /* else not remembered: named again next time */
 			f->comms = grown;
-			f->ncomms = cap;
-		}
 	}
 	if (k && k < f->ncomms)
 		strncpy(f->comms[k], comm, 16); /* a comm: NUL padded */
@@ -696,17 +690,15 @@ static int woken(struct fxt *f, int32_t tid, int add)
 				f->woken[i] = f->woken[--f->nwoken];
 			return 1;
 		}
-	if (add && f->nwoken == f->woken_cap) {
-		size_t cap = 2 * f->woken_cap + 16;
-		int32_t *grown = realloc(f->woken, cap * sizeof(*grown));
+	if (add) {
+		int32_t *grown = array_room(f->woken, &f->woken_cap, f->nwoken,
+					    sizeof(*grown));
 
 		if (!grown)
 			return 0; /* not remembered: at worst a second wakeup */
 		f->woken = grown;
-		f->woken_cap = cap;
-	}
-	if (add)
 		f->woken[f->nwoken++] = tid;
+	}
 	return 0;
 }
 

@@ -36,7 +36,6 @@
 #include <string.h>
 #include <time.h>
 #include "emit.h"
-#include "lanes.h"
 #include "outbuf.h"
 #include "sched_text.h"
 
@@ -279,7 +278,12 @@ static int json_process(void *ctx, const struct reader_snapshot *snap)
 /* Track index's state, made if new; NULL on no memory. */
 static struct json_track *track_at(struct json *j, unsigned index)
 {
-	return track_slot(&j->tracks, &j->ntracks, index, sizeof(*j->tracks));
+	struct json_track *grown = array_room(j->tracks, &j->ntracks, index, sizeof(*grown));
+
+	if (!grown)
+		return NULL;
+	j->tracks = grown;
+	return &grown[index];
 }
 
 static int json_thread(void *ctx, const struct reader_thread *t)
@@ -376,16 +380,11 @@ static int json_slice_begin(void *ctx, const struct slice *s)
 {
 	struct json *j = ctx;
 	struct json_track *t = j->tr;
+	void *grown = array_room(t->open, &t->open_cap, s->depth, sizeof(*t->open));
 
-	if (s->depth >= t->open_cap) {
-		size_t cap = 2 * s->depth + 16;
-		void *grown = realloc(t->open, cap * sizeof(*t->open));
-
-		if (!grown)
-			return -ENOMEM;
-		t->open = grown;
-		t->open_cap = cap;
-	}
+	if (!grown)
+		return -ENOMEM;
+	t->open = grown;
 	t->open[s->depth].begin = json_ns(j, s->begin_tsc);
 	t->open[s->depth].held = t->nheld;
 	return 0;
@@ -397,16 +396,11 @@ static int hold(struct json_track *t, const struct slice *s, uint64_t begin,
 		uint64_t end)
 {
 	size_t at = t->open[s->depth].held;
+	void *grown = array_room(t->held, &t->held_cap, t->nheld, sizeof(*t->held));
 
-	if (t->nheld == t->held_cap) {
-		size_t cap = 2 * t->held_cap + 16;
-		void *grown = realloc(t->held, cap * sizeof(*t->held));
-
-		if (!grown)
-			return -ENOMEM;
-		t->held = grown;
-		t->held_cap = cap;
-	}
+	if (!grown)
+		return -ENOMEM;
+	t->held = grown;
 	memmove(t->held + at + 1, t->held + at, (t->nheld - at) * sizeof(*t->held));
 	t->held[at] = (struct held){ *s, begin, end };
 	t->nheld++;

@@ -31,7 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "emit.h"
-#include "lanes.h"
+#include "outbuf.h"
 
 /* A context's profile being made. */
 struct ss_context {
@@ -206,8 +206,10 @@ static int ss_track(void *ctx, const struct track *tr)
 	p->cur = tr->index;
 	if (!tr->index)
 		return 0;
-	if (!(c = track_slot(&p->contexts, &p->ncontexts, tr->index, sizeof(*c))))
+	if (!(c = array_room(p->contexts, &p->ncontexts, tr->index, sizeof(*c))))
 		return -ENOMEM;
+	p->contexts = c;
+	c += tr->index;
 	if (c->events)
 		return 0;
 	if (asprintf(&c->name, "%s [%u]", tr->name, p->of->hdr->tid) < 0) {

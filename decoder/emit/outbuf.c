@@ -206,17 +206,26 @@ void context_ids_reset(struct context_ids *c)
 
 uint32_t context_id(struct context_ids *c, unsigned index)
 {
-	if (index >= c->n) {
-		size_t n = 2 * (size_t)index + 8;
-		uint32_t *grown = realloc(c->ids, n * sizeof(*grown));
+	uint32_t *grown = array_room(c->ids, &c->n, index, sizeof(*grown));
 
-		if (!grown)
-			return 0;
-		memset(grown + c->n, 0, (n - c->n) * sizeof(*grown));
-		c->ids = grown;
-		c->n = n;
-	}
+	if (!grown)
+		return 0;
+	c->ids = grown;
 	if (!c->ids[index])
 		c->ids[index] = c->next++;
 	return c->ids[index];
+}
+
+void *array_room(void *array, size_t *cap, size_t index, size_t size)
+{
+	size_t n = 2 * index + 16;
+	char *grown;
+
+	if (index < *cap)
+		return array;
+	if (!(grown = realloc(array, n * size)))
+		return NULL;
+	memset(grown + *cap * size, 0, (n - *cap) * size);
+	*cap = n;
+	return grown;
 }

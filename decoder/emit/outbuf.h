@@ -1,7 +1,7 @@
 /* outbuf.h - what the emitters writing to a file descriptor share: a write
- * buffer (emit_json.c, emit_fxt.c, emit_perfetto.c), and for the binary
- * ones (FXT, Perfetto) an interning table and a lossy memory of strings
- * seen.
+ * buffer (emit_json.c, emit_fxt.c, emit_perfetto.c), growable arrays,
+ * and for the binary ones (FXT, Perfetto) an interning table and a lossy
+ * memory of strings seen.
  *
  * The buffer is one fixed array flushed with write() when a record would
  * not fit; a write error is kept and returned from then on, so an emitter
@@ -107,6 +107,11 @@ void context_ids_free(struct context_ids *c);
 void context_ids_reset(struct context_ids *c);
 /* The id of the current thread's context `index` (> 0); 0 on no memory. */
 uint32_t context_id(struct context_ids *c, unsigned index);
+
+/* array (of *cap elements of `size` bytes) with room for element
+ * `index`: itself, or grown to twice what that needs (the new room
+ * zeroed, *cap updated).  NULL on no memory, array left as it was. */
+void *array_room(void *array, size_t *cap, size_t index, size_t size);
 
 /* The longest prefix of s, at most max bytes, that does not cut a UTF-8
  * sequence in two. */

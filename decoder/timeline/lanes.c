@@ -17,30 +17,19 @@ void lanes_free(struct lanes *l)
 	lanes_init(l, l->item_size);
 }
 
-void *track_slot(void *array, size_t *n, unsigned index, size_t size)
-{
-	char **a = array;
-
-	if (index >= *n) {
-		size_t want = 2 * (size_t)index + 4;
-		char *grown = realloc(*a, want * size);
-
-		if (!grown)
-			return NULL;
-		memset(grown + *n * size, 0, (want - *n) * size);
-		*a = grown;
-		*n = want;
-	}
-	return *a + index * size;
-}
-
 int lanes_select(struct lanes *l, unsigned index)
 {
-	struct lane *c = track_slot(&l->all, &l->n, index, sizeof(*c));
+	if (index >= l->n) {
+		size_t n = 2 * (size_t)index + 4;
+		struct lane *grown = realloc(l->all, n * sizeof(*grown));
 
-	if (!c)
-		return -ENOMEM;
-	l->cur = c;
+		if (!grown)
+			return -ENOMEM;
+		memset(grown + l->n, 0, (n - l->n) * sizeof(*grown));
+		l->all = grown;
+		l->n = n;
+	}
+	l->cur = &l->all[index];
 	return 0;
 }
 

@@ -5,8 +5,7 @@
  *
  * Lane i holds track i's open items (item_size bytes each, in one array
  * grown by doubling); `cur` is the track the timeline last selected.
- * Memory is the deepest stack of each track.  track_slot() is the growable
- * per-track array under it, for the emitters' own per-track state. */
+ * Memory is the deepest stack of each track. */
 #ifndef LANES_H
 #define LANES_H
 
@@ -24,11 +23,6 @@ struct lanes {
 	size_t n, item_size;
 	struct lane *cur;
 };
-
-/* Element index of *array (of *n elements of `size` bytes), the array
- * grown, zeroed, if it is not that long: per-track state of an emitter.
- * NULL on no memory. */
-void *track_slot(void *array, size_t *n, unsigned index, size_t size);
 
 void lanes_init(struct lanes *l, size_t item_size);
 void lanes_free(struct lanes *l);

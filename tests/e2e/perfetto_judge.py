@@ -168,7 +168,7 @@ def stats_check(name, facts, gaps):
 
 def shifted(facts, by):
     """The rows of facts with every time moved by -by."""
-    out = {}
+    out = collections.defaultdict(list)
     for kind, rows in facts.items():
         idx = TIMES.get(kind, ())
         out[kind] = sorted(tuple(str(int(v) - by) if i in idx and v != '-' else v
@@ -180,20 +180,50 @@ def origin(facts):
     return min(int(r[1]) for r in facts['call']) if facts['call'] else 0
 
 
+def json_calls(calls):
+    """The calls as JSON can hold them: Perfetto's JSON importer sorts
+    "X" events by ts, longer first, and keeps a zero-length call open for
+    what begins in its nanosecond; so a zero-length call in the nanosecond
+    a sibling begins becomes that sibling's callee (or, both zero-length,
+    the later one the earlier one's).  Depth and parent follow."""
+    out, by_thread = [], collections.defaultdict(list)
+    for r in calls:
+        by_thread[r[0]].append(r)
+    for tid, rows in by_thread.items():
+        stack = []  # (ts, end, name)
+        for r in sorted(rows, key=lambda r: (int(r[1]), -int(r[2]), int(r[3]), r[6])):
+            ts, end = int(r[1]), int(r[1]) + int(r[2])
+            while stack and not (end <= stack[-1][1] and
+                                 (ts < stack[-1][1] or stack[-1][0] == stack[-1][1])):
+                stack.pop()
+            parent = (str(stack[-1][0]), stack[-1][2]) if stack else ('-', '-')
+            out.append((tid, r[1], r[2], str(len(stack))) + parent + (r[6],))
+            stack.append((ts, end, r[6]))
+    return sorted(out)
+
+
+def expected(pftrace, f):
+    """What format f can hold of the protobuf's facts: FXT fxt_sched_view,
+    JSON json_calls, protobuf all."""
+    if f == 'fxt':
+        return fxt_sched_view(pftrace)
+    view = collections.defaultdict(list, pftrace)
+    if f == 'json':
+        view['call'] = json_calls(pftrace['call'])
+    return view
+
+
 def compare(name, facts, kinds, gaps):
-    """One check per kind: the three formats hold the same rows (FXT
-    what it can hold of the protobuf's: fxt_sched_view).  Where the
-    recording has switch gaps the protobuf and JSON importers drop the
-    switch after each, the FXT importer does not: FXT's scheduling rows
-    are then not compared."""
-    fxt_view = fxt_sched_view(facts['pftrace'])
+    """One check per kind: the three formats hold the same rows (as each
+    can hold them: expected()).  Where the recording has switch gaps the
+    protobuf and JSON importers drop the switch after each, the FXT
+    importer does not: FXT's scheduling rows are then not compared."""
+    views = {f: expected(facts['pftrace'], f) for f in ('json', 'fxt')}
     for kind in kinds:
         if gaps and kind in ('sched', 'state'):
-            facts['fxt'][kind] = fxt_view[kind]
-        base = facts['pftrace'][kind]
-        bad = ['%s: %s' % (f, diff(fxt_view[kind] if f == 'fxt' else base, facts[f][kind]))
-               for f in ('json', 'fxt')
-               if facts[f][kind] != (fxt_view[kind] if f == 'fxt' else base)]
+            facts['fxt'][kind] = views['fxt'][kind]
+        bad = ['%s: %s' % (f, diff(views[f][kind], facts[f][kind]))
+               for f in ('json', 'fxt') if facts[f][kind] != views[f][kind]]
         check('%s-%s' % (name, kind), not bad, 'protobuf vs ' + ' | '.join(bad))
 
 
@@ -255,7 +285,7 @@ def main():
           'first call at %d (protobuf), %d (FXT), %d (JSON)' % (
               absolute, origin(walls['fxt']), day))
     for f in FORMATS:
-        base = fxt_sched_view(facts['pftrace']) if f == 'fxt' else facts['pftrace']
+        base = expected(facts['pftrace'], f)
         rel = shifted(base, origin(facts['pftrace']))
         moved = shifted(walls[f], origin(walls[f]))
         if gaps and f == 'fxt':
