@@ -40,6 +40,8 @@ def read_main_events(lines):
             on = " flags=main " in line + " "
         elif on and line.startswith("  "):
             f = line.split()
+            if f[1] in ("signal", "signal_end"):
+                continue  # the handler wrapper's own (signals.sh checks them)
             events.append((int(f[0]), f[1], f[3] if len(f) > 3 else "?"))
         elif not line.startswith(" "):
             on = False
