@@ -14,6 +14,7 @@ static const struct cli_command *const commands[] = {
 	&cmd_report,
 	&cmd_replay,
 	&cmd_core,
+	&cmd_pack,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
