@@ -110,5 +110,6 @@ extern const struct cli_command cmd_count;
 extern const struct cli_command cmd_cull;
 extern const struct cli_command cmd_core;
 extern const struct cli_command cmd_pack;
+extern const struct cli_command cmd_ingest;
 
 #endif
