@@ -1,0 +1,156 @@
+# ctrail ingest into a real ClickHouse (Debian's clickhouse-server, 18.16)
+# started here on 127.0.0.1 with random ports and its own data directory:
+# the tables are made, rows match `ctrail report` exactly, the example
+# queries of docs/fleet.md (read from the doc itself) give the answers the
+# reports give, re-ingesting adds nothing, and a bad URL, a server that is
+# down and a rejected insert each give one error, exit 1 and no snapshot
+# row.  Skipped when clickhouse-server is not installed or does not start.
+. "$(dirname "$0")/../lib.sh"
+C=$BIN/ctrail
+DOC=$CTRAIL_ROOT/docs/fleet.md
+
+if ! command -v clickhouse-server >/dev/null 2>&1; then
+	pass "clickhouse (skipped: clickhouse-server not found; Debian's clickhouse-server)"
+	exit 0
+fi
+port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 20000))
+CH=$WORK/ch
+mkdir -p "$CH/data" "$CH/log"
+cat >"$CH/config.xml" <<EOF
+<?xml version="1.0"?>
+<yandex>
+    <logger><level>warning</level><log>$CH/log/server.log</log><errorlog>$CH/log/err.log</errorlog></logger>
+    <http_port>$port</http_port>
+    <tcp_port>$((port + 1))</tcp_port>
+    <listen_host>127.0.0.1</listen_host>
+    <path>$CH/data/</path>
+    <tmp_path>$CH/data/tmp/</tmp_path>
+    <user_files_path>$CH/data/user_files/</user_files_path>
+    <format_schema_path>$CH/data/format_schemas/</format_schema_path>
+    <users_config>/etc/clickhouse-server/users.xml</users_config>
+    <default_profile>default</default_profile>
+    <default_database>default</default_database>
+    <mark_cache_size>67108864</mark_cache_size>
+    <timezone>UTC</timezone>
+</yandex>
+EOF
+clickhouse-server --config-file="$CH/config.xml" >"$CH/log/out.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$WORK"' EXIT
+URL=http://127.0.0.1:$port/
+
+# sql QUERY : the server's answer (TabSeparated), via python (no curl needed).
+sql() {
+	python3 -c '
+import sys, urllib.request
+r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode()), timeout=30)
+sys.stdout.write(r.read().decode())' "$URL" "$1"
+}
+up=
+for i in $(seq 100); do
+	[ "$(sql 'SELECT 1' 2>/dev/null)" = 1 ] && { up=1; break; }
+	kill -0 $server 2>/dev/null || break
+	sleep 0.2
+done
+if [ -z "$up" ]; then
+	pass "clickhouse (skipped: clickhouse-server did not start: $(tail -n 3 "$CH/log/out.log" "$CH/log/err.log" 2>/dev/null | tr '\n' ' '))"
+	exit 0
+fi
+
+# query NAME : the SQL of the docs/fleet.md block after "<!-- query NAME -->".
+query() {
+	awk -v n="<!-- query $1 -->" '$0 == n { on = 1; next }
+		on && /^```sql/ { inside = 1; next }
+		inside && /^```/ { exit }
+		inside { print }' "$DOC"
+}
+
+# Traces: the flows program run twice (hosts a and b), s_sleep built in two
+# modes under one name (two build ids, host a), d_status with and without
+# its argument (hosts a and b).
+mkdir -p "$WORK/fentry" "$WORK/after"
+build gcc-fentry "$WORK/flows" "$PROGS/r_flows.c" -lpthread &&
+	CTRAIL_OUTPUT=$WORK/flows-a.ctr "$WORK/flows" &&
+	CTRAIL_OUTPUT=$WORK/flows-b.ctr "$WORK/flows" &&
+	build gcc-fentry "$WORK/fentry/s_sleep" "$PROGS/s_sleep.c" -lpthread &&
+	build clang-after "$WORK/after/s_sleep" "$PROGS/s_sleep.c" -lpthread &&
+	trace "$WORK/sleep-fentry.ctr" "$WORK/fentry/s_sleep" &&
+	trace "$WORK/sleep-after.ctr" "$WORK/after/s_sleep" &&
+	build gcc-fentry "$WORK/d_status" "$PROGS/d_status.c" &&
+	trace "$WORK/status-a.ctr" "$WORK/d_status" 0 &&
+	trace "$WORK/status-b.ctr" "$WORK/d_status" ||
+	{ fail clickhouse-traces "build or trace failed"; exit 0; }
+
+ingest_all() {
+	"$C" ingest --clickhouse "$URL" --host a "$WORK/flows-a.ctr" "$WORK/status-a.ctr" &&
+		"$C" ingest --clickhouse "$URL" --host b "$WORK/flows-b.ctr" "$WORK/status-b.ctr" &&
+		"$C" ingest --clickhouse "$URL" --host a --calls "$WORK/sleep-fentry.ctr" "$WORK/sleep-after.ctr"
+}
+expect_ok clickhouse-ingest ingest_all
+nsnap=$(($("$C" dump "$WORK/flows-a.ctr" | grep -c '^snapshot ') * 2 + 4))
+expect_eq clickhouse-snapshot-rows "$nsnap" "$(sql 'SELECT count() FROM ctrail_snapshots')"
+
+# Rows of one snapshot against the report, exactly.
+expect_eq clickhouse-function-rows \
+	"$("$C" report --csv "$WORK/sleep-fentry.ctr" | tail -n +2 | awk -F, '{ gsub(/"/, "", $1); print $1, $2, $3, $4, $9 }' | sort)" \
+	"$(sql "SELECT function, calls, total_ns, self_ns, max_ns FROM ctrail_functions FINAL
+		WHERE build_id = '$(readelf -n "$WORK/fentry/s_sleep" | awk '/Build ID/ { print $3 }')'
+		ORDER BY function FORMAT TabSeparated" | tr '\t' ' ' | sort)"
+expect_eq clickhouse-call-rows \
+	"$("$C" report "$WORK/sleep-fentry.ctr" | awk '/ calls of / { print $1 }')" \
+	"$(sql "SELECT count() FROM ctrail_calls FINAL WHERE build_id = '$(readelf -n "$WORK/fentry/s_sleep" | awk '/Build ID/ { print $3 }')'")"
+expect_eq clickhouse-snapshot-columns "a s_sleep exit 0" \
+	"$(sql "SELECT host, program, reason, rank FROM ctrail_snapshots FINAL
+		WHERE build_id = '$(readelf -n "$WORK/after/s_sleep" | awk '/Build ID/ { print $3 }')' FORMAT TabSeparated" | tr '\t' ' ')"
+
+# slowest-1%: the slowest request of both runs; its report.
+slowest=$(for f in flows-a flows-b; do
+	"$C" dump "$WORK/$f.ctr" | awk -v f=$f '/^snapshot / && /name="request"/ && / rank=1 / {
+		d = $0; sub(/.*duration_tsc=/, "", d); print d, f, $2 }'
+done | sort -n | tail -n 1)
+expect_eq clickhouse-query-slowest-1-percent \
+	"$("$C" report --csv --snapshot "$(echo "$slowest" | cut -d' ' -f3)" "$WORK/$(echo "$slowest" | cut -d' ' -f2).ctr" |
+		tail -n +2 | awk -F, '{ gsub(/"/, "", $1); print $1, $4, $3 }' | sort -k2,2nr -k1,1)" \
+	"$(sql "$(query slowest-1-percent)" | tr '\t' ' ')"
+
+# p99-by-build-id: each build's report, p99 of tick.
+want=$(for m in fentry after; do
+	echo "$(readelf -n "$WORK/$m/s_sleep" | awk '/Build ID/ { print $3 }') $("$C" report --csv "$WORK/sleep-$m.ctr" |
+		awk -F, '$1 == "\"tick\"" { print $2, $8 }')"
+done | sort)
+expect_eq clickhouse-query-p99-by-build-id "$want" "$(sql "$(query p99-by-build-id)" | tr '\t' ' ')"
+
+# hosts-reaching-alone: status() runs only where it got an argument.
+expect_eq clickhouse-query-reached-by-some-hosts "status ['a']" \
+	"$(sql "$(query reached-by-some-hosts)" | tr '\t' ' ')"
+
+# Re-ingesting adds nothing.
+before=$(sql 'SELECT count() FROM ctrail_snapshots'; sql 'SELECT count() FROM ctrail_functions'; sql 'SELECT count() FROM ctrail_calls')
+out=$(ingest_all)
+expect_eq clickhouse-reingest-rows "$before" \
+	"$(sql 'SELECT count() FROM ctrail_snapshots'; sql 'SELECT count() FROM ctrail_functions'; sql 'SELECT count() FROM ctrail_calls')"
+case $out in *"already ingested"*"0 snapshots ingested, 2 already there"*) pass clickhouse-reingest-said ;;
+*) fail clickhouse-reingest-said "$out" ;; esac
+
+# Errors: one message, exit 1, nothing claimed.
+expect_exit1() {
+	n=$1 pat=$2
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	case "$rc:$out" in
+	*"snapshots ingested"*) fail "$n" "claims success: $out" ;;
+	1:*"$pat"*) pass "$n" ;;
+	*) fail "$n" "wanted exit 1 and '$pat', got $rc: $out" ;;
+	esac
+}
+expect_exit1 clickhouse-bad-url "not an http:// or https:// URL" \
+	"$C" ingest --clickhouse "ftp://127.0.0.1:$port/" "$WORK/status-a.ctr"
+expect_exit1 clickhouse-server-down "Couldn't connect" \
+	"$C" ingest --clickhouse "http://127.0.0.1:$((port + 2))/" "$WORK/status-a.ctr"
+sql 'CREATE DATABASE broken' >/dev/null
+sql 'CREATE TABLE broken.ctrail_functions (x UInt8) ENGINE = Memory' >/dev/null
+expect_exit1 clickhouse-rejected-insert "the server answered" \
+	"$C" ingest --clickhouse "${URL}?database=broken" "$WORK/status-a.ctr"
+expect_eq clickhouse-rejected-no-snapshot-row 0 "$(sql 'SELECT count() FROM broken.ctrail_snapshots')"
+expect_err clickhouse-usage "missing --clickhouse URL" "$C" ingest "$WORK/status-a.ctr"
