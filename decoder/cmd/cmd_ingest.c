@@ -11,12 +11,14 @@
  * same snapshot ingested twice (or from its pack) has the same id: one
  * already in ctrail_snapshots is skipped, and the ReplacingMergeTree
  * tables fold the rows of a race between two ingests into one.  The
- * snapshot row is written last, after its functions and calls: queries
+ * snapshot rows are written last, after their functions and calls: queries
  * reach the other tables through it, so a failed ingest leaves nothing a
  * query counts, and the snapshot is ingested again next time.
  *
- * The rows of a snapshot are gathered as TabSeparated text in memory
- * streams (open_memstream) while the timeline walks it; functions are found
+ * The rows are gathered as TabSeparated text in memory streams
+ * (open_memstream) while the timeline walks each snapshot, and sent per
+ * table once BATCH_BYTES are waiting and at the end (ClickHouse makes a
+ * part per INSERT and wants few large ones); functions are found
  * by the symbolizer's name pointer (one string per name) in an intern
  * table, open calls are a stack. */
 #define _GNU_SOURCE /* open_memstream */
@@ -78,6 +80,20 @@ struct open_call {
 	uint64_t begin_ns, callees_ns;
 };
 
+/* Rows of the snapshots not sent yet, as TabSeparated text per table
+ * (ROWS_*), and the line to print for each once they are in. */
+struct batch {
+	FILE *out[3];
+	char *text[3];
+	size_t len[3];
+	char **done;
+	size_t n;
+};
+
+/* Rows are sent when a batch reaches this size, and at the end: ClickHouse
+ * makes a part per INSERT, and wants few large ones. */
+#define BATCH_BYTES (16 << 20)
+
 struct ingest {
 	const char *host;
 	int with_calls;
@@ -95,6 +111,7 @@ struct ingest {
 	uint32_t tid, seq;
 	uint64_t calls, traced_ns;
 	FILE *calls_rows; /* NULL without --calls */
+	struct batch batch;
 	uint64_t ingested;       /* the rows' version: when this run began (s) */
 	uint64_t ingested_count, skipped; /* snapshots */
 };
@@ -332,11 +349,6 @@ static int insert(struct ingest *in, const char *table, const char *rows, size_t
 	return clickhouse_query(&in->ch, sql, rows, n);
 }
 
-/* A snapshot's rows, made from the walk: functions, calls, the snapshot. */
-struct rows {
-	char *text[3];
-	size_t len[3];
-};
 enum { ROWS_FUNCTIONS, ROWS_CALLS, ROWS_SNAPSHOT };
 static const char *const tables[] = { "ctrail_functions", "ctrail_calls", "ctrail_snapshots" };
 
@@ -364,20 +376,73 @@ static void facts_of(const struct reader *r, const struct reader_snapshot *snap,
 		h->taken_tsc > tb.first_tsc ? ns_from_ticks(tb.hz, h->taken_tsc - tb.first_tsc) : 0;
 }
 
-/* Walks the snapshot and makes its rows. */
+/* The batch's row streams, opened (again, after a flush). */
+static int batch_open(struct batch *b)
+{
+	for (int i = 0; i < 3; i++) {
+		b->len[i] = 0;
+		if (!(b->out[i] = open_memstream(&b->text[i], &b->len[i])))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void batch_close(struct batch *b)
+{
+	for (int i = 0; i < 3; i++) {
+		if (b->out[i])
+			fclose(b->out[i]);
+		free(b->text[i]);
+		b->out[i] = NULL;
+		b->text[i] = NULL;
+	}
+	for (size_t i = 0; i < b->n; i++)
+		free(b->done[i]);
+	b->n = 0;
+}
+
+/* Sends the batch: functions and calls first, the snapshot rows last
+ * (what says the others are complete), then tells what was ingested. */
+static int flush(struct ingest *in)
+{
+	struct batch *b = &in->batch;
+	int err = 0;
+
+	for (int i = 0; i < 3 && !err; i++)
+		if (fflush(b->out[i]))
+			err = -ENOMEM;
+	for (int i = 0; i < 3 && !err; i++)
+		if (insert(in, tables[i], b->text[i], b->len[i]) < 0) {
+			cli_error("%s", in->ch.err);
+			err = -EIO;
+		}
+	for (size_t i = 0; !err && i < b->n; i++)
+		fputs(b->done[i], stdout);
+	if (!err)
+		in->ingested_count += b->n;
+	batch_close(b);
+	return err ? err : batch_open(b);
+}
+
+static int in_batch(const struct batch *b, const char *id)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (strstr(b->done[i], id))
+			return 1;
+	return 0;
+}
+
+/* Walks the snapshot and adds its rows to the batch. */
 static int make_rows(struct ingest *in, const struct reader_snapshot *snap,
-		     const struct snapshot_facts *f, struct rows *rows)
+		     const struct snapshot_facts *f)
 {
 	struct symbolizer *syms = cli_symbolizer(snap, in->remaps, in->nremaps);
 	struct cli_threads every = { 0 };
-	FILE *out[3] = { NULL };
+	FILE **out = in->batch.out;
 	struct time_base tb;
 	struct timeline tl;
 	int err = syms ? 0 : -EINVAL;
 
-	for (int i = 0; i < 3 && !err; i++)
-		if (!(out[i] = open_memstream(&rows->text[i], &rows->len[i])))
-			err = -ENOMEM;
 	if (!err) {
 		reset_walk(in);
 		time_base_init(&tb, snap, 0);
@@ -393,11 +458,28 @@ static int make_rows(struct ingest *in, const struct reader_snapshot *snap,
 		snapshot_row(in, out[ROWS_SNAPSHOT], snap, f->id, f->program, f->build_id,
 			     f->time_ns, f->flow, f->duration_ns);
 	}
-	for (int i = 0; i < 3; i++)
-		if (out[i] && (ferror(out[i]) | fclose(out[i])) && !err)
+	for (int i = 0; i < 3 && !err; i++)
+		if (ferror(out[i]))
 			err = -ENOMEM;
 	symbolizer_free(syms);
 	return err;
+}
+
+/* The line to print once the snapshot's rows are in. */
+static int add_done(struct batch *b, const char *path, size_t index, const struct ingest *in,
+		    const char *id)
+{
+	char **grown = realloc(b->done, (b->n + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -ENOMEM;
+	b->done = grown;
+	if (asprintf(&b->done[b->n], "%s snapshot %zu: %u functions, %" PRIu64 " calls%s (snapshot_id %s)\n",
+		     path, index, in->nfuncs, in->calls, in->with_calls ? " with their rows" : "",
+		     id) < 0)
+		return -ENOMEM;
+	b->n++;
+	return 0;
 }
 
 static int ingest_snapshot(struct ingest *in, const struct reader *r, const char *path,
@@ -405,34 +487,23 @@ static int ingest_snapshot(struct ingest *in, const struct reader *r, const char
 {
 	const struct reader_snapshot *snap = &r->snapshots[index];
 	struct snapshot_facts f;
-	struct rows rows = { .text = { NULL } };
-	int there, err = 0;
+	int there, err;
 
 	facts_of(r, snap, &f);
-	if ((there = already_there(in, f.id)) < 0)
+	if ((there = in_batch(&in->batch, f.id) ? 1 : already_there(in, f.id)) < 0)
 		return cli_error("%s", in->ch.err), -EIO;
 	if (there) {
 		printf("%s snapshot %zu: already ingested (snapshot_id %s)\n", path, index, f.id);
 		in->skipped++;
 		return 0;
 	}
-	err = make_rows(in, snap, &f, &rows);
+	err = make_rows(in, snap, &f);
+	if (!err)
+		err = add_done(&in->batch, path, index, in, f.id);
 	if (err && err != -EINVAL)
 		cli_error("%s snapshot %zu: %s", path, index, strerror(-err));
-	/* the snapshot row last: it is what says the others are complete */
-	for (int i = 0; i < 3 && !err; i++)
-		if (insert(in, tables[i], rows.text[i], rows.len[i]) < 0) {
-			cli_error("%s snapshot %zu: %s", path, index, in->ch.err);
-			err = -EIO;
-		}
-	if (!err) {
-		printf("%s snapshot %zu: %u functions, %" PRIu64 " calls%s (snapshot_id %s)\n",
-		       path, index, in->nfuncs, in->calls, in->with_calls ? " with their rows" : "",
-		       f.id);
-		in->ingested_count++;
-	}
-	for (int i = 0; i < 3; i++)
-		free(rows.text[i]);
+	if (!err && in->batch.len[0] + in->batch.len[1] + in->batch.len[2] >= BATCH_BYTES)
+		err = flush(in);
 	return err;
 }
 
@@ -496,14 +567,20 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	}
 	if (!err)
 		err = make_tables(&in);
+	if (!err && (err = batch_open(&in.batch)) < 0)
+		cli_error("out of memory");
 	for (int i = 0; i < ntraces && !err; i++)
 		err = ingest_file(&in, traces[i]);
+	if (!err)
+		err = flush(&in);
 	if (err && (in.ingested_count || in.skipped))
 		fprintf(stderr, "ctrail ingest: stopped; %" PRIu64 " snapshots were ingested whole before the error\n",
 			in.ingested_count);
 	else if (!err)
 		printf("%" PRIu64 " snapshots ingested, %" PRIu64 " already there\n",
 		       in.ingested_count, in.skipped);
+	batch_close(&in.batch);
+	free(in.batch.done);
 	clickhouse_close(&in.ch);
 	intern_free(&in.names);
 	free(in.funcs);

@@ -200,6 +200,9 @@ struct module {
 	uint32_t nsegs;
 	Dwfl *dwfl;       /* NULL when the file could not be used */
 	Dwfl_Module *mod;
+	char *note;       /* what `ctrail info` says of it, malloc'd; NULL: none */
+	bool dwarf_note;  /* no note yet: say "no debug info" if it has none */
+	bool dwarf_loaded; /* has_dwarf is known (loaded on first need) */
 	bool has_dwarf;
 	bool funcs_loaded;
 	struct func *funcs;
@@ -224,7 +227,8 @@ struct symbolizer {
 	struct addr_map string_cache; /* symbolizer_string(): name is the string */
 	struct str_set strings;
 	struct arena_block *arena;
-	char *notes; /* malloc'd, lines ending in '\n' */
+	char *notes; /* malloc'd, lines ending in '\n', made by symbolizer_notes */
+	char *lookup_note; /* the debuginfod note, if it came in this symbolizer */
 	size_t notes_len;
 	struct symbol nomem; /* returned when memory runs out: never NULL */
 };
@@ -437,6 +441,7 @@ void symbolizer_free(struct symbolizer *s)
 		struct module *m = &s->modules[i];
 		if (m->dwfl)
 			dwfl_end(m->dwfl);
+		free(m->note);
 		free(m->path);
 		free(m->open_path);
 		free(m->segs);
@@ -453,6 +458,7 @@ void symbolizer_free(struct symbolizer *s)
 	free(s->strings.slots);
 	arena_free(s->arena);
 	free(s->notes);
+	free(s->lookup_note);
 	free(s);
 }
 
@@ -497,28 +503,76 @@ static const char *intern_owned(struct symbolizer *s, char *str)
 	return r;
 }
 
-static void add_note(struct symbolizer *s, const char *fmt, ...)
+/* The module's note, "PATH[ (as OPEN_PATH)]: " and the text. */
+static void set_note(struct module *m, const char *fmt, ...)
 {
 	va_list ap;
+	char *text = NULL;
+	char *note = NULL;
+	int n;
+
 	va_start(ap, fmt);
-	char *line = NULL;
-	int n = vasprintf(&line, fmt, ap);
+	n = vasprintf(&text, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	char *notes = realloc(s->notes, s->notes_len + n + 2);
-	if (notes) {
-		memcpy(notes + s->notes_len, line, n);
-		s->notes_len += n;
-		notes[s->notes_len++] = '\n';
-		notes[s->notes_len] = '\0';
-		s->notes = notes;
-	}
-	free(line);
+	if (strcmp(m->path, m->open_path) != 0)
+		n = asprintf(&note, "%s (as %s): %s", m->path, m->open_path, text);
+	else
+		n = asprintf(&note, "%s: %s", m->path, text);
+	free(text);
+	free(m->note);
+	m->note = n < 0 ? NULL : note;
 }
 
-const char *symbolizer_notes(const struct symbolizer *s)
+/* Loads the module's DWARF on first need: libdw inflates compressed debug
+ * sections as it opens them (libc's take tens of ms), so a module none of
+ * whose addresses is looked up never pays for it. */
+static bool module_dwarf(struct module *m)
 {
+	Dwarf_Addr bias;
+
+	if (!m->dwarf_loaded && m->mod)
+		m->has_dwarf = dwfl_module_getdwarf(m->mod, &bias) != NULL;
+	m->dwarf_loaded = true;
+	return m->has_dwarf;
+}
+
+static void append_line(struct symbolizer *s, const char *line)
+{
+	size_t n = strlen(line);
+	char *notes = realloc(s->notes, s->notes_len + n + 2);
+
+	if (!notes)
+		return;
+	memcpy(notes + s->notes_len, line, n);
+	s->notes_len += n;
+	notes[s->notes_len++] = '\n';
+	notes[s->notes_len] = '\0';
+	s->notes = notes;
+}
+
+const char *symbolizer_notes(struct symbolizer *s)
+{
+	free(s->notes);
+	s->notes = NULL;
+	s->notes_len = 0;
+	for (size_t i = 0; i < s->nmodules; i++) {
+		struct module *m = &s->modules[i];
+
+		if (m->dwarf_note && !module_dwarf(m))
+			set_note(m, "no debug info; no file:line");
+		m->dwarf_note = false;
+		if (m->note)
+			append_line(s, m->note);
+	}
+	if (lookup.down_note) {
+		free(s->lookup_note);
+		s->lookup_note = lookup.down_note;
+		lookup.down_note = NULL;
+	}
+	if (s->lookup_note)
+		append_line(s, s->lookup_note);
 	return s->notes;
 }
 
@@ -690,41 +744,28 @@ static const char *open_module(struct symbolizer *s, struct module *m,
 	return why;
 }
 
-/* Opens the module and writes at most one note about it. */
+/* Opens the module and makes its note, if any (the one about missing
+ * debug info waits for symbolizer_notes). */
 static void check_module(struct symbolizer *s, struct module *m,
 			 const uint8_t *build_id, uint32_t build_id_size)
 {
-	char shown[4096] = "";
 	char *stand_in = NULL;
-	if (strcmp(m->path, m->open_path) != 0)
-		snprintf(shown, sizeof(shown), " (as %s)", m->open_path);
 	const char *why = open_module(s, m, build_id, build_id_size, &stand_in);
-	bool found_by_id = stand_in != NULL;
-	if (found_by_id) {
-		add_note(s, "%s%s: %s; symbols from %s, found by build id", m->path, shown,
-			 why, stand_in);
+
+	if (stand_in) {
+		set_note(m, "%s; symbols from %s, found by build id", why, stand_in);
 		free(stand_in);
 	} else if (!m->mod) {
 		/* "linux-vdso.so.1" and the like: no file to read, nothing to say. */
 		if (strchr(m->path, '/'))
-			add_note(s, "%s%s: %s; addresses shown raw", m->path, shown, why);
-		return;
+			set_note(m, "%s; addresses shown raw", why);
+	} else if (*why) {
+		set_note(m, "%s; names may be wrong", why);
+	} else if (dwfl_module_getsymtab(m->mod) <= 0) {
+		set_note(m, "no symbols; addresses shown raw");
+	} else {
+		m->dwarf_note = true;
 	}
-	Dwarf_Addr bias;
-	m->has_dwarf = dwfl_module_getdwarf(m->mod, &bias) != NULL;
-	if (lookup.down_note) {
-		add_note(s, "%s", lookup.down_note);
-		free(lookup.down_note);
-		lookup.down_note = NULL;
-	}
-	if (found_by_id)
-		return;
-	if (*why)
-		add_note(s, "%s%s: %s; names may be wrong", m->path, shown, why);
-	else if (dwfl_module_getsymtab(m->mod) <= 0)
-		add_note(s, "%s%s: no symbols; addresses shown raw", m->path, shown);
-	else if (!m->has_dwarf)
-		add_note(s, "%s%s: no debug info; no file:line", m->path, shown);
 }
 
 int symbolizer_add_module(struct symbolizer *s, const char *path, uint64_t bias,
@@ -1095,7 +1136,7 @@ static void decl_of(struct symbolizer *s, struct module *m, uint64_t addr,
 	Dwarf_Addr bias;
 	const char *file = NULL;
 	int line = 0;
-	Dwarf_Die *cu = m->has_dwarf ? cu_of(m, addr, &bias) : NULL;
+	Dwarf_Die *cu = module_dwarf(m) ? cu_of(m, addr, &bias) : NULL;
 	if (cu) {
 		Dwarf_Die *scopes = NULL;
 		int n = dwarf_getscopes(cu, addr - bias, &scopes);
@@ -1109,7 +1150,7 @@ static void decl_of(struct symbolizer *s, struct module *m, uint64_t addr,
 		}
 		free(scopes);
 	}
-	if (!file && m->has_dwarf) {
+	if (!file && module_dwarf(m)) {
 		Dwfl_Line *l = dwfl_module_getsrc(m->mod, addr);
 		if (l)
 			file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);

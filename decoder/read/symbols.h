@@ -73,7 +73,10 @@ const char *symbolizer_string(struct symbolizer *s, uint64_t addr);
 int symbolizer_module_elfs(struct symbolizer *s, int module, Elf **main, Elf **debug);
 
 /* Notes on modules whose file or debug info could not be used, one per
- * line ("libfoo.so: no such file; addresses shown raw").  NULL if none. */
-const char *symbolizer_notes(const struct symbolizer *s);
+ * line ("libfoo.so: no such file; addresses shown raw"), and on a
+ * debuginfod server that did not answer.  NULL if none.  Made on each call
+ * (it loads the debug info of modules no lookup needed yet, to tell); the
+ * result lives until the next call. */
+const char *symbolizer_notes(struct symbolizer *s);
 
 #endif

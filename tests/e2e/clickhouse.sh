@@ -9,53 +9,14 @@
 C=$BIN/ctrail
 DOC=$CTRAIL_ROOT/docs/fleet.md
 
-if ! command -v clickhouse-server >/dev/null 2>&1; then
-	pass "clickhouse (skipped: clickhouse-server not found; Debian's clickhouse-server)"
+. "$CTRAIL_ROOT/tools/clickhouse-local.sh"
+if ! clickhouse_start "$WORK/ch"; then
+	pass "clickhouse (skipped: $CH_WHY)"
 	exit 0
 fi
-port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 20000))
-CH=$WORK/ch
-mkdir -p "$CH/data" "$CH/log"
-cat >"$CH/config.xml" <<EOF
-<?xml version="1.0"?>
-<yandex>
-    <logger><level>warning</level><log>$CH/log/server.log</log><errorlog>$CH/log/err.log</errorlog></logger>
-    <http_port>$port</http_port>
-    <tcp_port>$((port + 1))</tcp_port>
-    <listen_host>127.0.0.1</listen_host>
-    <path>$CH/data/</path>
-    <tmp_path>$CH/data/tmp/</tmp_path>
-    <user_files_path>$CH/data/user_files/</user_files_path>
-    <format_schema_path>$CH/data/format_schemas/</format_schema_path>
-    <users_config>/etc/clickhouse-server/users.xml</users_config>
-    <default_profile>default</default_profile>
-    <default_database>default</default_database>
-    <mark_cache_size>67108864</mark_cache_size>
-    <timezone>UTC</timezone>
-</yandex>
-EOF
-clickhouse-server --config-file="$CH/config.xml" >"$CH/log/out.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$WORK"' EXIT
-URL=http://127.0.0.1:$port/
-
-# sql QUERY : the server's answer (TabSeparated), via python (no curl needed).
-sql() {
-	python3 -c '
-import sys, urllib.request
-r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode()), timeout=30)
-sys.stdout.write(r.read().decode())' "$URL" "$1"
-}
-up=
-for i in $(seq 100); do
-	[ "$(sql 'SELECT 1' 2>/dev/null)" = 1 ] && { up=1; break; }
-	kill -0 $server 2>/dev/null || break
-	sleep 0.2
-done
-if [ -z "$up" ]; then
-	pass "clickhouse (skipped: clickhouse-server did not start: $(tail -n 3 "$CH/log/out.log" "$CH/log/err.log" 2>/dev/null | tr '\n' ' '))"
-	exit 0
-fi
+trap 'clickhouse_stop; rm -rf "$WORK"' EXIT
+URL=$CH_URL
+sql() { clickhouse_sql "$1"; }
 
 # query NAME : the SQL of the docs/fleet.md block after "<!-- query NAME -->".
 query() {
