@@ -80,8 +80,9 @@ run() {
 }
 
 size() { stat -c %s "$1"; }
-echo "small snapshot: $(size "$W/small-1.ctr") bytes .ctr, pack $(size "$W/small.ctrpack") bytes"
-echo "large snapshot: $(size "$W/large.ctr") bytes .ctr, pack $(size "$W/large.ctrpack") bytes, $("$BIN/ctrail" report "$W/large.ctr" | awk '/ calls of / { print $1 }') calls"
+"$BIN/ctrail" convert "$W/small-1.ctr" -o "$W/small.pb.gz" >/dev/null
+echo "small snapshot: $(size "$W/small-1.ctr") bytes .ctr ($(gzip -c "$W/small-1.ctr" | wc -c) gzipped), pack $(size "$W/small.ctrpack") bytes, pprof $(size "$W/small.pb.gz") bytes, $("$BIN/ctrail" report "$W/small-1.ctr" | awk '/ calls of / { print $1 }') calls"
+echo "large snapshot: $(size "$W/large.ctr") bytes .ctr ($(gzip -c "$W/large.ctr" | wc -c) gzipped), pack $(size "$W/large.ctrpack") bytes, $("$BIN/ctrail" report "$W/large.ctr" | awk '/ calls of / { print $1 }') calls"
 files=
 for i in $(seq "$N"); do files="$files $W/small-$i.ctr"; done
 run small small $files
