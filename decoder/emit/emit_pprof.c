@@ -20,12 +20,12 @@
  * first use; the string table starts with "" as the format asks.
  *
  * The Profile is built in memory (its size grows with the distinct stacks,
- * not the calls) at the end of the snapshot, then gzipped to the fd. */
+ * not the calls) at the end of the snapshot, then gzipped to the fd through
+ * an outbuf. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <zlib.h>
 #include "emit.h"
 #include "outbuf.h"
@@ -59,7 +59,7 @@ enum {
 
 struct pprof {
 	struct stack_tree tree; /* first: the stack_tree callbacks take it */
-	int fd;
+	struct outbuf out;            /* the gzipped Profile on its way to the fd */
 	int err;
 	const struct reader_snapshot *snap;
 	const struct time_base *tb;
@@ -273,40 +273,25 @@ static int put_strings(struct pprof *p)
 	return 0;
 }
 
-static int write_all(int fd, const uint8_t *b, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, b, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		b += k;
-		n -= k;
-	}
-	return 0;
-}
-
-/* p->buf gzipped to the fd, a chunk at a time. */
+/* p->buf gzipped to the fd through the output buffer. */
 static int write_gzip(struct pprof *p)
 {
-	uint8_t out[1 << 16];
 	z_stream z = { 0 };
-	int err = 0, zr;
+	int zr = Z_OK, err;
 
 	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
 			 Z_DEFAULT_STRATEGY) != Z_OK)
 		return -ENOMEM;
 	z.next_in = p->buf;
 	z.avail_in = p->len;
-	do {
-		z.next_out = out;
-		z.avail_out = sizeof(out);
+	while (zr == Z_OK && !outbuf_reserve(&p->out, OUTBUF_SIZE / 2)) {
+		z.next_out = outbuf_tail(&p->out);
+		z.avail_out = OUTBUF_SIZE - p->out.len;
 		zr = deflate(&z, Z_FINISH);
-		err = write_all(p->fd, out, sizeof(out) - z.avail_out);
-	} while (!err && zr == Z_OK);
+		outbuf_commit(&p->out, z.next_out);
+	}
 	deflateEnd(&z);
+	err = outbuf_flush(&p->out);
 	return err ? err : zr == Z_STREAM_END ? 0 : -EIO;
 }
 
@@ -348,7 +333,7 @@ void *pprof_emitter_new(int fd)
 		stack_tree_init(&p->tree, 0);
 		intern_init(&p->funcs);
 		intern_init(&p->strings);
-		p->fd = fd;
+		outbuf_init(&p->out, fd);
 	}
 	return p;
 }

@@ -94,15 +94,13 @@ case $out in *"already ingested"*"0 snapshots ingested, 2 already there"*) pass 
 *) fail clickhouse-reingest-said "$out" ;; esac
 
 # Errors: one message, exit 1, nothing claimed.
+# expect_exit1 NAME PATTERN CMD... : exit 1 with PATTERN, claiming nothing.
 expect_exit1() {
-	n=$1 pat=$2
+	n1=$1 pat1=$2
 	shift 2
-	out=$("$@" 2>&1)
-	rc=$?
-	case "$rc:$out" in
-	*"snapshots ingested"*) fail "$n" "claims success: $out" ;;
-	1:*"$pat"*) pass "$n" ;;
-	*) fail "$n" "wanted exit 1 and '$pat', got $rc: $out" ;;
+	case $("$@" 2>&1) in
+	*"snapshots ingested"*) fail "$n1" "claims success" ;;
+	*) expect_status "$n1" 1 "$pat1" "$@" ;;
 	esac
 }
 expect_exit1 clickhouse-bad-url "not an http:// or https:// URL" \
