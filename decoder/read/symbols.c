@@ -669,14 +669,15 @@ static void drop_file(struct module *m)
 	m->mod = NULL;
 }
 
-/* The pack's copy of the build id's file, inflated and opened, or -1. */
+/* The pack's copy of the build id's file, inflated and opened; -ENOENT
+ * when the pack has none, another negative errno when it is damaged. */
 static int open_packed(const struct symbolizer *s, const uint8_t *id, uint32_t size)
 {
 	for (size_t i = 0; size && i < s->npacked; i++)
 		if (s->packed[i].hdr->build_id_size == size &&
 		    !memcmp(s->packed[i].build_id, id, size))
 			return pack_open_elf(&s->packed[i]);
-	return -1;
+	return -ENOENT;
 }
 
 /* A debug file found by build id, standing in for a binary that is
@@ -724,6 +725,8 @@ static const char *open_module(struct symbolizer *s, struct module *m,
 
 	if (fd >= 0)
 		return report_file(m, m->open_path, fd) ? "" : "the pack's copy is not usable ELF";
+	if (fd != -ENOENT)
+		return "the pack's copy is damaged";
 	if (access(m->open_path, F_OK) != 0)
 		why = "no such file";
 	else if (access(m->open_path, R_OK) != 0)
