@@ -343,13 +343,13 @@ int pprof_emitter_free(void *emitter)
 	struct pprof *p = emitter;
 	int err = p->err;
 
+	for (uint32_t i = 0; p->strs && i < p->strings.count; i++)
+		free(p->strs[i]);
+	free(p->strs);
 	stack_tree_free(&p->tree);
 	intern_free(&p->funcs);
 	intern_free(&p->strings);
 	free(p->syms);
-	for (uint32_t i = 0; p->strs && i < p->strings.count; i++)
-		free(p->strs[i]);
-	free(p->strs);
 	free(p->buf);
 	free(p);
 	return err;

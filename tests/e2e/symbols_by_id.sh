@@ -64,6 +64,18 @@ case $("$C" info --debug-dir "$WORK/dbg" "$D/b.ctr") in
 *) fail debug-dir-note "info does not say where the symbols came from" ;;
 esac
 
+# Another build at the recorded path: the traced build's debug file, found
+# by build id, is used instead, and info says so.
+if build clang-after "$D/basic" "$PROGS/r_basic.c"; then
+	"$C" convert --debug-dir "$WORK/dbg" "$D/b.ctr" -o "$D/other.json" 2>&1
+	expect_eq build-id-differs-lines "$LINES" "$(names "$D/other.json")"
+	expect_eq build-id-differs-note 1 "$("$C" info --debug-dir "$WORK/dbg" "$D/b.ctr" |
+		grep -c "basic: build id differs from the traced binary; symbols from $WORK/dbg/")"
+	rm -f "$D/basic"
+else
+	fail build-id-differs "the other build failed"
+fi
+
 # No debug info anywhere: addresses raw, one note, exit 0.
 "$C" report --no-debuginfod "$D/b.ctr" >"$D/raw.txt" 2>&1
 expect_eq no-debug-info-raw "basic+0x" "$(awk 'NR == 2 { print substr($NF, 1, 8) }' "$D/raw.txt")"
