@@ -92,7 +92,7 @@ struct batch {
 
 /* Rows are sent when a batch reaches this size, and at the end: ClickHouse
  * makes a part per INSERT, and wants few large ones. */
-#define BATCH_BYTES (16 << 20)
+#define BATCH_BYTES ((off_t)16 << 20)
 
 struct ingest {
 	const char *host;
@@ -424,6 +424,16 @@ static int flush(struct ingest *in)
 	return err ? err : batch_open(b);
 }
 
+/* What the streams hold (their len is only updated when flushed). */
+static off_t batch_bytes(const struct batch *b)
+{
+	off_t n = 0;
+
+	for (int i = 0; i < 3; i++)
+		n += ftello(b->out[i]);
+	return n;
+}
+
 static int in_batch(const struct batch *b, const char *id)
 {
 	for (size_t i = 0; i < b->n; i++)
@@ -502,7 +512,7 @@ static int ingest_snapshot(struct ingest *in, const struct reader *r, const char
 		err = add_done(&in->batch, path, index, in, f.id);
 	if (err && err != -EINVAL)
 		cli_error("%s snapshot %zu: %s", path, index, strerror(-err));
-	if (!err && in->batch.len[0] + in->batch.len[1] + in->batch.len[2] >= BATCH_BYTES)
+	if (!err && batch_bytes(&in->batch) >= BATCH_BYTES)
 		err = flush(in);
 	return err;
 }
