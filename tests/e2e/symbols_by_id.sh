@@ -124,7 +124,8 @@ end = time.time() + 30
 while time.time() < end:
     try: held.append(s.accept()[0])
     except OSError: break
-" $((port + 1)) &
+    open(sys.argv[2], \"a\").write(\"accepted\\n\")
+" $((port + 1)) "$W/accepts" &
 		mute=$!
 		sleep 0.3
 		export DEBUGINFOD_URLS=http://127.0.0.1:$((port + 1)) DEBUGINFOD_CACHE_PATH=$W/cache2
@@ -149,6 +150,7 @@ while time.time() < end:
 	ms=$(cat "$WORK/mute-default-ms")
 	if [ "$ms" -lt 12000 ]; then pass debuginfod-mute-default; else
 		fail debuginfod-mute-default "the default timeout took $ms ms"; fi
+	expect_eq debuginfod-mute-one-connection-per-run 2 "$(wc -l <"$WORK/accepts")"
 	expect_eq debuginfod-mute-one-note 1 "$(grep -c "^debuginfod (http://127.0.0.1:.*not asked again" "$WORK/mute-info.txt")"
 fi
 
