@@ -4,6 +4,8 @@
 # sets CH_URL and CH_PID (CH_WHY says why when it returns 1: not
 # installed, did not start).  `clickhouse_sql QUERY` prints the answer
 # (python's urllib: no curl needed); `clickhouse_stop` ends the server.
+# The server knows a cluster, ctrail_two_shards: two shards that are this
+# same server's databases shard1 and shard2, for Distributed tables.
 
 clickhouse_start() {
 	dir=$1
@@ -30,6 +32,12 @@ clickhouse_start() {
     <default_database>default</default_database>
     <mark_cache_size>67108864</mark_cache_size>
     <timezone>UTC</timezone>
+    <remote_servers>
+        <ctrail_two_shards>
+            <shard><replica><host>127.0.0.1</host><port>$((port + 1))</port><default_database>shard1</default_database></replica></shard>
+            <shard><replica><host>127.0.0.1</host><port>$((port + 1))</port><default_database>shard2</default_database></replica></shard>
+        </ctrail_two_shards>
+    </remote_servers>
 </yandex>
 XML
 	clickhouse-server --config-file="$dir/config.xml" >"$dir/log/out.log" 2>&1 &

@@ -16,7 +16,7 @@ if ! clickhouse_start "$WORK/ch"; then
 fi
 trap 'clickhouse_stop; rm -rf "$WORK"' EXIT
 URL=$CH_URL
-sql() { clickhouse_sql "$1"; }
+sql() { CH_URL=$URL clickhouse_sql "$1"; }
 
 # query NAME : the SQL of the docs/fleet.md block after "<!-- query NAME -->".
 query() {
@@ -92,6 +92,37 @@ expect_eq clickhouse-reingest-rows "$before" \
 	"$(sql 'SELECT count() FROM ctrail_snapshots'; sql 'SELECT count() FROM ctrail_functions'; sql 'SELECT count() FROM ctrail_calls')"
 case $out in *"already ingested"*"0 snapshots ingested, 2 already there"*) pass clickhouse-reingest-said ;;
 *) fail clickhouse-reingest-said "$out" ;; esac
+
+# The same traces over two shards (Distributed tables as docs/fleet.md
+# makes them, over the databases shard1 and shard2 of this server): rows
+# spread over both, the three queries answer as the plain tables do.
+ddl=$(awk '$0 ~ /<!-- ddl distributed -->/ { on = 1; next }
+	on && /```sql/ { inside = 1; next } inside && /```/ { exit } inside { print }' "$DOC")
+for db in shard1 shard2 fleet; do sql "CREATE DATABASE $db" >/dev/null; done
+for t in ctrail_snapshots ctrail_functions ctrail_calls; do
+	sql "CREATE TABLE shard1.$t AS default.$t" >/dev/null
+	sql "CREATE TABLE shard2.$t AS default.$t" >/dev/null
+done
+printf '%s\n' "$ddl" | sed 's/shard\.ctrail/shard1.ctrail/' | tr '\n' ' ' | tr ';' '\n' |
+	while read -r stmt; do [ -z "$stmt" ] || sql "$stmt" >/dev/null; done
+dist_ingest() {
+	url="${URL}?database=fleet&insert_distributed_sync=1"
+	"$C" ingest --clickhouse "$url" --host a "$WORK/flows-a.ctr" "$WORK/status-a.ctr" &&
+		"$C" ingest --clickhouse "$url" --host b "$WORK/flows-b.ctr" "$WORK/status-b.ctr" &&
+		"$C" ingest --clickhouse "$url" --host a --calls "$WORK/sleep-fentry.ctr" "$WORK/sleep-after.ctr"
+}
+expect_ok clickhouse-distributed-ingest dist_ingest
+expect_eq clickhouse-distributed-both-shards 1 \
+	"$(sql 'SELECT (SELECT count() FROM shard1.ctrail_functions) > 0 AND (SELECT count() FROM shard2.ctrail_functions) > 0')"
+for q in slowest-1-percent p99-by-build-id reached-by-some-hosts; do
+	want=$(sql "$(query $q)")
+	URL="${CH_URL}?database=fleet"
+	expect_eq "clickhouse-distributed-$q" "$want" "$(sql "$(query $q)")"
+	URL=$CH_URL
+done
+out=$(dist_ingest)
+expect_eq clickhouse-distributed-reingest "$(sql 'SELECT count() FROM default.ctrail_functions')" \
+	"$(sql 'SELECT count() FROM fleet.ctrail_functions')"
 
 # Errors: one message, exit 1, nothing claimed.
 # expect_exit1 NAME PATTERN CMD... : exit 1 with PATTERN, claiming nothing.
