@@ -11,9 +11,10 @@
  * same snapshot ingested twice (or from its pack) has the same id: one
  * already in ctrail_snapshots is skipped, and the ReplacingMergeTree
  * tables fold the rows of a race between two ingests into one.  The
- * snapshot rows are written last, after their functions and calls: queries
- * reach the other tables through it, so a failed ingest leaves nothing a
- * query counts, and the snapshot is ingested again next time.
+ * snapshot rows are written last, after their functions and calls: a
+ * snapshot is complete once its row is there, and one whose ingest failed
+ * has none, so it is ingested again next time (its rows replacing those
+ * sent before).
  *
  * The rows are gathered as TabSeparated text in memory streams
  * (open_memstream) while the timeline walks each snapshot, and sent per
