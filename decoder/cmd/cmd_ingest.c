@@ -112,6 +112,8 @@ struct ingest {
 	uint32_t tid, seq;
 	uint64_t calls, traced_ns;
 	FILE *calls_rows; /* NULL without --calls */
+	struct symbolizer *syms; /* of the open file's last snapshot walked */
+	const struct reader_snapshot *syms_snap;
 	struct batch batch;
 	uint64_t ingested;       /* the rows' version: when this run began (s) */
 	uint64_t ingested_count, skipped; /* snapshots */
@@ -443,11 +445,42 @@ static int in_batch(const struct batch *b, const char *id)
 	return 0;
 }
 
+/* Whether two snapshots of a file have the same modules at the same
+ * addresses (a process's flow snapshots do): then one symbolizer serves
+ * both, its files opened and its lookups made once. */
+static int same_modules(const struct reader_snapshot *a, const struct reader_snapshot *b)
+{
+	if (a->nmodules != b->nmodules)
+		return 0;
+	for (size_t i = 0; i < a->nmodules; i++) {
+		const struct ctr_module *x = a->modules[i].hdr, *y = b->modules[i].hdr;
+		size_t n = sizeof(*x) + x->nsegments * sizeof(struct ctr_segment) +
+			   x->build_id_size + x->path_size;
+
+		/* headers first: equal, they size equal parts after them */
+		if (memcmp(x, y, sizeof(*x)) || memcmp(x, y, n))
+			return 0;
+	}
+	return 1;
+}
+
+/* The symbolizer for a snapshot of the open file: the last one's when the
+ * modules are the same, else a new one (NULL after an error message). */
+static struct symbolizer *symbolizer_for(struct ingest *in, const struct reader_snapshot *snap)
+{
+	if (in->syms && same_modules(in->syms_snap, snap))
+		return in->syms;
+	symbolizer_free(in->syms);
+	in->syms = cli_symbolizer(snap, in->remaps, in->nremaps);
+	in->syms_snap = snap;
+	return in->syms;
+}
+
 /* Walks the snapshot and adds its rows to the batch. */
 static int make_rows(struct ingest *in, const struct reader_snapshot *snap,
 		     const struct snapshot_facts *f)
 {
-	struct symbolizer *syms = cli_symbolizer(snap, in->remaps, in->nremaps);
+	struct symbolizer *syms = symbolizer_for(in, snap);
 	struct cli_threads every = { 0 };
 	FILE **out = in->batch.out;
 	struct time_base tb;
@@ -472,7 +505,6 @@ static int make_rows(struct ingest *in, const struct reader_snapshot *snap,
 	for (int i = 0; i < 3 && !err; i++)
 		if (ferror(out[i]))
 			err = -ENOMEM;
-	symbolizer_free(syms);
 	return err;
 }
 
@@ -527,6 +559,9 @@ static int ingest_file(struct ingest *in, const char *path)
 		return -EINVAL;
 	for (size_t i = 0; i < r.nsnapshots && !err; i++)
 		err = ingest_snapshot(in, &r, path, i);
+	/* its symbols point into the file's pack, if any */
+	symbolizer_free(in->syms);
+	in->syms = NULL;
 	reader_close(&r);
 	return err;
 }
