@@ -332,19 +332,22 @@ static struct asked *asked_before(const uint8_t *id, uint32_t size)
 	return NULL;
 }
 
-static void remember(const uint8_t *id, uint32_t size, char *path)
+/* Keeps debuginfod's answer (path, malloc'd, or NULL) for the build id;
+ * returns path, or NULL (path freed) when out of memory. */
+static const char *remember(const uint8_t *id, uint32_t size, char *path)
 {
 	struct asked *a = realloc(lookup.asked, (lookup.nasked + 1) * sizeof(*a));
 
 	if (!a) {
 		free(path);
-		return;
+		return NULL;
 	}
 	lookup.asked = a;
 	a = &a[lookup.nasked++];
 	memcpy(a->id, id, size);
 	a->size = size;
 	a->path = path;
+	return path;
 }
 
 /* debuginfod's debug file for a build id: the path of its cached copy
@@ -379,10 +382,11 @@ static const char *debuginfod_debuginfo(const uint8_t *id, uint32_t size)
 			     lookup.urls, strerror(-fd), getenv("DEBUGINFOD_TIMEOUT")) < 0)
 			lookup.down_note = NULL;
 	}
-	remember(id, size, fd >= 0 ? path : NULL);
-	if (fd < 0)
+	if (fd < 0) {
 		free(path);
-	return fd >= 0 ? path : NULL;
+		path = NULL;
+	}
+	return remember(id, size, path);
 }
 
 /* libdwfl's find_debuginfo: the --debug-dir trees, then the standard
@@ -742,7 +746,6 @@ static const char *open_module(struct symbolizer *s, struct module *m,
 	if (!report_file(m, *stand_in, fd)) {
 		free(*stand_in);
 		*stand_in = NULL;
-		return why;
 	}
 	return why;
 }
