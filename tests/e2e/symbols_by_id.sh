@@ -150,7 +150,11 @@ while time.time() < end:
 	ms=$(cat "$WORK/mute-default-ms")
 	if [ "$ms" -lt 12000 ]; then pass debuginfod-mute-default; else
 		fail debuginfod-mute-default "the default timeout took $ms ms"; fi
-	expect_eq debuginfod-mute-one-connection-per-run 2 "$(wc -l <"$WORK/accepts")"
+	# two runs, at most one connection each (the client may also keep a
+	# failure in its cache and not connect in the second)
+	n=$(wc -l <"$WORK/accepts")
+	if [ "$n" -ge 1 ] && [ "$n" -le 2 ]; then pass debuginfod-mute-one-connection-per-run; else
+		fail debuginfod-mute-one-connection-per-run "$n connections in two runs"; fi
 	expect_eq debuginfod-mute-one-note 1 "$(grep -c "^debuginfod (http://127.0.0.1:.*not asked again" "$WORK/mute-info.txt")"
 fi
 
