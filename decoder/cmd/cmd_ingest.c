@@ -5,7 +5,9 @@
  *
  * Per snapshot: one row in ctrail_snapshots, one per function in
  * ctrail_functions (calls, total, self, max as `ctrail report` counts them:
- * by name, total the time on the stack, a recursion's outermost call only)
+ * by name, total the time on the stack, a recursion's outermost call only;
+ * with scheduling events, the total split into on-CPU, runnable and
+ * blocked as `report --cpu` splits it, cpu_split.c)
  * and with --calls one per call in ctrail_calls.  The tables are made if
  * missing.  A snapshot's id is a 128-bit hash of its chunks' bytes, so the
  * same snapshot ingested twice (or from its pack) has the same id: one
@@ -32,6 +34,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "clickhouse.h"
+#include "cpu_split.h"
 #include "outbuf.h"
 #include "timeline.h"
 
@@ -58,7 +61,8 @@ static const char *const schema[] = {
 	" snapshot_id String, host String, program String, build_id String, time DateTime,"
 	" flow String, function String, module String, file String, line UInt32,"
 	" calls UInt64, total_ns UInt64, self_ns UInt64, max_ns UInt64,"
-	" on_cpu_ns Nullable(UInt64), off_cpu_ns Nullable(UInt64), ingested DateTime"
+	" on_cpu_ns Nullable(UInt64), runnable_ns Nullable(UInt64), blocked_ns Nullable(UInt64),"
+	" ingested DateTime"
 	") ENGINE = ReplacingMergeTree(ingested) PARTITION BY toYYYYMM(time)"
 	" ORDER BY (program, function, build_id, time, snapshot_id)",
 	"CREATE TABLE IF NOT EXISTS ctrail_calls ("
@@ -72,6 +76,7 @@ static const char *const schema[] = {
 struct func {
 	const struct symbol *sym;
 	uint64_t calls, total_ns, self_ns, max_ns;
+	uint64_t split[CPU_SPLITS]; /* of total_ns, with scheduling events */
 	uint32_t active; /* calls on the stack now */
 };
 
@@ -112,6 +117,8 @@ struct ingest {
 	uint32_t tid, seq;
 	uint64_t calls, traced_ns;
 	FILE *calls_rows; /* NULL without --calls */
+	struct cpu_split *cs; /* the snapshot's scheduling, NULL without */
+	const struct cpu_track *track; /* of the thread walked */
 	struct symbolizer *syms; /* of the open file's last snapshot walked */
 	const struct reader_snapshot *syms_snap;
 	struct batch batch;
@@ -145,6 +152,7 @@ static int ingest_thread(void *ctx, const struct reader_thread *t)
 
 	in->tid = t->hdr->tid;
 	in->seq = 0;
+	in->track = in->cs ? cpu_split_track(in->cs, t->hdr->tid) : NULL;
 	return 0;
 }
 
@@ -191,8 +199,12 @@ static int ingest_slice_end(void *ctx, const struct slice *s)
 	f->self_ns += duration - c->callees_ns;
 	if (duration > f->max_ns)
 		f->max_ns = duration;
-	if (--f->active == 0)
+	if (--f->active == 0) {
 		f->total_ns += duration;
+		if (in->track)
+			cpu_track_add_split(in->track, c->begin_ns, c->begin_ns + duration,
+					    f->split);
+	}
 	if (in->depth)
 		in->stack[in->depth - 1].callees_ns += duration;
 	else
@@ -296,8 +308,14 @@ static void function_rows(struct ingest *in, FILE *out, const struct reader_snap
 		put_str(out, f->sym->name);
 		put_str(out, m ? base_name(m->path, m->hdr->path_size, module, sizeof(module)) : "");
 		put_str(out, f->sym->file ? f->sym->file : "");
-		fprintf(out, "%u\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t\\N\t\\N\t%" PRIu64 "\n",
-			f->sym->line, f->calls, f->total_ns, f->self_ns, f->max_ns, in->ingested);
+		fprintf(out, "%u\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t",
+			f->sym->line, f->calls, f->total_ns, f->self_ns, f->max_ns);
+		for (int k = 0; k < CPU_SPLITS; k++)
+			if (in->cs)
+				fprintf(out, "%" PRIu64 "\t", f->split[k]);
+			else
+				fputs("\\N\t", out);
+		fprintf(out, "%" PRIu64 "\n", in->ingested);
 	}
 }
 
@@ -491,6 +509,11 @@ static int make_rows(struct ingest *in, const struct reader_snapshot *snap,
 		reset_walk(in);
 		time_base_init(&tb, snap, 0);
 		in->tb = &tb;
+		in->cs = snap->sched_hdr ? cpu_split_new(snap, &tb) : NULL;
+		if (snap->sched_hdr && !in->cs)
+			err = -errno;
+	}
+	if (!err) {
 		in->calls_rows = in->with_calls ? out[ROWS_CALLS] : NULL;
 		common_columns(in, f->id, f->program, f->build_id, f->time_ns, f->flow);
 		timeline_init(&tl, syms, &ingest_ops, in);
@@ -505,6 +528,9 @@ static int make_rows(struct ingest *in, const struct reader_snapshot *snap,
 	for (int i = 0; i < 3 && !err; i++)
 		if (ferror(out[i]))
 			err = -ENOMEM;
+	cpu_split_free(in->cs);
+	in->cs = NULL;
+	in->track = NULL;
 	return err;
 }
 
@@ -645,7 +671,9 @@ const struct cli_command cmd_ingest = {
 		"interface: a row per snapshot in ctrail_snapshots (host, program, build id,\n"
 		"pid, time, reason, flow name, rank, duration), a row per function per\n"
 		"snapshot in ctrail_functions (calls, total, self and max ns, as ctrail\n"
-		"report counts them) and, with --calls, a row per call in ctrail_calls.\n"
+		"report counts them; with scheduling events also on-CPU, runnable and\n"
+		"blocked ns as report --cpu splits them) and, with --calls, a row per\n"
+		"call in ctrail_calls.\n"
 		"Tables are made if missing (schema and example queries: docs/fleet.md).\n"
 		"A snapshot already there (same content) is skipped.  Stops at the first\n"
 		"error; a snapshot is complete once its ctrail_snapshots row is written,\n"

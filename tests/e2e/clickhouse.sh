@@ -64,6 +64,22 @@ expect_eq clickhouse-snapshot-columns "a s_sleep exit 0" \
 	"$(sql "SELECT host, program, reason, rank FROM ctrail_snapshots FINAL
 		WHERE build_id = '$(readelf -n "$WORK/after/s_sleep" | awk '/Build ID/ { print $3 }')' FORMAT TabSeparated" | tr '\t' ' ')"
 
+# On/off-CPU: NULL without scheduling events; with them (where tracefs is
+# writable), the split report --cpu makes.
+expect_eq clickhouse-no-sched-null "0" \
+	"$(sql "SELECT countIf(on_cpu_ns IS NOT NULL OR runnable_ns IS NOT NULL OR blocked_ns IS NOT NULL) FROM ctrail_functions")"
+build gcc-fentry "$WORK/f_split" "$PROGS/f_split.c" -pthread &&
+	CTRAIL_FTRACE=1 trace "$WORK/split.ctr" "$WORK/f_split" 2>/dev/null
+if "$C" info "$WORK/split.ctr" 2>/dev/null | grep -q '^  sched '; then
+	"$C" ingest --clickhouse "$URL" --host a "$WORK/split.ctr" >/dev/null
+	expect_eq clickhouse-cpu-split \
+		"$("$C" report --cpu --csv "$WORK/split.ctr" | tail -n +2 | awk -F, '{ gsub(/"/, "", $1); print $1, $10, $11, $12 }' | sort)" \
+		"$(sql "SELECT function, on_cpu_ns, runnable_ns, blocked_ns FROM ctrail_functions FINAL
+			WHERE program = 'f_split' ORDER BY function FORMAT TabSeparated" | tr '\t' ' ' | sort)"
+else
+	pass "clickhouse-cpu-split (skipped: no scheduling events here)"
+fi
+
 # slowest-1%: the slowest request of both runs; its report.
 slowest=$(for f in flows-a flows-b; do
 	"$C" dump "$WORK/$f.ctr" | awk -v f=$f '/^snapshot / && /name="request"/ && / rank=1 / {
@@ -120,9 +136,9 @@ for q in slowest-1-percent p99-by-build-id reached-by-some-hosts; do
 	expect_eq "clickhouse-distributed-$q" "$want" "$(sql "$(query $q)")"
 	URL=$CH_URL
 done
+before=$(sql 'SELECT count() FROM fleet.ctrail_functions')
 out=$(dist_ingest)
-expect_eq clickhouse-distributed-reingest "$(sql 'SELECT count() FROM default.ctrail_functions')" \
-	"$(sql 'SELECT count() FROM fleet.ctrail_functions')"
+expect_eq clickhouse-distributed-reingest "$before" "$(sql 'SELECT count() FROM fleet.ctrail_functions')"
 
 # Errors: one message, exit 1, nothing claimed.
 # expect_exit1 NAME PATTERN CMD... : exit 1 with PATTERN, claiming nothing.
