@@ -205,9 +205,10 @@ static void print_sizes(const char *out, const struct reader *r, const struct pa
 	for (size_t i = 0; i < p->n; i++)
 		size += (p->files[i].hdr.build_id_size + p->files[i].hdr.path_size +
 			 p->files[i].hdr.data_size + 7) & ~UINT64_C(7);
-	printf("wrote %s: %llu bytes, %.1fx the trace's %llu (%zu module files, %llu bytes of ELF)\n",
+	printf("wrote %s: %llu bytes, %.1fx the trace's %llu (%zu module file%s, %llu bytes of ELF)\n",
 	       out, (unsigned long long)size, (double)size / r->size,
-	       (unsigned long long)r->size, p->n, (unsigned long long)p->elf_bytes);
+	       (unsigned long long)r->size, p->n, p->n == 1 ? "" : "s",
+	       (unsigned long long)p->elf_bytes);
 }
 
 static int pack_trace(const char *trace, const char *out, char **remaps, int nremaps)
