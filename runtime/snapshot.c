@@ -1,12 +1,15 @@
 /* snapshot.c - copies the rings into a snapshot and writes it as a .ctr
  * file (format/ctr.h).
  *
- * A ring is copied while its thread may still be writing.  We read the
- * thread's write offset (n1 events written), copy the last events before
- * it, then read the offset again (n2).  Any slot the writer may have reused
- * meanwhile - up to event n2, which may be half written - held an event
- * older than n2 + 1 - capacity; those are dropped from the front, so what
- * remains was stable for the whole copy.  No lock is shared with writers. */
+ * A ring is copied while its thread may still be writing (the protocol is
+ * in hooks_x86_64.S and state.h).  We read the thread's write offset (n1
+ * events reserved), copy the last events before it, then read the offset
+ * again (n2).  The writer stores only into slots it reserved, so any slot
+ * it may have reused meanwhile held an event older than n2 - capacity;
+ * those are dropped from the front.  Then the slots it had reserved but not
+ * yet stored (still the previous lap, stamped too early) are dropped by
+ * ring_drop_unwritten(), so what remains was whole for the whole copy.  No
+ * lock is shared with writers. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
@@ -53,7 +56,7 @@ static int copy_ring(struct snap_thread *out, const struct ctrail_thread *t,
 {
 	uint64_t cap = t->size / EV, mask = t->size - 1;
 	uint64_t n1 = thread_off(t) / EV;
-	uint64_t lo = ring_first_stable(n1, cap, 0);
+	uint64_t lo = ring_first_stable(n1, cap);
 	uint64_t from = since ? first_since(t->ring, mask, lo, n1, since) : lo;
 	/* events before lo were overwritten, but if the time cut falls inside
 	 * the ring they were older than it anyway */
@@ -68,15 +71,18 @@ static int copy_ring(struct snap_thread *out, const struct ctrail_thread *t,
 		first_part = n;
 	memcpy(out->events, t->ring + (from * EV & mask), first_part * EV);
 	memcpy(out->events + first_part, t->ring, (n - first_part) * EV);
-	/* another live thread may be midway through its next event */
-	stable = ring_first_stable(thread_off(t) / EV, cap,
-				   t->tls && t->tls != &ctrail_tls);
+	/* what the writer stored during the copy went to slots it reserved
+	 * before this read: their previous lap is cut here */
+	stable = ring_first_stable(thread_off(t) / EV, cap);
 	if (stable > from) {
 		uint64_t skip = stable - from < n ? stable - from : n;
 		memmove(out->events, out->events + skip, (n - skip) * EV);
 		n -= skip;
 		lost += skip;
 	}
+	/* another live thread may not have stored every slot it reserved */
+	if (t->tls && t->tls != &ctrail_tls)
+		n = ring_drop_unwritten(out->events, n, since);
 	out->hdr.tid = t->tid;
 	out->hdr.flags = (t->tls ? 0 : CTR_THREAD_EXITED) | (t->is_main ? CTR_THREAD_MAIN : 0);
 	if (t->tls)

@@ -48,8 +48,9 @@ static void thread_apply_pause(struct ctrail_thread *t)
 
 uint64_t thread_off(const struct ctrail_thread *t)
 {
-	/* pairs with the offset bump in hooks_x86_64.S (x86 keeps stores
-	 * in order, so the acquire only has to stop the compiler) */
+	/* the writer bumps the offset before it stores into the slot; x86
+	 * keeps loads in order, so the acquire only has to stop the
+	 * compiler from moving the caller's ring reads across this one */
 	return t->tls ? __atomic_load_n(&t->tls->off, __ATOMIC_ACQUIRE)
 		      : t->final_off;
 }
@@ -86,15 +87,23 @@ static void exited_trim(void)
 	}
 }
 
+/* The thread's ring goes to the exited list, where other threads free it
+ * (exited_trim, threads_forget_exited).  base is set to NULL under the lock
+ * and after the record left the live list, so no resume can give it back,
+ * and no hook of this thread is running (we are the thread, not in a
+ * hook); traced code that runs after this (later destructors) finds
+ * state GONE and writes nothing.  final_off is read last, after any
+ * handler that interrupted us here was done. */
 static void thread_exit(void *arg)
 {
 	struct ctrail_thread *t = arg;
 
-	ctrail_tls.state = TLS_GONE;
-	ctrail_tls.base = NULL;
 	pthread_getname_np(pthread_self(), t->name, sizeof(t->name));
 	pthread_mutex_lock(&registry_lock);
 	list_remove(&live_threads, t);
+	ctrail_tls.state = TLS_GONE;
+	__atomic_store_n(&ctrail_tls.base, NULL, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->final_off = ctrail_tls.off;
 	t->tls = NULL;
 	t->next = exited_threads;
@@ -261,14 +270,19 @@ int ctrail_thread_set_ring_size(size_t bytes)
 		return -ENOMEM;
 	if (!(ring = ring_map(size)))
 		return -ENOMEM;
+	/* base goes NULL before off and mask change and the old ring is
+	 * unmapped, and comes back after: a handler that traces meanwhile
+	 * writes nothing (the fences keep the compiler to that order) */
 	pthread_mutex_lock(&registry_lock);
 	old = t->ring;
-	ctrail_tls.base = NULL;
+	__atomic_store_n(&ctrail_tls.base, NULL, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->ring = ring;
 	ctrail_tls.off = 0;
 	ctrail_tls.mask = size - 1;
 	munmap(old, t->size);
 	t->size = size;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	thread_apply_pause(t);
 	pthread_mutex_unlock(&registry_lock);
 	return 0;
