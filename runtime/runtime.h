@@ -38,7 +38,13 @@ HIDDEN void threads_init(void);
 HIDDEN void thread_start(void);
 HIDDEN void threads_pause_all(int delta);
 HIDDEN uint64_t thread_off(const struct ctrail_thread *t);
-HIDDEN void threads_forget_exited(void);
+/* 1 if t is on the live or the exited list (registry_lock held). */
+HIDDEN int thread_listed(const struct ctrail_thread *t);
+/* Frees the exited threads of done[] still on the exited list (a
+ * snapshot holds them) and takes threads and events off the dropped
+ * counts (the snapshot reported them). */
+HIDDEN void threads_forget(struct ctrail_thread *const *done, size_t n,
+			   uint32_t threads, uint64_t events);
 HIDDEN extern int (*real_pthread_create)(pthread_t *, const pthread_attr_t *,
 				  void *(*)(void *), void *);
 
@@ -106,7 +112,7 @@ HIDDEN int snapshot_name(struct ctrail_snapshot *s, const char *name,
 HIDDEN void snapshot_rank(struct ctrail_snapshot *s, uint32_t rank);
 HIDDEN uint64_t snapshot_duration(const struct ctrail_snapshot *s);
 /* Writes several snapshots into one file, as ctrail_snapshot_write. */
-HIDDEN int snapshots_write(const char *path, struct ctrail_snapshot *const *snaps,
+HIDDEN int snapshots_write(const char *path, struct ctrail_snapshot **snaps,
 			   size_t n);
 
 /* flows.c: the kept slow occurrences.  flows_hold locks them and returns
