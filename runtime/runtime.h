@@ -83,11 +83,19 @@ HIDDEN int process_chunks_take(struct process_chunks *p);
 HIDDEN void process_chunks_free(struct process_chunks *p);
 /* PROCESS, CLOCK and the MODULE chunks. */
 HIDDEN int process_chunks_write(struct ctr_writer *w, const struct process_chunks *p);
-/* Writes pattern (%p %n %% expanded) as NAME.tmp.PID renamed into place:
- * the file header, body's chunks and the END chunk. */
+/* Writes pattern (%p %n %% expanded) through out_file.h: the file header,
+ * body's chunks and the END chunk.  One file at a time per process.  Once
+ * the process exits (ctr_file_exit_wait), only the exiting thread may
+ * write: -ECANCELED for the others, -ETIMEDOUT after the wait ran out. */
 HIDDEN int ctr_file_write(const char *pattern,
 			  int (*body)(struct ctr_writer *w, const void *arg),
 			  const void *arg);
+/* Every exit path calls this first: waits (config.exit_wait_ns at most)
+ * for a SIGTRAP still being answered and a file still being written, or
+ * gives up on it, removing its temporary, with one line on stderr. */
+HIDDEN void ctr_file_exit_wait(void);
+/* In a forked child: no file is being written. */
+HIDDEN void ctr_file_after_fork(void);
 
 /* sigtrap.c: SIGTRAP wakes a helper thread, made with create(), that
  * calls fire(); enter() (may be NULL) runs first in that thread. */
@@ -99,6 +107,8 @@ struct sigtrap_trigger {
 HIDDEN void sigtrap_init(const struct sigtrap_trigger *t);
 /* In a forked child: a new helper, if the parent had one. */
 HIDDEN void sigtrap_after_fork(void);
+/* 1 while a SIGTRAP received has not been answered by a snapshot. */
+HIDDEN int sigtrap_busy(void);
 
 /* init.c: starts the runtime once (idempotent). */
 HIDDEN void runtime_init(void);
@@ -135,6 +145,7 @@ struct ctrail_config {
 	uint64_t ring_size;
 	uint32_t max_exited;
 	int write_at_exit;
+	uint64_t exit_wait_ns; /* CTRAIL_EXIT_WAIT */
 	const char *output;    /* a copy, never the environment's string */
 	const char *tracefs;   /* CTRAIL_TRACEFS, "" when unset */
 	int ftrace;            /* CTRAIL_FTRACE=1 */

@@ -252,7 +252,7 @@ static int counts_write(uint32_t reason)
 		process_chunks_free(&f.proc);
 	}
 	free(f.recs);
-	if (rc)
+	if (rc && rc != -ECANCELED) /* -ECANCELED: exit gave up and said so */
 		fprintf(stderr, "ctrail: cannot write call counts to %s: %s\n",
 			config.output, strerror(-rc));
 	return rc;
@@ -274,6 +274,7 @@ static void forget_parent(void)
 		for (uint64_t m = 0; count_top[t] && m < COUNT_MID_SIZE; m++)
 			if (count_top[t][m])
 				madvise(count_top[t][m], LEAF_BYTES, MADV_DONTNEED);
+	ctr_file_after_fork();
 	sigtrap_after_fork();
 }
 
@@ -288,7 +289,9 @@ __attribute__((constructor)) static void count_init(void)
 	pthread_atfork(NULL, NULL, forget_parent);
 }
 
+/* Waits for counts being written on SIGTRAP first (ctrfile.c). */
 __attribute__((destructor)) static void count_fini(void)
 {
+	ctr_file_exit_wait();
 	counts_write(CTR_REASON_EXIT);
 }
