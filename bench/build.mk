@@ -40,6 +40,16 @@ $(B)/bench/symbols: $(B)/obj/bench/symbols.o $(DECODER_CORE_OBJS)
 
 BENCHES += $(B)/bench/symbols
 
+# A full snapshot's time, memory and pause (bench/snapshot.c): linked with
+# libctrail, the fentry loop of overhead_callee.c and the decoder's reader.
+$(B)/bench/snapshot: $(B)/obj/bench/snapshot.o $(BENCH_CALLEE)_fentry.o \
+		$(DECODER_CORE_OBJS) $(B)/lib/libctrail.so
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $(B)/obj/bench/snapshot.o $(BENCH_CALLEE)_fentry.o $(DECODER_CORE_OBJS) \
+		-L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) -lctrail $(DECODER_LIBS) -ldl -pthread
+
+BENCHES += $(B)/bench/snapshot
+
 .PHONY: bench
 bench: $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
@@ -68,3 +78,4 @@ $(B)/bench/sched: $(B)/obj/bench/sched.o $(B)/lib/libctrail.so
 		-L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) -lctrail -ldl -pthread
 
 BENCHES += $(B)/bench/sched
+
