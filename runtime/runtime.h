@@ -27,6 +27,8 @@ struct ctrail_thread {
 	int is_main;
 	char name[16];          /* read at exit; live threads are asked at snapshot */
 	pthread_t handle;
+	void *(*start_fn)(void *); /* what our pthread_create was asked to run */
+	void *start_arg;
 };
 
 /* thread.c */
