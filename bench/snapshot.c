@@ -9,7 +9,8 @@
  * few microseconds (so its ring holds the whole snapshot's time); an idle thread makes one call and blocks; one more
  * paced "probe" thread runs in every case.  The child raises SIGTRAP,
  * polls for the file, and reads VmHWM: peak extra = VmHWM after - VmRSS
- * before (the rings are resident already).  Then it takes a second
+ * before (the rings are resident already).  Then it parks every thread
+ * (blocked, so its ring stays) and takes a second
  * snapshot of the events since the first began and reads it back
  * (decoder/read/reader.c): "hole", the longest stretch of the first
  * snapshot's writing in which no thread recorded anything (what pausing
@@ -38,7 +39,16 @@
 
 static int block_pipe[2];
 static volatile int stop;
-static int ready;
+static int ready, parked;
+
+/* Waits for ever (until the process ends). */
+static void *park(void)
+{
+	char c;
+
+	__atomic_add_fetch(&parked, 1, __ATOMIC_RELAXED);
+	return read(block_pipe[0], &c, 1) ? NULL : NULL;
+}
 
 static void pace(void)
 {
@@ -55,16 +65,14 @@ static void *busy(void *fill)
 		loop_fentry(1);
 		pace();
 	}
-	return NULL;
+	return park();
 }
 
 static void *idle(void *arg)
 {
-	char c;
-
 	loop_fentry(1);
 	__atomic_add_fetch(&ready, 1, __ATOMIC_RELAXED);
-	return read(block_pipe[0], &c, 1) ? NULL : NULL;
+	return park();
 }
 
 /* A field of /proc/self/status, in KiB. */
@@ -182,6 +190,11 @@ static int child(int nthreads, int is_busy, const char *dir)
 		sleep_ms(1);
 	t1 = ctrail_now();
 	hwm1 = status_kib("VmHWM");
+	/* the second snapshot is the API's, at normal priority: not among
+	 * 500 busy threads */
+	stop = 1;
+	while (__atomic_load_n(&parked, __ATOMIC_RELAXED) < nthreads + 1)
+		sleep_ms(1);
 	struct ctrail_snapshot *s = ctrail_snapshot_take(t0);
 	if (!s || ctrail_snapshot_write(s, again) || reader_open(&r, again)) {
 		fprintf(stderr, "snapshot: cannot take or read the second snapshot\n");
@@ -215,6 +228,7 @@ static void run_case(const char *self, const char *threads, const char *kind)
 	waitpid(pid, &status, 0);
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		printf("%7s  %-4s  did not finish within %d s\n", threads, kind, LIMIT_S);
+	fflush(stdout);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		fprintf(stderr, "snapshot: could not remove %s\n", dir);

@@ -233,7 +233,7 @@ static int stream_thread(struct ctr_writer *w, struct ctrail_snapshot *s,
 
 	pthread_mutex_lock(&registry_lock);
 	/* a record freed or reused by a new thread since is left out */
-	found = thread_listed(t) && t->tid == st->hdr.tid;
+	found = thread_listed(t) && (uint32_t)t->tid == st->hdr.tid;
 	if (found && s->buf_events < t->size / EV) {
 		free(s->buf);
 		s->buf_events = t->size / EV;
