@@ -127,7 +127,7 @@ static inline uint64_t summary_name_hash(const char *s)
  * .ctr, plus suffix (".svg").  Malloc'ed; NULL when out of memory. */
 char *summary_default_output(const char *trace, const char *suffix);
 
-* Output through out_file.h (NAME.tmp.PID renamed to NAME when complete,
+/* Output through out_file.h (NAME.tmp.PID renamed to NAME when complete,
  * or a device or FIFO written in place); "-" is stdout. */
 struct out_file;
 struct summary_output {
