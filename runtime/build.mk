@@ -42,7 +42,7 @@ $(B)/include/ctrail.h: include/ctrail.h
 # runtime/count/ go to obj/count-N/, so changing N rebuilds them.
 COUNT_TABLES ?= 1
 COUNT_SHARED_OBJS := $(patsubst %.c,$(B)/obj/pic/%.o,runtime/modules.c \
-	runtime/clock.c runtime/config.c runtime/ctrfile.c runtime/sigtrap.c \
+	runtime/clock.c runtime/config.c runtime/ctrfile.c runtime/sigtrap.c runtime/record.c \
 	format/ctr_write.c)
 # count_objs(N): the objects of a counter with N tables.
 count_objs = $(patsubst runtime/count/%,$(B)/obj/count-$1/%.o,$(basename \

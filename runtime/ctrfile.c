@@ -130,5 +130,6 @@ int ctr_file_write(const char *pattern,
 		rc = -errno;
 	if (rc)
 		unlink(tmp);
+	record_status(final, rc);
 	return rc;
 }

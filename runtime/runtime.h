@@ -93,6 +93,18 @@ struct sigtrap_trigger {
 HIDDEN void sigtrap_init(const struct sigtrap_trigger *t);
 /* In a forked child: a new helper, if the parent had one. */
 HIDDEN void sigtrap_after_fork(void);
+/* Starts the helper if need be and returns the handler that wakes it with
+ * the signal's number (record.c), or NULL if no helper could start. */
+HIDDEN void (*sigtrap_handler(void))(int);
+
+/* record.c: one output file per process, the status file and writing on
+ * SIGHUP/SIGINT/SIGTERM for a supervisor (ctrail record).  record_init
+ * runs after config_init and sigtrap_init; record_status reports one
+ * attempt to write path (rc: 0 or -errno); record_signal_done, in the
+ * helper thread after the snapshot for sig, lets sig kill the process. */
+HIDDEN void record_init(void);
+HIDDEN void record_status(const char *path, int rc);
+HIDDEN void record_signal_done(int sig);
 
 /* init.c: starts the runtime once (idempotent). */
 HIDDEN void runtime_init(void);

@@ -286,6 +286,7 @@ __attribute__((constructor)) static void count_init(void)
 	pthread_mutex_unlock(&tables_lock);
 	sigtrap_init(&(struct sigtrap_trigger){ write_on_signal, NULL, pthread_create });
 	pthread_atfork(NULL, NULL, forget_parent);
+	record_init();
 }
 
 __attribute__((destructor)) static void count_fini(void)
