@@ -5,13 +5,17 @@
  * It is refreshed when the library starts, before each dlclose (so a
  * library unloaded before a snapshot is still described) and at each
  * snapshot.  Objects that went away are kept and flagged unloaded until a
- * new object is mapped over them.  dlopen itself is not interposed: glibc
+ * new object is mapped over them.  Paths are recorded absolute: an object
+ * dlopen'ed by a relative path ("./libplugin.so"), which the loader names
+ * so, is looked up in /proc/self/maps by the address of its first
+ * segment, so the decoder finds it from any directory.  dlopen itself is not interposed: glibc
  * decides which RUNPATH to search from dlopen's caller, and a wrapper would
  * become that caller. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <elf.h>
 #include <link.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -69,11 +73,32 @@ static int segments_read(struct module_record *m, struct dl_phdr_info *info)
 	return 0;
 }
 
-static char *path_of(const char *name, int first)
+/* The file mapped at addr, from /proc/self/maps, or NULL. */
+static char *mapped_file(uintptr_t addr)
 {
-	char buf[4096];
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[4096 + 128], *path = NULL, *slash;
+	unsigned long lo, hi;
+
+	while (f && !path && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= addr && addr < hi &&
+		    (slash = strchr(line, '/'))) {
+			slash[strcspn(slash, "\n")] = 0;
+			path = strdup(slash);
+		}
+	if (f)
+		fclose(f);
+	return path;
+}
+
+static char *path_of(const char *name, int first, const struct module_record *m)
+{
+	char buf[4096], *abs;
 	ssize_t n;
 
+	if (*name && *name != '/' && m->hdr.nsegments &&
+	    (abs = mapped_file(m->segs[0].start)))
+		return abs;
 	if (*name || !first)
 		return strdup(*name ? name : "[unnamed]");
 	n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
@@ -97,6 +122,7 @@ static void record_free(struct module_record *m)
 {
 	free(m->segs);
 	free(m->path);
+	free(m->loader_name);
 }
 
 static int overlaps_loaded(const struct module_record *m)
@@ -141,7 +167,8 @@ static int module_seen(struct dl_phdr_info *info, size_t size, void *data)
 		if (mods[i].hdr.bias == info->dlpi_addr &&
 		    !(mods[i].hdr.flags & CTR_MODULE_UNLOADED) &&
 		    (first ? (mods[i].hdr.flags & CTR_MODULE_MAIN)
-			   : !strcmp(mods[i].path, info->dlpi_name))) {
+			   : !strcmp(mods[i].loader_name ? mods[i].loader_name : mods[i].path,
+				     info->dlpi_name))) {
 			mods[i].seen = r->gen;
 			return 0;
 		}
@@ -155,7 +182,9 @@ static int module_seen(struct dl_phdr_info *info, size_t size, void *data)
 	}
 	m.hdr.bias = info->dlpi_addr;
 	m.hdr.flags = (first ? CTR_MODULE_MAIN : 0) | (r->gen > 1 ? CTR_MODULE_DLOPEN : 0);
-	if (!(m.path = path_of(info->dlpi_name, first)) || segments_read(&m, info)) {
+	if (segments_read(&m, info) || !(m.path = path_of(info->dlpi_name, first, &m)) ||
+	    (strcmp(m.path, info->dlpi_name) && *info->dlpi_name &&
+	     !(m.loader_name = strdup(info->dlpi_name)))) {
 		record_free(&m);
 		return 1;
 	}
@@ -189,6 +218,7 @@ int modules_copy(struct module_record **out, uint32_t *n)
 	for (i = 0; c && i < nmods; i++) {
 		c[i] = mods[i];
 		c[i].path = strdup(mods[i].path);
+		c[i].loader_name = NULL;
 		c[i].segs = malloc(mods[i].hdr.nsegments * sizeof(*c->segs) + 1);
 		if (!c[i].path || !c[i].segs) {
 			modules_free(c, i + 1);

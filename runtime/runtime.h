@@ -56,8 +56,9 @@ struct module_record {
 	struct ctr_module hdr;
 	struct ctr_segment *segs;
 	uint8_t build_id[64];
-	char *path;
+	char *path;    /* absolute */
 	uint32_t seen; /* the refresh that last found it loaded */
+	char *loader_name; /* the loader's name when not path (relative); NULL in copies */
 };
 HIDDEN void modules_refresh(void);
 HIDDEN int modules_copy(struct module_record **out, uint32_t *n);
