@@ -249,7 +249,11 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		case OPT_UNTIL: rc = parse_time_option(cmd, "until", value, &c.until_ns, &c.has_until); break;
 		case OPT_MAX_AGE: rc = parse_time_option(cmd, "max-age", value, &c.max_age_ns, &c.has_max_age); break;
 		case OPT_WALL_CLOCK: c.wall_clock = 1; break;
-		case OPT_REMAP: c.remaps[c.nremaps++] = (char *)value; break;
+		case OPT_REMAP:
+			if ((rc = cli_remap_check(cmd, value)))
+				return rc;
+			c.remaps[c.nremaps++] = (char *)value;
+			break;
 		case OPT_MERGE: c.merge = 1; break;
 		}
 		if (rc)
@@ -268,10 +272,13 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		c.out = default_out = default_output(c.trace, c.format->suffix);
 	if (cli_open_trace(&r, c.trace) < 0)
 		return EXIT_ERROR;
-	if (convert_all(&c, &r) < 0)
+	if ((rc = cli_threads_check(&c.threads, &r, c.trace)) == 0 &&
+	    convert_all(&c, &r) < 0)
 		rc = EXIT_ERROR;
 	reader_close(&r);
 	free(default_out);
+	free(c.remaps);
+	cli_threads_free(&c.threads);
 	return rc;
 }
 

@@ -286,6 +286,8 @@ static int parse_options(const struct cli_command *cmd, int argc, char **argv,
 			p->keep[p->nkeep++] = (char *)value;
 		else if (opt == OPT_OUTPUT)
 			*output = value;
+		else if (opt == OPT_REMAP && cli_remap_check(cmd, value))
+			return EXIT_USAGE;
 		else if (opt == OPT_REMAP)
 			remaps[(*nremaps)++] = (char *)value;
 	}

@@ -39,8 +39,11 @@ static int shared_option(struct summary_opts *o, const struct cli_command *cmd,
 	if (!strcmp(name, "threads")) {
 		o->threads_arg = value;
 		err = cli_threads_add(&o->threads, value);
-	} else if (!strcmp(name, "remap"))
+	} else if (!strcmp(name, "remap")) {
+		if (cli_remap_check(cmd, value))
+			exit(EXIT_USAGE);
 		err = add_remap(o, value);
+	}
 	else if (!strcmp(name, "since"))
 		time_option(cmd, name, value, &o->since_ns, &o->has_since);
 	else if (!strcmp(name, "until"))
@@ -124,6 +127,10 @@ int summary_run(const struct summary_opts *o, const char *what,
 
 	if (cli_open_trace(&r, o->trace) < 0)
 		return EXIT_ERROR;
+	if (cli_threads_check(&o->threads, &r, o->trace)) {
+		reader_close(&r);
+		return EXIT_ERROR;
+	}
 	count = r.nsnapshots;
 	if (o->snapshot >= 0) {
 		if ((size_t)o->snapshot >= r.nsnapshots) {
