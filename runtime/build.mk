@@ -32,6 +32,14 @@ $(B)/lib/libctrail-xray.a: $(B)/obj/pic/runtime/xray.o
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# The mode notes ctrail-cc links into what it links (runtime/mode_note.S).
+CTRAIL_MODES := finstr after-inlining fentry xray
+all: $(CTRAIL_MODES:%=$(B)/lib/ctrail-mode-%.o)
+
+$(B)/lib/ctrail-mode-%.o: runtime/mode_note.S | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -DMODE_NAME='"$*"' -c $< -o $@
+
 $(B)/include/ctrail.h: include/ctrail.h
 	@mkdir -p $(dir $@)
 	cp $< $@

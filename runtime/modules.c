@@ -26,7 +26,20 @@ static pthread_mutex_t mods_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct module_record *mods;
 static uint32_t nmods, mods_cap;
 
-static void build_id_read(struct module_record *m, struct dl_phdr_info *info)
+/* "fentry" -> CTR_MODE_FENTRY, from the note ctrail-cc links in. */
+static uint32_t mode_of(const char *name, size_t size)
+{
+	static const char *const names[] = CTR_MODE_NAMES;
+
+	for (uint32_t i = 1; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strnlen(name, size) == strlen(names[i]) && !strncmp(name, names[i], size))
+			return i;
+	return CTR_MODE_UNKNOWN;
+}
+
+/* The GNU build id and ctrail's mode note (runtime/mode_note.S), from
+ * the object's PT_NOTE segments. */
+static void notes_read(struct module_record *m, struct dl_phdr_info *info)
 {
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -43,11 +56,14 @@ static void build_id_read(struct module_record *m, struct dl_phdr_info *info)
 			if (desc + n->n_descsz > end)
 				break;
 			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
-			    !memcmp(name, "GNU", 4) && n->n_descsz <= sizeof(m->build_id)) {
+			    !memcmp(name, "GNU", 4) && n->n_descsz <= sizeof(m->build_id) &&
+			    !m->hdr.build_id_size) {
 				memcpy(m->build_id, desc, n->n_descsz);
 				m->hdr.build_id_size = n->n_descsz;
-				return;
 			}
+			if (n->n_type == 1 && n->n_namesz == 7 && !memcmp(name, "ctrail", 7) &&
+			    !(m->hdr.flags & CTR_MODULE_MODE_MASK))
+				m->hdr.flags |= mode_of(desc, n->n_descsz) << CTR_MODULE_MODE_SHIFT;
 			p = desc + ((n->n_descsz + 3) & ~3u);
 		}
 	}
@@ -189,7 +205,7 @@ static int module_seen(struct dl_phdr_info *info, size_t size, void *data)
 		return 1;
 	}
 	m.hdr.path_size = strlen(m.path);
-	build_id_read(&m, info);
+	notes_read(&m, info);
 	mods[nmods++] = m;
 	return 0;
 }
