@@ -82,6 +82,8 @@ void cli_trace_close(struct cli_trace *t);
 
 /* The --threads LIST option (convert and the summary commands): the
  * threads to keep, by tid or name, from every LIST given. */
+/* --all: no default window (decoder/timeline/window.h). */
+#define CLI_OPT_ALL { "all", 0, NULL, "the whole snapshot, not only where the busy rings overlap (see --help)" }
 #define CLI_OPT_THREADS { "threads", 0, "LIST", "only these threads: comma-separated tids or names" }
 struct cli_threads {
 	char **items; /* tids or names; none: every thread */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "emit.h"
+#include "window.h"
 
 static const struct cli_option options[] = {
 	{ "output", 'o', "OUT", "output file (default: TRACE with the format's suffix for .ctr; - for stdout)" },
@@ -27,10 +28,11 @@ static const struct cli_option options[] = {
 	{ "wall-clock", 0, NULL, "absolute wall-clock (CLOCK_REALTIME) times instead of relative ones" },
 	{ "remap", 0, "OLD=NEW", "read binaries and sources under NEW instead of OLD (repeatable)" },
 	{ "merge", 0, NULL, "several snapshots into one file, one process each (json only)" },
+	CLI_OPT_ALL,
 	{ 0 },
 };
 enum { OPT_OUTPUT, OPT_FORMAT, OPT_THREADS, OPT_SINCE, OPT_UNTIL, OPT_MAX_AGE,
-       OPT_WALL_CLOCK, OPT_REMAP, OPT_MERGE };
+       OPT_WALL_CLOCK, OPT_REMAP, OPT_MERGE, OPT_ALL };
 
 struct convert {
 	const char *trace, *out;
@@ -39,7 +41,7 @@ struct convert {
 	char **remaps;
 	int nremaps;
 	uint64_t since_ns, until_ns, max_age_ns;
-	int has_since, has_until, has_max_age, wall_clock, merge;
+	int has_since, has_until, has_max_age, wall_clock, merge, all;
 	/* Temporaries written so far, and their final names. */
 	char **tmp, **final;
 	size_t nfiles;
@@ -74,12 +76,18 @@ static char *output_name(const char *out, const char *suffix, size_t index,
 	return name;
 }
 
-/* Slices to keep, in ticks, from the options. */
+/* Slices to keep, in ticks, from the options; else the default window
+ * (window.h) unless --all. */
 static void set_window(const struct convert *c, const struct reader_snapshot *snap,
-		       const struct time_base *tb, struct timeline *tl)
+		       struct time_base *tb, struct timeline *tl)
 {
 	uint64_t hz = snap->clock->tsc_hz, taken = snap->hdr->taken_tsc, age;
+	struct window w;
 
+	if (!c->has_since && !c->has_until && !c->has_max_age && !c->all) {
+		window_default(&w, snap, cli_keep_thread, (void *)&c->threads);
+		window_apply(&w, tl, tb);
+	}
 	if (c->has_since)
 		tl->from_tsc = tb->first_tsc + ticks_from_ns(hz, c->since_ns);
 	if (c->has_until)
@@ -255,6 +263,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 			c.remaps[c.nremaps++] = (char *)value;
 			break;
 		case OPT_MERGE: c.merge = 1; break;
+		case OPT_ALL: c.all = 1; break;
 		}
 		if (rc)
 			return rc;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "summary.h"
+#include "window.h"
 
 static int add_remap(struct summary_opts *o, const char *value)
 {
@@ -44,6 +45,8 @@ static int shared_option(struct summary_opts *o, const struct cli_command *cmd,
 			exit(EXIT_USAGE);
 		err = add_remap(o, value);
 	}
+	else if (!strcmp(name, "all"))
+		o->all = 1;
 	else if (!strcmp(name, "since"))
 		time_option(cmd, name, value, &o->since_ns, &o->has_since);
 	else if (!strcmp(name, "until"))
@@ -90,12 +93,17 @@ static int walk_snapshot(const struct summary_opts *o,
 	uint64_t hz = snap->clock->tsc_hz;
 	struct time_base tb;
 	struct timeline tl;
+	struct window w;
 	int err;
 
 	if (!syms)
 		return -EINVAL;
 	time_base_init(&tb, snap, 0);
 	timeline_init(&tl, syms, ops, ctx);
+	if (!o->has_since && !o->has_until && !o->all) {
+		window_default(&w, snap, cli_keep_thread, (void *)&o->threads);
+		window_apply(&w, &tl, &tb);
+	}
 	if (o->has_since)
 		tl.from_tsc = tb.first_tsc + ticks_from_ns(hz, o->since_ns);
 	if (o->has_until)

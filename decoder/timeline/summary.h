@@ -25,18 +25,19 @@ struct summary_opts {
 	uint64_t since_ns, until_ns;
 	int has_since, has_until;
 	long snapshot;  /* --snapshot N, or -1 for every snapshot */
+	int all;        /* --all: no default window */
 };
 
 /* The option table rows of the shared options, to copy into a command's
  * table by name: "threads" (CLI_OPT_THREADS, cli.h), "since", "until",
- * "snapshot", "remap". */
+ * "snapshot", "remap", "all" (CLI_OPT_ALL). */
 #define SUMMARY_OPT_SINCE { "since", 0, "TIME", "only calls running at or after TIME after the first event" }
 #define SUMMARY_OPT_UNTIL { "until", 0, "TIME", "only calls running at or before TIME after the first event" }
 #define SUMMARY_OPT_SNAPSHOT { "snapshot", 0, "N", "only snapshot N (0 is the first)" }
 #define SUMMARY_OPT_REMAP { "remap", 0, "OLD=NEW", "read binaries and sources under NEW instead of OLD (repeatable)" }
 /* All of them, in that order, for a table listing them last. */
 #define SUMMARY_OPTS CLI_OPT_THREADS, SUMMARY_OPT_SINCE, SUMMARY_OPT_UNTIL, \
-	SUMMARY_OPT_SNAPSHOT, SUMMARY_OPT_REMAP
+	SUMMARY_OPT_SNAPSHOT, SUMMARY_OPT_REMAP, CLI_OPT_ALL
 
 /* A command's own options: takes option `opt` of cmd's table (value is
  * its argument or NULL) into ctx; returns 0, or EXIT_USAGE from
