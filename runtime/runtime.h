@@ -142,7 +142,8 @@ struct ctrail_config {
 	uint64_t ring_size;
 	uint32_t max_exited;
 	int write_at_exit;
-	const char *output;
+	const char *output;    /* a copy, never the environment's string */
+	const char *tracefs;   /* CTRAIL_TRACEFS, "" when unset */
 	int ftrace;            /* CTRAIL_FTRACE=1 */
 	uint64_t sched_events; /* CTRAIL_SCHED_EVENTS */
 };
