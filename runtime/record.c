@@ -115,7 +115,11 @@ static void after_fork(void)
 
 /* The runtime's helper thread (sigtrap.c) has written the snapshot for
  * sig: now the default action, from this thread so that no program
- * thread blocking sig can keep the process alive. */
+ * thread blocking sig can keep the process alive.  ftrace.c installs its
+ * own cleanup for these signals only where the action is still the
+ * default, so with CTRAIL_FTRACE=1 too ours comes first (record_init runs
+ * before sched_start) and the ftrace instance of a process killed this way
+ * is removed at the next start, as after SIGKILL. */
 void record_signal_done(int sig)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
