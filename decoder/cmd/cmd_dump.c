@@ -87,12 +87,13 @@ static void print_module(FILE *out, const struct reader_module *m)
 		fprintf(out, "%02x", m->build_id[i]);
 	if (m->hdr->build_id_size == 0)
 		fputc('-', out);
-	fprintf(out, " segments=%u flags=", m->hdr->nsegments);
-	print_flags(out, m->hdr->flags & ~CTR_MODULE_MODE_MASK, flags, 3);
+	fprintf(out, " segments=%u", m->hdr->nsegments);
 	if (mode_name && mode)
 		fprintf(out, " mode=%s", mode_name);
 	else if (mode)
 		fprintf(out, " mode=mode%u", mode);
+	fprintf(out, " flags=");
+	print_flags(out, m->hdr->flags & ~CTR_MODULE_MODE_MASK, flags, 3);
 	fputc('\n', out);
 }
 

@@ -17,9 +17,9 @@
  * ctrail blocks the signals it forwards and takes them with sigtimedwait:
  * SIGTRAP goes to every traced process alive (a snapshot of the whole
  * tree), the others (HUP INT QUIT USR1 USR2 ALRM TERM WINCH) to its
- * children, that is the program and orphans handed to it, when a process
- * sent them (from a terminal they reach the program's process group
- * directly).  ctrail exits with the program's status (128 + signal number
+ * children, that is the program and orphans handed to it; from a terminal
+ * they reached ctrail's process group, the program's too, so then only
+ * to children in another group (daemons that made a session).  ctrail exits with the program's status (128 + signal number
  * if a signal killed it; 127 if it could not be started). */
 #include <errno.h>
 #include <limits.h>
@@ -212,8 +212,9 @@ static int any_traced_alive(const struct status *st)
 }
 
 /* Sends sig to ctrail's own children: the program and the orphans of the
- * tree, whom the kernel hands to a subreaper. */
-static void signal_children(int sig)
+ * tree, whom the kernel hands to a subreaper; with others_only, to those
+ * outside ctrail's process group (a daemon's new session). */
+static void signal_children(int sig, int others_only)
 {
 	char path[64];
 	FILE *f;
@@ -223,19 +224,18 @@ static void signal_children(int sig)
 	if (!(f = fopen(path, "r")))
 		return;
 	while (fscanf(f, "%d", &pid) == 1)
-		kill(pid, sig);
+		if (!others_only || getpgid(pid) != getpgrp())
+			kill(pid, sig);
 	fclose(f);
 }
 
 static void forward(const siginfo_t *si, pid_t main_pid, int main_done,
 		    struct status *st, const char *status_path)
 {
-	/* terminal signals reach the program's process group directly;
-	 * SIGTRAP is meant for every traced process */
-	if (si->si_code > 0 && si->si_signo != SIGTRAP)
-		return;
+	/* a terminal's signals (si_code > 0) reached ctrail's process group,
+	 * the program's too, already; SIGTRAP is for every traced process */
 	if (si->si_signo != SIGTRAP) {
-		signal_children(si->si_signo);
+		signal_children(si->si_signo, si->si_code > 0);
 		return;
 	}
 	status_read(st, status_path);
