@@ -403,17 +403,19 @@ table() {
 # starts the server, warms it up (NGX_WARM requests), measures NGX_N
 # requests at concurrency NGX_C (requests/s, and p50/p99 latency from ab's
 # CSV percentiles), and stops it with SIGQUIT (graceful: every process
-# writes its exit snapshot).  Variants: plain gcc -O2; fully traced
-# (fentry); counting (fentry --count), whose worker's counts under the
-# same load make `ctrail cull`'s list (run time: the plain build's
-# measured time for NGX_N requests); culled (fentry --exclude-file).
+# writes its exit snapshot), with the worker's CPU time per request.
+# Variants: plain gcc -O2; fully traced (fentry); counting (fentry
+# --count), whose worker's counts under the same load make `ctrail cull`'s
+# list (run time: the plain worker's CPU time for as many requests; the
+# worker waits for ab most of the wall time); culled (fentry
+# --exclude-file).
 # ROUNDS rounds of every variant in turn, medians kept.  Then, for the
 # traced and culled builds, a SIGTRAP snapshot of the worker while ab
 # loads it, checked like Lua's and SQLite's: `ctrail info` finds no
 # repairs but orphan returns and the calls still open at the snapshot (a
 # live worker is inside its event loop), convert decodes it, and the event
 # loop ngx_process_events_and_timers shows with its file and line.
-NGX_N=${NGX_N:-20000}
+NGX_N=${NGX_N:-50000}
 NGX_WARM=${NGX_WARM:-2000}
 NGX_C=${NGX_C:-8}
 
@@ -462,6 +464,9 @@ nginx_stop() {
 
 nginx_worker() { cut -d' ' -f1 < /proc/$NGX_PID/task/$NGX_PID/children; }
 
+# worker_cpu PID : the process's user + system CPU time, in clock ticks.
+worker_cpu() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+
 # ab_run N OUT : N requests; appends "req/s p50_ms p99_ms seconds" to OUT.
 ab_run() {
 	ab -q -n "$1" -c $NGX_C -e "$RW/nginx/ab.csv" "$NGX_URL" > "$RW/nginx/ab.out" 2>&1 ||
@@ -474,15 +479,22 @@ ab_run() {
 	     "$(awk '/^Time taken for tests:/ { print $5 }' "$RW/nginx/ab.out")" >> "$2"
 }
 
-# nginx_run VARIANT : one measured run; traced builds write their exit
-# snapshots (counts) to nginx/VARIANT.PID.ctr; NGX_LAST_WORKER is the
-# worker's pid.
+# nginx_run VARIANT : one measured run, its figures and the worker's CPU
+# time per request in us appended to nginx/VARIANT.ab; traced builds write
+# their exit snapshots (counts) to nginx/VARIANT.PID.ctr; NGX_LAST_WORKER
+# is the worker's pid.
 nginx_run() {
 	nginx_start "$1" "$RW/nginx/run-$1" CTRAIL_WRITE_AT_EXIT=1 \
 		CTRAIL_OUTPUT="$RW/nginx/$1.%p.ctr"
 	ab_run $NGX_WARM /dev/null
-	ab_run $NGX_N "$RW/nginx/$1.ab"
 	NGX_LAST_WORKER=$(nginx_worker)
+	c0=$(worker_cpu $NGX_LAST_WORKER)
+	ab_run $NGX_N "$RW/nginx/ab.last"
+	c1=$(worker_cpu $NGX_LAST_WORKER)
+	echo "$(cat "$RW/nginx/ab.last")" \
+	     "$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n=$NGX_N 'BEGIN { print t / hz * 1e6 / n }')" \
+	     >> "$RW/nginx/$1.ab"
+	rm -f "$RW/nginx/ab.last"
 	nginx_stop
 }
 
@@ -492,7 +504,7 @@ nginx_trap() {
 	rm -f "$RW/nginx/$1".trap.*
 	nginx_start "$1" "$RW/nginx/run-$1" CTRAIL_OUTPUT="$RW/nginx/$1.trap.%p.%n.ctr"
 	w=$(nginx_worker)
-	ab -q -n $((NGX_N * 2)) -c $NGX_C "$NGX_URL" > /dev/null 2>&1 &
+	ab -q -n $NGX_N -c $NGX_C "$NGX_URL" > /dev/null 2>&1 &
 	abp=$!
 	sleep 1
 	kill -TRAP "$w"
@@ -528,10 +540,13 @@ measure_nginx() {
 	rm -f "$RW/nginx"/*.ab "$RW/nginx"/*.ctr
 	say "nginx: counting and culling"
 	for i in 1 2 3; do nginx_run plain; done
-	runtime=$(median_col "$RW/nginx/plain.ab" 4)
+	# the worker's own time for what it counted (warm-up and measured
+	# requests): its CPU time, since it waits for ab most of the wall time
+	runtime=$(awk -v us="$(median_col "$RW/nginx/plain.ab" 5)" -v n=$((NGX_N + NGX_WARM)) \
+		'BEGIN { printf "%.0fus\n", us * n }')
 	nginx_run count
 	cp "$RW/nginx/count.$NGX_LAST_WORKER.ctr" "$RW/nginx/counts.ctr"
-	"$BIN/ctrail" cull --budget $BUDGET --runtime "${runtime}s" \
+	"$BIN/ctrail" cull --budget $BUDGET --runtime "$runtime" \
 		--keep ngx_process_events_and_timers -o "$RW/nginx/exclude.txt" \
 		"$RW/nginx/counts.ctr" 2> "$RW/nginx/cull.txt" ||
 		die "ctrail cull failed: $(cat "$RW/nginx/cull.txt")"
@@ -547,7 +562,8 @@ measure_nginx() {
 	done
 	for v in plain fentry count culled; do
 		echo "nginx $v $(median_col "$RW/nginx/$v.ab" 1) $(median_col "$RW/nginx/$v.ab" 2)" \
-		     "$(median_col "$RW/nginx/$v.ab" 3)" >> "$RW/nginx.results"
+		     "$(median_col "$RW/nginx/$v.ab" 3) $(median_col "$RW/nginx/$v.ab" 5)" \
+		     >> "$RW/nginx.results"
 	done
 	for v in fentry culled; do
 		ctr=$(nginx_trap "$v")
@@ -559,13 +575,13 @@ measure_nginx() {
 			(c >= 0.90 * p) ? "ok  " : "FAIL", c / p }' "$RW/nginx.results" >> "$RW/checks"
 }
 
-# Per build: median requests/s and p50/p99 latency, and their ratios to
-# plain.
+# Per build: median requests/s, p50/p99 latency and the worker's CPU time
+# per request, and their ratios to plain.
 nginx_table() {
-	printf '%-8s %-32s %9s %8s %8s %8s %8s %8s  %s\n' program build "req/s" "x plain" \
-		"p50 ms" "x plain" "p99 ms" "x plain" culled
+	printf '%-8s %-30s %7s %7s %7s %7s %7s %7s %7s %7s  %s\n' program build "req/s" "x plain" \
+		"p50 ms" "x plain" "p99 ms" "x plain" "cpu us" "x plain" culled
 	set -- $(grep "^nginx plain " "$RW/nginx.results")
-	prps=$3 p50=$4 p99=$5
+	prps=$3 p50=$4 p99=$5 pcpu=$6
 	for v in plain fentry count culled; do
 		set -- $(grep "^nginx $v " "$RW/nginx.results")
 		extra=
@@ -576,10 +592,10 @@ nginx_table() {
 		count) l="counting only, fentry (gcc)" ;;
 		culled) l="traced, culled, fentry (gcc)" ;;
 		esac
-		awk -v l="$l" -v r="$3" -v a="$4" -v b="$5" -v pr="$prps" -v pa="$p50" \
-			-v pb="$p99" -v x="$extra" 'BEGIN {
-			printf "%-8s %-32s %9.0f %8.2f %8.3f %8.2f %8.3f %8.2f  %s\n",
-				"nginx", l, r, r / pr, a, a / pa, b, b / pb, x }'
+		awk -v l="$l" -v r="$3" -v a="$4" -v b="$5" -v u="$6" -v pr="$prps" -v pa="$p50" \
+			-v pb="$p99" -v pu="$pcpu" -v x="$extra" 'BEGIN {
+			printf "%-8s %-30s %7.0f %7.2f %7.3f %7.2f %7.3f %7.2f %7.1f %7.2f  %s\n",
+				"nginx", l, r, r / pr, a, a / pa, b, b / pb, u, u / pu, x }'
 	done
 }
 
