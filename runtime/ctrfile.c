@@ -164,6 +164,7 @@ int ctr_file_write(const char *pattern,
 		return rc;
 	if ((rc = out_file_open(&o, final, 0644))) {
 		write_leave();
+		record_status(final, rc);
 		return rc;
 	}
 	strcpy(writing, o.path);
@@ -181,6 +182,7 @@ int ctr_file_write(const char *pattern,
 	else
 		out_file_discard(&o);
 	write_leave();
+	record_status(final, rc);
 	return rc;
 }
 

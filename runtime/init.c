@@ -66,6 +66,7 @@ static void runtime_start(void)
 	sigtrap_init(&(struct sigtrap_trigger){ write_on_signal, helper_untraced,
 						real_pthread_create });
 	pthread_atfork(NULL, NULL, forget_other_threads);
+	record_init();
 	if (config.ftrace) /* before at_exit: its atexit runs after */
 		sched_start(1);
 	atexit(at_exit);

@@ -64,8 +64,9 @@ struct module_record {
 	struct ctr_module hdr;
 	struct ctr_segment *segs;
 	uint8_t build_id[64];
-	char *path;
+	char *path;    /* absolute */
 	uint32_t seen; /* the refresh that last found it loaded */
+	char *loader_name; /* the loader's name when not path (relative); NULL in copies */
 };
 HIDDEN void modules_refresh(void);
 HIDDEN int modules_copy(struct module_record **out, uint32_t *n);
@@ -111,6 +112,18 @@ HIDDEN void sigtrap_init(const struct sigtrap_trigger *t);
 HIDDEN void sigtrap_after_fork(void);
 /* 1 while a SIGTRAP received has not been answered by a snapshot. */
 HIDDEN int sigtrap_busy(void);
+/* Starts the helper if need be and returns the handler that wakes it with
+ * the signal's number (record.c), or NULL if no helper could start. */
+HIDDEN void (*sigtrap_handler(void))(int);
+
+/* record.c: one output file per process, the status file and writing on
+ * SIGHUP/SIGINT/SIGTERM for a supervisor (ctrail record).  record_init
+ * runs after config_init and sigtrap_init; record_status reports one
+ * attempt to write path (rc: 0 or -errno); record_signal_done, in the
+ * helper thread after the snapshot for sig, lets sig kill the process. */
+HIDDEN void record_init(void);
+HIDDEN void record_status(const char *path, int rc);
+HIDDEN void record_signal_done(int sig);
 
 /* init.c: starts the runtime once (idempotent). */
 HIDDEN void runtime_init(void);

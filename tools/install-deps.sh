@@ -3,8 +3,9 @@
 # As root it runs apt-get; otherwise it names what to install and fails.
 # chromium: tests/e2e/summaries.sh opens the flame graph SVG headless
 # dpkg-dev: `apt-get source` unpacks Lua for the realworld smoke test
+# valgrind: tests/e2e/decode_cli.sh checks convert for leaks
 # Packages named as arguments are added (bench/realworld.sh: tcl).
-PKGS="gcc g++ clang libclang-rt-14-dev make cmake libelf-dev libdw-dev pkg-config binutils gdb python3 chromium dpkg-dev $*"
+PKGS="gcc g++ clang libclang-rt-14-dev make cmake libelf-dev libdw-dev pkg-config binutils gdb python3 chromium dpkg-dev valgrind $*"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

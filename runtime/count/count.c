@@ -306,6 +306,7 @@ __attribute__((constructor)) static void count_init(void)
 	pthread_mutex_unlock(&tables_lock);
 	sigtrap_init(&(struct sigtrap_trigger){ write_on_signal, NULL, pthread_create });
 	pthread_atfork(NULL, NULL, forget_parent);
+	record_init();
 }
 
 /* Waits for counts being written on SIGTRAP first (ctrfile.c). */
