@@ -17,7 +17,8 @@
  * Time windows: a frame that began before from_tsc is held back and
  * delivered, with its true begin time, when the walk first reaches
  * from_tsc; frames beginning after to_tsc are never delivered, and an end
- * is delivered exactly when its begin was. */
+ * is delivered exactly when its begin was.  With clip (window.h), a
+ * held-back frame begins at from_tsc instead, flagged REPAIR_CLIPPED. */
 #define _GNU_SOURCE /* sigabbrev_np */
 #include <errno.h>
 #include <stdio.h>
@@ -56,6 +57,7 @@ const char *timeline_repair_name(enum timeline_repair repair)
 		[REPAIR_EXCEPTION] = "unwound by exception",
 		[REPAIR_LONGJMP] = "unwound by longjmp",
 		[REPAIR_OPEN_AT_END] = "no return in snapshot",
+		[REPAIR_CLIPPED] = "begun before the window",
 	};
 
 	return (unsigned)repair < REPAIR_KINDS ? names[repair] : NULL;
@@ -182,7 +184,8 @@ static int deliver_begin(struct timeline *tl, struct context *c, struct frame *f
 }
 
 /* Delivers the held-back frames once the walk reaches the window. */
-static int enter_window(struct timeline *tl, enum pass pass, uint64_t t)
+static int enter_window(struct timeline *tl, enum pass pass, uint64_t t,
+			struct timeline_stats *st)
 {
 	int err = 0;
 
@@ -192,9 +195,17 @@ static int enter_window(struct timeline *tl, enum pass pass, uint64_t t)
 	for (size_t k = 0; k < thread_contexts(tl); k++) {
 		struct context *c = context_at(tl, k);
 
-		for (size_t i = 0; i < c->depth && !err; i++)
-			if (c->frames[i].s.begin_tsc <= tl->to_tsc)
-				err = deliver_begin(tl, c, &c->frames[i]);
+		for (size_t i = 0; i < c->depth && !err; i++) {
+			struct frame *f = &c->frames[i];
+
+			if (tl->clip && f->s.begin_tsc < tl->from_tsc) {
+				f->s.begin_tsc = tl->from_tsc;
+				f->s.begin_repair = REPAIR_CLIPPED;
+				st->repairs[REPAIR_CLIPPED]++;
+			}
+			if (f->s.begin_tsc <= tl->to_tsc)
+				err = deliver_begin(tl, c, f);
+		}
 	}
 	return err;
 }
@@ -245,6 +256,8 @@ static int close_to(struct timeline *tl, struct context *c, size_t down_to,
 		if (f->s.end_repair != REPAIR_NONE)
 			st->repairs[f->s.end_repair]++;
 		st->slices++;
+		if (tl->clip && t < tl->from_tsc)
+			st->before_window++;
 		if (f->delivered && tl->ops->slice_end &&
 		    !(err = select_track(tl, c)))
 			err = tl->ops->slice_end(tl->ops_ctx, &f->s);
@@ -569,7 +582,7 @@ static int step(struct timeline *tl, enum pass pass,
 		t = tl->now;
 	}
 	tl->now = t;
-	err = enter_window(tl, pass, t);
+	err = enter_window(tl, pass, t, st);
 	if (err)
 		return err;
 	if (CTR_KIND_IS_CUSTOM(kind)) {
@@ -625,7 +638,7 @@ static int walk(struct timeline *tl, enum pass pass,
 	tl->in_window = 0;
 	tl->now = CTR_SLOT_TSC(th->events[0].tsc);
 	if (pass == DELIVER) {
-		err = enter_window(tl, pass, tl->now);
+		err = enter_window(tl, pass, tl->now, st);
 		if (!err)
 			err = push_orphans(tl, th, tl->cur, st);
 	}
@@ -634,7 +647,7 @@ static int walk(struct timeline *tl, enum pass pass,
 	if (err)
 		return err;
 	end = taken_tsc > tl->now ? taken_tsc : tl->now;
-	err = enter_window(tl, pass, end);
+	err = enter_window(tl, pass, end, st);
 	for (size_t k = thread_contexts(tl); k-- > 0 && !err;)
 		err = close_to(tl, context_at(tl, k), 0, end, REPAIR_OPEN_AT_END,
 			       REPAIR_OPEN_AT_END, st);
