@@ -1,17 +1,18 @@
 /* signals.c - the program's signal handlers, wrapped so that every
  * delivery is in the trace: sigaction and the signal() family are
- * interposed (as pthread_create is) and install `on_signal` in the kernel
- * in place of the program's handler, which on_signal calls between a
- * SIGNAL_ENTER and a SIGNAL_LEAVE event (format/ctr.h).
+ * interposed (as pthread_create is) and install a wrapper in the kernel in
+ * place of the program's handler, which the wrapper calls between a
+ * SIGNAL_ENTER and a SIGNAL_LEAVE event (format/ctr.h): `on_info` for a
+ * handler that takes siginfo (SA_SIGINFO), `on_plain` for one that does
+ * not, so the kernel delivers exactly as it would to the program's.
  *
- * `handlers` holds, per signal, the program's handler as one word: its
- * address, with bit 63 set when it takes siginfo (SA_SIGINFO).  One word,
- * so a delivery racing a change reads the old handler or the new one,
- * never half of each.  It is written before the kernel gets the wrapper,
- * so the wrapper never finds it empty.  Everything else the program asked
- * for (mask, SA_RESTART, SA_RESETHAND, SA_NODEFER, SA_ONSTACK) goes to the
- * kernel unchanged; only SA_SIGINFO is added, and taken off again in the
- * old action given back, whose handler is the program's, never ours.
+ * `handlers` holds, per calling convention (plain, siginfo) and signal, the
+ * program's handler, written before the kernel gets the wrapper, so the
+ * wrapper never finds its entry empty.  Each wrapper reads the entry of
+ * its own convention, one pointer: a delivery racing a change runs the old
+ * handler or the new one, each called the way it expects.  Everything
+ * else the program asked for (flags, mask) goes to the kernel unchanged,
+ * and the old action given back holds the program's handler, never ours.
  * SIG_DFL and SIG_IGN pass through untouched, and so do the runtime's own
  * handlers (those in libctrail.so: the SIGTRAP trigger and the like).
  *
@@ -25,10 +26,10 @@
 #include <signal.h>
 #include "runtime.h"
 
-#define SIGINFO_BIT (UINT64_C(1) << 63)
+enum { PLAIN, INFO };
 
 static int (*next_sigaction)(int, const struct sigaction *, struct sigaction *);
-static uint64_t handlers[_NSIG];
+static void *handlers[2][_NSIG];
 static int lock;
 
 static void signals_init(void)
@@ -52,16 +53,15 @@ int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
  * records no SIGNAL_LEAVE (unwind.c records the longjmp).  Only a thread
  * with its ring records: setting one up (TLS_NEW) allocates, which a
  * handler must not do. */
-static void on_signal(int sig, siginfo_t *info, void *uc)
+static void run_handler(int kind, int sig, siginfo_t *info, void *uc)
 {
-	uint64_t h = __atomic_load_n(&handlers[sig], __ATOMIC_ACQUIRE);
-	void *fn = (void *)(uintptr_t)(h & ~SIGINFO_BIT);
+	void *fn = __atomic_load_n(&handlers[kind][sig], __ATOMIC_ACQUIRE);
 	int saved = errno, traced = ctrail_tls.state == TLS_ACTIVE;
 
 	if (traced)
 		ring_put_kind(CTR_KIND_SIGNAL_ENTER, sig);
 	errno = saved;
-	if (h & SIGINFO_BIT)
+	if (kind == INFO)
 		((void (*)(int, siginfo_t *, void *))fn)(sig, info, uc);
 	else
 		((void (*)(int))fn)(sig);
@@ -69,6 +69,21 @@ static void on_signal(int sig, siginfo_t *info, void *uc)
 	if (traced)
 		ring_put_kind(CTR_KIND_SIGNAL_LEAVE, sig);
 	errno = saved;
+}
+
+static void on_info(int sig, siginfo_t *info, void *uc)
+{
+	run_handler(INFO, sig, info, uc);
+}
+
+static void on_plain(int sig)
+{
+	run_handler(PLAIN, sig, NULL, NULL);
+}
+
+static int is_wrapper(const void *fn)
+{
+	return fn == (void *)on_info || fn == (void *)on_plain;
 }
 
 /* The link map of the object holding addr, or NULL. */
@@ -90,38 +105,47 @@ static int runtime_code(const void *fn)
 	static const struct link_map *self;
 
 	if (!self)
-		self = object_of((const void *)on_signal);
+		self = object_of((const void *)on_info);
 	return self && self->l_name && self->l_name[0] && object_of(fn) == self;
+}
+
+static int kind_of(const struct sigaction *act)
+{
+	return act->sa_flags & SA_SIGINFO ? INFO : PLAIN;
+}
+
+static void *handler_of(const struct sigaction *act)
+{
+	return kind_of(act) == INFO ? (void *)act->sa_sigaction : (void *)act->sa_handler;
 }
 
 static int wrappable(int sig, const struct sigaction *act)
 {
-	void *fn = (act->sa_flags & SA_SIGINFO) ? (void *)act->sa_sigaction
-						: (void *)act->sa_handler;
+	void *fn = handler_of(act);
 
 	return sig > 0 && sig < _NSIG && fn != (void *)SIG_DFL &&
-	       fn != (void *)SIG_IGN && fn != (void *)on_signal && !runtime_code(fn);
+	       fn != (void *)SIG_IGN && !is_wrapper(fn) && !runtime_code(fn);
 }
 
-static uint64_t handler_word(const struct sigaction *act)
+/* Puts the program's act in the table and returns the action that
+ * installs our wrapper for it instead. */
+static struct sigaction wrap(int sig, const struct sigaction *act)
 {
-	if (act->sa_flags & SA_SIGINFO)
-		return (uintptr_t)act->sa_sigaction | SIGINFO_BIT;
-	return (uintptr_t)act->sa_handler;
+	struct sigaction mine = *act;
+
+	__atomic_store_n(&handlers[kind_of(act)][sig], handler_of(act), __ATOMIC_RELEASE);
+	if (kind_of(act) == INFO)
+		mine.sa_sigaction = on_info;
+	else
+		mine.sa_handler = on_plain;
+	return mine;
 }
 
-/* Gives the program its own handler back in an old action the kernel
- * returned with our wrapper in it; h is the table's word for it. */
-static void unwrap(struct sigaction *old, uint64_t h)
+/* The program's handler in place of our wrapper fn, from prev, the table
+ * as it was before the change. */
+static void *program_handler(void *fn, void *const prev[2])
 {
-	if (old->sa_sigaction != on_signal)
-		return;
-	if (h & SIGINFO_BIT) {
-		old->sa_sigaction = (void (*)(int, siginfo_t *, void *))(uintptr_t)(h & ~SIGINFO_BIT);
-	} else {
-		old->sa_flags &= ~SA_SIGINFO;
-		old->sa_handler = (void (*)(int))(uintptr_t)h;
-	}
+	return fn == (void *)on_info ? prev[INFO] : fn == (void *)on_plain ? prev[PLAIN] : fn;
 }
 
 static void lock_take(sigset_t *saved)
@@ -144,27 +168,26 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	struct sigaction mine;
 	sigset_t saved;
-	uint64_t prev;
+	void *prev[2];
 	int rc, err;
 
 	if (sig <= 0 || sig >= _NSIG) /* libc says EINVAL */
 		return real_sigaction(sig, act, old);
 	lock_take(&saved);
-	prev = handlers[sig];
+	prev[PLAIN] = handlers[PLAIN][sig];
+	prev[INFO] = handlers[INFO][sig];
 	if (act && wrappable(sig, act)) {
-		mine = *act;
-		mine.sa_sigaction = on_signal;
-		mine.sa_flags |= SA_SIGINFO;
-		__atomic_store_n(&handlers[sig], handler_word(act), __ATOMIC_RELEASE);
-		rc = real_sigaction(sig, &mine, old);
-		if (rc)
-			__atomic_store_n(&handlers[sig], prev, __ATOMIC_RELEASE);
+		mine = wrap(sig, act);
+		if ((rc = real_sigaction(sig, &mine, old)))
+			__atomic_store_n(&handlers[kind_of(act)][sig], prev[kind_of(act)],
+					 __ATOMIC_RELEASE);
 	} else {
 		rc = real_sigaction(sig, act, old);
 	}
 	err = errno;
-	if (rc == 0 && old)
-		unwrap(old, prev);
+	if (rc == 0 && old && is_wrapper((void *)old->sa_sigaction))
+		/* the union: sa_handler too, for a plain one */
+		old->sa_sigaction = program_handler((void *)old->sa_sigaction, prev);
 	lock_drop(&saved);
 	errno = err;
 	return rc;
@@ -178,6 +201,7 @@ static sighandler_t wrap_after(sighandler_t (*real)(int, sighandler_t), int sig,
 			       sighandler_t fn)
 {
 	struct sigaction cur, old;
+	void *before[2];
 	sighandler_t prev;
 	sigset_t saved;
 	int err;
@@ -189,13 +213,12 @@ static sighandler_t wrap_after(sighandler_t (*real)(int, sighandler_t), int sig,
 	lock_take(&saved);
 	prev = real(sig, fn);
 	err = errno;
-	if (prev != SIG_ERR) {
-		if (sig > 0 && sig < _NSIG && (void *)prev == (void *)on_signal)
-			prev = (sighandler_t)(uintptr_t)(handlers[sig] & ~SIGINFO_BIT);
+	if (prev != SIG_ERR && sig > 0 && sig < _NSIG) {
+		before[PLAIN] = handlers[PLAIN][sig];
+		before[INFO] = handlers[INFO][sig];
+		prev = (sighandler_t)program_handler((void *)prev, before);
 		if (real_sigaction(sig, NULL, &cur) == 0 && wrappable(sig, &cur)) {
-			__atomic_store_n(&handlers[sig], handler_word(&cur), __ATOMIC_RELEASE);
-			cur.sa_sigaction = on_signal;
-			cur.sa_flags |= SA_SIGINFO;
+			cur = wrap(sig, &cur);
 			real_sigaction(sig, &cur, &old);
 		}
 	}
