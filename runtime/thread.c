@@ -64,6 +64,19 @@ static void list_remove(struct ctrail_thread **list, struct ctrail_thread *t)
 		}
 }
 
+static int listed(const struct ctrail_thread *list, const struct ctrail_thread *t)
+{
+	for (; list; list = list->next)
+		if (list == t)
+			return 1;
+	return 0;
+}
+
+int thread_listed(const struct ctrail_thread *t)
+{
+	return listed(live_threads, t) || listed(exited_threads, t);
+}
+
 static void thread_free(struct ctrail_thread *t)
 {
 	munmap(t->ring, t->size);
@@ -148,7 +161,7 @@ static void exited_trim(void)
 }
 
 /* The thread's ring goes to the exited list, where other threads free it
- * (exited_trim, threads_forget_exited).  base is set to NULL under the lock
+ * (exited_trim, threads_forget).  base is set to NULL under the lock
  * and after the record left the live list, so no resume can give it back,
  * and no hook of this thread is running (we are the thread, not in a
  * hook); traced code that runs after this (later destructors) finds
@@ -279,16 +292,18 @@ void threads_pause_all(int delta)
 }
 
 /* Frees the exited threads' rings once a snapshot has them. */
-void threads_forget_exited(void)
+void threads_forget(struct ctrail_thread *const *done, size_t n,
+		    uint32_t threads, uint64_t events)
 {
 	pthread_mutex_lock(&registry_lock);
-	while (exited_threads) {
-		struct ctrail_thread *t = exited_threads;
-		exited_threads = t->next;
-		thread_retire(t);
-	}
-	dropped_threads = 0;
-	dropped_events = 0;
+	for (size_t i = 0; i < n; i++)
+		if (listed(exited_threads, done[i])) {
+			list_remove(&exited_threads, done[i]);
+			thread_retire(done[i]);
+		}
+	/* those dropped since the snapshot was taken stay counted */
+	dropped_threads -= threads < dropped_threads ? threads : dropped_threads;
+	dropped_events -= events < dropped_events ? events : dropped_events;
 	pthread_mutex_unlock(&registry_lock);
 }
 

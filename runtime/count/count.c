@@ -271,7 +271,7 @@ static int counts_write(uint32_t reason)
 		process_chunks_free(&f.proc);
 	}
 	free(f.recs);
-	if (rc)
+	if (rc && rc != -ECANCELED) /* -ECANCELED: exit gave up and said so */
 		fprintf(stderr, "ctrail: cannot write call counts to %s: %s\n",
 			config.output, strerror(-rc));
 	return rc;
@@ -293,6 +293,7 @@ static void forget_parent(void)
 		for (uint64_t m = 0; count_top[t] && m < COUNT_MID_SIZE; m++)
 			if (count_top[t][m])
 				madvise(count_top[t][m], LEAF_BYTES, MADV_DONTNEED);
+	ctr_file_after_fork();
 	sigtrap_after_fork();
 }
 
@@ -305,9 +306,12 @@ __attribute__((constructor)) static void count_init(void)
 	pthread_mutex_unlock(&tables_lock);
 	sigtrap_init(&(struct sigtrap_trigger){ write_on_signal, NULL, pthread_create });
 	pthread_atfork(NULL, NULL, forget_parent);
+	record_init();
 }
 
+/* Waits for counts being written on SIGTRAP first (ctrfile.c). */
 __attribute__((destructor)) static void count_fini(void)
 {
+	ctr_file_exit_wait();
 	counts_write(CTR_REASON_EXIT);
 }

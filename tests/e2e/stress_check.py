@@ -10,9 +10,11 @@ handler, on_alarm(), which calls h_leaf() twice) and asserts:
   blocks    the handler's events come in unbroken blocks, each exactly
             call on_alarm, call h_leaf, return h_leaf, call h_leaf,
             return h_leaf, return on_alarm (two or more back to back when
-            a signal came again as the handler returned; the first and last
-            may be cut by the ring's ends), so no event of the interrupted
-            code sits in a handler's slot and no handler event is lost;
+            a signal came again before the interrupted code recorded
+            anything: as the handler returned, or while the exit snapshot
+            is written, in untraced runtime code; the first and last may be
+            cut by the ring's ends), so no event of the interrupted code
+            sits in a handler's slot and no handler event is lost;
   nesting   without the blocks, the other events nest: each return is of
             the function on top of the stack (frames opened before the
             ring's first event excepted), never deeper than 30;
@@ -68,9 +70,9 @@ def check_whole(events, errors):
 
 
 def is_blocks(got, cut_front, cut_back):
-    """Whether got is whole blocks back to back (a signal can come again as
-    soon as the handler returns), the first cut short at its front and the
-    last at its back where the ring cuts them."""
+    """Whether got is whole blocks back to back (a signal can come again
+    before the interrupted code records anything), the first cut short at
+    its front and the last at its back where the ring cuts them."""
     if cut_front and got and got[0] != BLOCK[0]:
         k = next((i for i, e in enumerate(got) if e == BLOCK[0]), len(got))
         if got[:k] != BLOCK[len(BLOCK) - k:]:
