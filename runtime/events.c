@@ -14,6 +14,18 @@
 #include "ctrail.h"
 #include "runtime.h"
 
+/* The word, then the stamp, as the hooks store them: a reader that sees
+ * the stamp sees the word (x86 keeps stores in order; the fence keeps the
+ * compiler to it). */
+static inline void slot_store(char *slot, uint64_t word, uint64_t tsc)
+{
+	struct ctr_event *e = (struct ctr_event *)slot;
+
+	e->word = word;
+	__atomic_signal_fence(__ATOMIC_RELEASE);
+	e->tsc = tsc;
+}
+
 void ring_put_slots(unsigned kind, const void *str, unsigned n, const uint64_t *payload)
 {
 	/* one load of base, as in the hooks */
@@ -30,15 +42,11 @@ void ring_put_slots(unsigned kind, const void *str, unsigned n, const uint64_t *
 	/* every slot at once, so a handler's events never land among them */
 	uint64_t off = tls_reserve((n + 1) * sizeof(struct ctr_event));
 	uint64_t mask = ctrail_tls.mask, tsc = __rdtsc();
-	struct ctr_event *e = (struct ctr_event *)(base + (off & mask));
 
-	e->word = CTR_CUSTOM_WORD(kind, n, (uintptr_t)str);
-	e->tsc = tsc;
+	slot_store(base + (off & mask), CTR_CUSTOM_WORD(kind, n, (uintptr_t)str), tsc);
 	for (unsigned i = 0; i < n; i++) {
-		off += sizeof(*e);
-		e = (struct ctr_event *)(base + (off & mask));
-		e->word = payload[i];
-		e->tsc = tsc | CTR_TSC_CONTINUATION;
+		off += sizeof(struct ctr_event);
+		slot_store(base + (off & mask), payload[i], tsc | CTR_TSC_CONTINUATION);
 	}
 }
 
