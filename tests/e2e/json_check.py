@@ -73,8 +73,10 @@ def slices_by_thread(doc):
             begin = ns(e['ts'])
             threads.setdefault((e['pid'], e['tid']), []).append(
                 (begin, begin + ns(e['dur']), i, e))
+    # as Perfetto orders them: by ts, longer first, file order for the
+    # same ts and dur (ctrail writes a caller before a callee of its ts)
     for evs in threads.values():
-        evs.sort(key=lambda s: (s[0], -(s[1] - s[0]), -s[2]))
+        evs.sort(key=lambda s: (s[0], -(s[1] - s[0]), s[2]))
     return threads
 
 
