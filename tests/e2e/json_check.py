@@ -16,9 +16,9 @@
       with --repairs, a slice's "repair" argument follows in brackets.
 
 Times are read as decimals and turned into integer nanoseconds, so the
-checks are exact.  Slices beginning together are ordered longest first;
-equal ones by the order ctrail writes them (an X event is written when its
-slice ends, so an inner slice comes before the outer one)."""
+checks are exact.  Slices beginning together are ordered longest first,
+equal ones in file order, as Perfetto does (ctrail writes a call that
+begins in its caller's first nanosecond right after its caller)."""
 import json
 import sys
 from decimal import Decimal
