@@ -20,9 +20,9 @@
       children shown one level up.
 
 Times are read as decimals and turned into integer nanoseconds, so the
-checks are exact.  Slices beginning together are ordered longest first;
-equal ones in file order (ctrail writes a caller before a callee that
-began in the same nanosecond, as Perfetto's importer needs)."""
+checks are exact.  Slices beginning together are ordered longest first,
+equal ones in file order, as Perfetto does (ctrail writes a call that
+begins in its caller's first nanosecond right after its caller)."""
 import json
 import sys
 from decimal import Decimal
@@ -77,6 +77,8 @@ def slices_by_thread(doc):
             begin = ns(e['ts'])
             threads.setdefault((e['pid'], e['tid']), []).append(
                 (begin, begin + ns(e['dur']), i, e))
+    # as Perfetto orders them: by ts, longer first, file order for the
+    # same ts and dur (ctrail writes a caller before a callee of its ts)
     for evs in threads.values():
         evs.sort(key=lambda s: (s[0], -(s[1] - s[0]), s[2]))
     return threads
