@@ -15,8 +15,12 @@ static const struct cli_command *const commands[] = {
 	&cmd_cull,
 	&cmd_flame,
 	&cmd_report,
+	&cmd_diff,
+	&cmd_scope,
 	&cmd_replay,
 	&cmd_core,
+	&cmd_pack,
+	&cmd_ingest,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
