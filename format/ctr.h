@@ -174,7 +174,9 @@ struct ctr_segment {
 
 /* THREAD payload: this header, then nevents struct ctr_event, oldest first.
  * written counts every event the thread ever put in its ring; overwritten
- * counts those the ring wrapped over (written - capacity, or 0). */
+ * counts those the ring wrapped over (written - capacity, or 0); nevents
+ * can be less than the difference by the events a live thread was still
+ * writing (slots reserved, not yet stored). */
 struct ctr_thread {
 	uint32_t tid;
 	uint32_t flags; /* CTR_THREAD_* */

@@ -18,12 +18,17 @@
 
 static int wake_pipe[2] = { -1, -1 };
 static struct sigtrap_trigger trigger;
+static unsigned long requested, served;
 
 static void on_signal(int sig)
 {
 	int saved = errno;
 	char c = sig;
-	ssize_t r = write(wake_pipe[1], &c, 1);
+	ssize_t r;
+
+	/* a lock-free atomic: safe in a handler */
+	__atomic_add_fetch(&requested, 1, __ATOMIC_SEQ_CST);
+	r = write(wake_pipe[1], &c, 1);
 
 	(void)r;
 	errno = saved;
@@ -31,20 +36,29 @@ static void on_signal(int sig)
 
 static void *helper(void *arg)
 {
-	char c;
+	char c[64];
 
 	if (trigger.enter)
 		trigger.enter();
 	pthread_setname_np(pthread_self(), "ctrail-signal");
 	for (;;) {
-		ssize_t r = read(wake_pipe[0], &c, 1);
-		if (r == 1) {
+		ssize_t r = read(wake_pipe[0], c, sizeof(c));
+		if (r > 0) {
+			unsigned long asked = __atomic_load_n(&requested, __ATOMIC_SEQ_CST);
 			trigger.fire();
-			if (c != SIGTRAP)
-				record_signal_done(c);
+			__atomic_store_n(&served, asked, __ATOMIC_SEQ_CST);
+			for (ssize_t i = 0; i < r; i++)
+				if (c[i] != SIGTRAP)
+					record_signal_done(c[i]);
 		} else if (r == 0 || errno != EINTR)
 			return NULL;
 	}
+}
+
+int sigtrap_busy(void)
+{
+	return __atomic_load_n(&requested, __ATOMIC_SEQ_CST) !=
+	       __atomic_load_n(&served, __ATOMIC_SEQ_CST);
 }
 
 static int helper_start(void)
@@ -92,6 +106,7 @@ void (*sigtrap_handler(void))(int)
 
 void sigtrap_after_fork(void)
 {
+	requested = served = 0;
 	if (wake_pipe[0] >= 0) {
 		close(wake_pipe[0]);
 		close(wake_pipe[1]);

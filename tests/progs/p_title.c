@@ -1,8 +1,9 @@
 /* p_title.c - a program that sets its process title the way setproctitle
  * does (nginx, Redis): it moves its environment away and overwrites the
  * strings of argv and environ in place, then raises SIGTRAP, waits until
- * the file named by argv[1] appears and exits (tests/e2e/snapshot.sh).
- * The runtime must still know CTRAIL_OUTPUT. */
+ * the file named by argv[1] appears (or argv[1] milliseconds, for a
+ * number) and exits (tests/e2e/snapshot.sh).  The runtime must still know
+ * CTRAIL_OUTPUT. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,12 +42,20 @@ int main(int argc, char **argv)
 {
 	struct timespec tick = { 0, 10 * 1000 * 1000 };
 	char *wait_for = strdup(argv[1]);
+	long ms = strtol(argv[1], NULL, 10);
 	int s = 0;
 
 	set_title(argc, argv, "title: worker process");
 	for (int i = 0; i < 10; i++)
 		s = work(s);
 	raise(SIGTRAP);
+	if (ms > 0) {
+		tick.tv_sec = ms / 1000;
+		tick.tv_nsec = ms % 1000 * 1000000;
+		while (nanosleep(&tick, &tick))
+			;
+		return 0;
+	}
 	for (int i = 0; i < 1000 && access(wait_for, F_OK); i++)
 		nanosleep(&tick, NULL);
 	return access(wait_for, F_OK) ? 1 : 0;
