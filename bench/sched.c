@@ -130,7 +130,8 @@ int main(int argc, char **argv)
 		       strerror(-rc));
 		return 0;
 	}
-	reader = thread_named("ctrail-sched");
+	for (int i = 0; i < 100 && !(reader = thread_named("ctrail-sched")); i++)
+		usleep(1000); /* it names itself as it starts */
 	if (!reader || pipe(ping) || pipe(pong) ||
 	    pthread_create(&t, NULL, ponger, NULL))
 		return 1;
