@@ -62,6 +62,7 @@ enum ctr_chunk_tag {
 	CTR_CHUNK_THREAD = 5,   /* struct ctr_thread + events */
 	CTR_CHUNK_SCHED = 6,    /* struct ctr_sched + kernel scheduling events */
 	CTR_CHUNK_COUNTS = 7,   /* struct ctr_counts + records (libctrail-count) */
+	CTR_CHUNK_PROBES = 13,  /* struct ctr_probes + uprobe events */
 	CTR_CHUNK_SYSINFO = 8,  /* struct ctr_sysinfo: the recording kernel */
 	CTR_CHUNK_END = 0x454e44, /* "END": struct ctr_end */
 };
@@ -313,6 +314,32 @@ enum ctr_sched_type {
 };
 
 #define CTR_SCHED_PREEMPTED 0x100 /* in state: R+ */
+
+/* PROBES payload: this header, then nevents struct ctr_probe_event sorted
+ * by tsc.  Entries and returns of functions probed with uprobes and
+ * uretprobes (CTRAIL_PROBES, `ctrail attach --probe`), recorded by the
+ * kernel in the same ftrace instance and on the same clock (x86-tsc) as
+ * the SCHED events, for the threads of the process and its children.
+ * word is a CTR_KIND_CALL or CTR_KIND_RETURN event word (ctr_event) whose
+ * address is the function's first byte in the process; decoders merge
+ * the events into the stream of thread tid by tsc, so a probed function
+ * nests inside the traced one that called it.  At most one per snapshot.
+ * lost counts probe events the kernel dropped (its buffer was full) or
+ * the runtime's bounded ring overwrote; nprobes is how many functions
+ * were probed. */
+struct ctr_probes {
+	uint64_t nevents;
+	uint64_t lost;
+	uint32_t nprobes;
+	uint32_t reserved;
+};
+
+struct ctr_probe_event {
+	uint64_t tsc;
+	uint64_t word; /* CTR_EVENT_WORD(CTR_KIND_CALL or _RETURN, function) */
+	uint32_t tid;
+	uint32_t cpu;
+};
 
 /* END payload: how many chunks came before it, so a reader can tell a
  * whole file from one cut at a chunk boundary. */

@@ -5,7 +5,9 @@
  *   CTRAIL_WRITE_AT_EXIT  1: write a snapshot when the process exits
  *   CTRAIL_OUTPUT         snapshot path; %p pid, %n sequence number
  *   CTRAIL_FTRACE         1: collect the kernel's scheduling events (ftrace.c)
- *   CTRAIL_SCHED_EVENTS   scheduling events kept for snapshots (65536) */
+ *   CTRAIL_SCHED_EVENTS   scheduling events kept for snapshots (65536)
+ *   CTRAIL_PROBES         functions to probe with uprobes (probes.c)
+ *   CTRAIL_PROBE_EVENTS   probe events kept for snapshots (262144) */
 #include <stdlib.h>
 #include "runtime.h"
 
@@ -17,6 +19,7 @@ struct ctrail_config config = {
 	.ring_size = DEFAULT_RING_SIZE,
 	.max_exited = 32,
 	.sched_events = 65536,
+	.probe_events = 262144,
 };
 
 uint64_t ring_size_round(uint64_t bytes)
@@ -63,6 +66,10 @@ void config_init(void)
 		config.ftrace = *s == '1';
 	if ((s = getenv("CTRAIL_SCHED_EVENTS")) && (n = strtoull(s, NULL, 10)))
 		config.sched_events = n;
+	if ((s = getenv("CTRAIL_PROBES")) && *s)
+		config.probes = s;
+	if ((s = getenv("CTRAIL_PROBE_EVENTS")) && (n = strtoull(s, NULL, 10)))
+		config.probe_events = n;
 	config.output = getenv("CTRAIL_OUTPUT");
 	if (!config.output || !*config.output)
 		config.output = "ctrail-%p.ctr";

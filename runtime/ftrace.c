@@ -235,8 +235,10 @@ static void record_put(const uint8_t *rec, uint32_t len, uint64_t tsc, uint16_t 
 	memcpy(&id, rec, 2);
 	for (type = 1; type < CTR_SCHED_TYPES && formats[type].id != id; type++)
 		;
-	if (type == CTR_SCHED_TYPES)
+	if (type == CTR_SCHED_TYPES) {
+		probes_put(rec, len, tsc, cpu);
 		return;
+	}
 	e = &ring[ring_written++ % ring_cap];
 	memset(e, 0, sizeof(*e));
 	e->tsc = tsc;
@@ -385,6 +387,7 @@ static void on_fatal(int sig)
 		close_buffers();
 		rmdir(instance);
 		rmdir(switches);
+		probes_remove();
 	}
 	raise(sig); /* the action is back to the default (SA_RESETHAND) */
 }
@@ -425,6 +428,7 @@ static void sched_stop(void)
 	pthread_mutex_unlock(&sched_lock);
 	rmdir(instance);
 	rmdir(switches);
+	probes_remove();
 	owner = 0;
 }
 
@@ -562,7 +566,8 @@ static int instance_setup(const char *root)
 	if ((rc = switches_setup()) ||
 	    (rc = put_file("trace_clock", "x86-tsc")) ||
 	    (rc = put_file("buffer_size_kb", BUFFER_KB)) ||
-	    (rc = pids_set()) || (rc = header_page_load(root)))
+	    (rc = pids_set()) || (rc = header_page_load(root)) ||
+	    (rc = probes_setup(root, instance)))
 		return rc;
 	for (int t = 1; t < CTR_SCHED_TYPES; t++)
 		if ((rc = format_load(&formats[t])))
@@ -631,6 +636,7 @@ static int start_locked(const char **what)
 		return rc;
 	}
 	stale_remove(root);
+	probes_stale_remove(root);
 	snprintf(instance, sizeof(instance), "%s/instances/ctrail-%d", root, (int)getpid());
 	*what = "cannot create";
 	if (mkdir(instance, 0700))
@@ -649,6 +655,7 @@ static int start_locked(const char **what)
 		close_buffers();
 		rmdir(instance);
 		rmdir(switches);
+		probes_remove();
 		owner = 0;
 		return rc;
 	}
@@ -670,7 +677,7 @@ int sched_start(int warn)
 	if (!owner || owner != getpid())
 		rc = start_locked(&what);
 	pthread_mutex_unlock(&start_lock);
-	if (rc && warn)
+	if (rc && warn && rc != -ECANCELED) /* probes_setup said why */
 		fprintf(stderr, "ctrail: no scheduling events: %s %s: %s\n", what,
 			instance, strerror(-rc));
 	return rc;
@@ -733,4 +740,14 @@ int sched_copy(uint64_t since, struct ctr_sched *hdr, struct ctr_sched_event **o
 	if (!*out)
 		return -ENOMEM;
 	return sched_sort(*out, n);
+}
+
+uint64_t sched_kernel_lost(void)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&sched_lock);
+	n = lost;
+	pthread_mutex_unlock(&sched_lock);
+	return n;
 }

@@ -59,8 +59,12 @@ static void runtime_start(void)
 	sigtrap_init(&(struct sigtrap_trigger){ write_on_signal, helper_untraced,
 						real_pthread_create });
 	pthread_atfork(NULL, NULL, forget_other_threads);
-	if (config.ftrace) /* before write_at_exit: its atexit runs after */
-		sched_start(1);
+	/* before write_at_exit: its atexit runs after.  Probes asked for
+	 * and not set up end the program: its trace would lack them. */
+	if ((config.ftrace || config.probes) && sched_start(1) && config.probes) {
+		fprintf(stderr, "ctrail: not running without the probes CTRAIL_PROBES asks for\n");
+		_exit(1);
+	}
 	if (config.write_at_exit)
 		atexit(write_at_exit);
 }

@@ -31,6 +31,8 @@ struct ctrail_snapshot {
 	uint32_t nthreads;
 	struct ctr_sched sched_hdr;    /* ftrace.c */
 	struct ctr_sched_event *sched; /* NULL: no SCHED chunk */
+	struct ctr_probes probes_hdr;     /* probes.c */
+	struct ctr_probe_event *probes;   /* NULL: no PROBES chunk */
 };
 
 /* The first index in [lo, hi) whose event is stamped at or after tsc. */
@@ -144,6 +146,8 @@ struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only)
 	rc = copy_threads(s, since_tsc, self_only);
 	if (!rc)
 		rc = sched_copy(since_tsc, &s->sched_hdr, &s->sched);
+	if (!rc && s->sched) /* after sched_copy: it drained the buffers */
+		rc = probes_copy(since_tsc, sched_kernel_lost(), &s->probes_hdr, &s->probes);
 	if (!rc)
 		rc = process_chunks_take(&s->process);
 	if (rc) {
@@ -162,6 +166,7 @@ void ctrail_snapshot_free(struct ctrail_snapshot *s)
 		free(s->threads[i].events);
 	free(s->threads);
 	free(s->sched);
+	free(s->probes);
 	process_chunks_free(&s->process);
 	free(s->name);
 	free(s);
@@ -207,6 +212,12 @@ static int write_chunks(struct ctr_writer *w, const struct ctrail_snapshot *s)
 		v[0] = (struct iovec){ (void *)&s->sched_hdr, sizeof(s->sched_hdr) };
 		v[1] = (struct iovec){ s->sched, s->sched_hdr.nevents * sizeof(*s->sched) };
 		if ((rc = ctr_write_chunk(w, CTR_CHUNK_SCHED, v, 2)))
+			return rc;
+	}
+	if (s->probes) {
+		v[0] = (struct iovec){ (void *)&s->probes_hdr, sizeof(s->probes_hdr) };
+		v[1] = (struct iovec){ s->probes, s->probes_hdr.nevents * sizeof(*s->probes) };
+		if ((rc = ctr_write_chunk(w, CTR_CHUNK_PROBES, v, 2)))
 			return rc;
 	}
 	return 0;

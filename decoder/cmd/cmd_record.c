@@ -3,7 +3,9 @@
  * exit (and on SIGTRAP), then says how to convert it.  Only the environment
  * is involved: CTRAIL_OUTPUT (made absolute, so a program that changes
  * directory still writes where asked), CTRAIL_WRITE_AT_EXIT=1 and
- * CTRAIL_RING_SIZE.  SIGINT and SIGTERM sent to ctrail are passed on to the
+ * CTRAIL_RING_SIZE, CTRAIL_FTRACE and CTRAIL_PROBES (every --probe SPEC,
+ * joined by ';': the runtime resolves and probes them as it starts, since
+ * the libraries they name are mapped by then).  SIGINT and SIGTERM sent to ctrail are passed on to the
  * program; ctrail exits with the program's status (128 + signal number if
  * a signal killed it; 127 if it could not be started). */
 #include <errno.h>
@@ -23,9 +25,10 @@ static const struct cli_option options[] = {
 	{ "output", 'o', "OUT", "where the program writes its snapshot (default " DEFAULT_OUTPUT ")" },
 	{ "ring-size", 0, "SIZE", "bytes of ring per thread, K/M/G suffix allowed (CTRAIL_RING_SIZE)" },
 	{ "sched", 0, NULL, "also record the kernel's scheduling events (CTRAIL_FTRACE=1)" },
+	{ "probe", 0, "SPEC", "also record calls of [MODULE:]FUNC,... with uprobes (CTRAIL_PROBES); repeatable" },
 	{ 0 },
 };
-enum { OPT_OUTPUT, OPT_RING_SIZE, OPT_SCHED };
+enum { OPT_OUTPUT, OPT_RING_SIZE, OPT_SCHED, OPT_PROBE };
 
 static volatile pid_t child;
 
@@ -58,12 +61,15 @@ static char *absolute(const char *path)
 }
 
 /* In the child: set the environment and become the program. */
-static void start(char **prog, const char *out, const char *ring_size, int sched)
+static void start(char **prog, const char *out, const char *ring_size, int sched,
+		  const char *probes)
 {
 	setenv("CTRAIL_OUTPUT", out, 1);
 	setenv("CTRAIL_WRITE_AT_EXIT", "1", 1);
 	if (sched)
 		setenv("CTRAIL_FTRACE", "1", 1);
+	if (probes)
+		setenv("CTRAIL_PROBES", probes, 1);
 	if (ring_size)
 		setenv("CTRAIL_RING_SIZE", ring_size, 1);
 	execvp(prog[0], prog);
@@ -81,6 +87,20 @@ static int wait_for(pid_t pid)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+/* Appends a --probe SPEC to the ';'-separated list; NULL if out of memory. */
+static char *probes_add(char *list, const char *spec)
+{
+	size_t n = list ? strlen(list) : 0;
+	char *grown = realloc(list, n + strlen(spec) + 2);
+
+	if (!grown) {
+		free(list);
+		return NULL;
+	}
+	sprintf(grown + n, "%s%s", n ? ";" : "", spec);
+	return grown;
 }
 
 /* Did the run leave a new file at path (the runtime renames a new file
@@ -111,7 +131,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	const char *value, *out = DEFAULT_OUTPUT, *ring_size = NULL;
 	struct sigaction sa = { .sa_handler = forward };
 	struct stat before;
-	char **prog, *abs_out;
+	char **prog, *abs_out, *probes = NULL;
 	int opt, nprog, existed, rc, sched = 0;
 	pid_t pid;
 
@@ -122,6 +142,12 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 			out = value;
 		else if (opt == OPT_SCHED)
 			sched = 1;
+		else if (opt == OPT_PROBE && !*value)
+			return cli_usage_error(cmd, "--probe: empty SPEC");
+		else if (opt == OPT_PROBE && !(probes = probes_add(probes, value)))
+			return cli_error("out of memory");
+		else if (opt == OPT_PROBE)
+			continue;
 		else if (!valid_size(value))
 			return cli_usage_error(cmd, "--ring-size %s: expected bytes, e.g. 65536, 64K, 4M",
 					       value);
@@ -145,29 +171,33 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		return cli_error("cannot start %s: %s", prog[0], strerror(errno));
 	}
 	if (pid == 0)
-		start(prog, abs_out, ring_size, sched);
+		start(prog, abs_out, ring_size, sched, probes);
 	child = pid;
 	rc = wait_for(pid);
 	if (fresh(abs_out, &before, existed))
 		report(out);
-	else if (rc != 127 && rc != 126)
+	else if (rc != 127 && rc != 126 && !(probes && rc == 1))
 		fprintf(stderr, "ctrail: %s wrote no snapshot to %s; was it built with "
 				"ctrail-cc or ctrail-c++ (and did it exit normally)?\n",
 			prog[0], out);
 	free(abs_out);
+	free(probes);
 	return rc;
 }
 
 const struct cli_command cmd_record = {
 	.name = "record",
-	.synopsis = "[-o OUT.ctr] [--ring-size SIZE] [--] PROG [ARGS...]",
+	.synopsis = "[-o OUT.ctr] [--ring-size SIZE] [--sched] [--probe SPEC]... [--] PROG [ARGS...]",
 	.summary = "run a program built with ctrail-cc and save its trace",
 	.description =
 		"Runs PROG with ARGS so that it writes its snapshot to OUT (default\n"
 		DEFAULT_OUTPUT ") when it exits or gets SIGTRAP, then prints the command\n"
 		"that converts it.  PROG must be built with ctrail-cc / ctrail-c++.\n"
 		"SIGINT and SIGTERM are passed on to PROG.  Exit status: PROG's own,\n"
-		"128 + N if signal N killed it, 127 if it could not be found.",
+		"128 + N if signal N killed it, 127 if it could not be found.\n"
+		"--probe SPEC adds functions of any ELF file PROG maps, recorded with\n"
+		"uprobes: \"libc.so.6:malloc,free\", \"/path/libssl.so.3:SSL_*\" (a glob\n"
+		"may match 64 functions), \"work\" (PROG's own); see docs/ctrail.md.",
 	.options = options,
 	.run = run,
 };
