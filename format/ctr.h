@@ -74,6 +74,7 @@ enum ctr_reason {
 	CTR_REASON_EXIT = 2,   /* CTRAIL_WRITE_AT_EXIT=1 */
 	CTR_REASON_CORE = 3,   /* read out of a core dump (ctrail core, ctrail-gdb.py) */
 	CTR_REASON_FLOW = 4,   /* a kept slow occurrence of a flow (ctrail_flow_end) */
+	CTR_REASON_ATTACH = 5, /* made by `ctrail attach` from uprobes (no THREAD events) */
 };
 
 /* SNAPSHOT payload: this header, then name_size bytes of name (no NUL).

@@ -3,7 +3,8 @@
  * was running, runnable or waiting.
  *
  * Setup (sched_start): under the tracefs root (CTRAIL_TRACEFS, else
- * /sys/kernel/tracing, mounted there if missing and we may) we remove
+ * /sys/kernel/tracing, mounted there if missing and we may: tracefs_root
+ * in uprobes.c) we remove (tracefs_stale_remove)
  * instances/ctrail-PID[.switches] left by processes that are gone, create
  * our own two instances, set their trace_clock to x86-tsc (raw TSC: the
  * function events' clock) and enable six events:
@@ -40,13 +41,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "ctrail.h"
 #include "runtime.h"
+#include "uprobes.h"
 
-#define DEFAULT_ROOT "/sys/kernel/tracing"
 #define BUFFER_KB "1024"     /* per CPU */
 #define READ_INTERVAL_MS 20
 #define MAX_FIELDS 7
@@ -432,52 +432,6 @@ static void sched_stop(void)
 	owner = 0;
 }
 
-/* Removes instances/ctrail-PID and ctrail-PID.switches whose process is
- * gone, and our own pid's (left by a program this process exec'd from). */
-static void stale_remove(const char *root)
-{
-	char dir[ROOT_MAX + 16], path[ROOT_MAX + 300];
-	struct dirent *d;
-	DIR *dp;
-
-	snprintf(dir, sizeof(dir), "%s/instances", root);
-	if (!(dp = opendir(dir)))
-		return;
-	while ((d = readdir(dp))) {
-		char *end;
-		long pid;
-
-		if (strncmp(d->d_name, "ctrail-", 7))
-			continue;
-		pid = strtol(d->d_name + 7, &end, 10);
-		if ((*end && strcmp(end, ".switches")) || pid <= 0 ||
-		    (pid != getpid() && !(kill(pid, 0) && errno == ESRCH)))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		rmdir(path);
-	}
-	closedir(dp);
-}
-
-/* The tracefs root: CTRAIL_TRACEFS, or the standard place, mounted there
- * if it is not yet. */
-static int root_find(char *root, size_t size)
-{
-	const char *env = getenv("CTRAIL_TRACEFS");
-	char path[ROOT_MAX + 16];
-	struct stat st;
-
-	snprintf(root, size, "%s", env && *env ? env : DEFAULT_ROOT);
-	snprintf(path, sizeof(path), "%s/instances", root);
-	if (!stat(path, &st))
-		return 0;
-	if (env && *env)
-		return -ENOENT;
-	if (mount("nodev", root, "tracefs", 0, NULL))
-		return -errno;
-	return stat(path, &st) ? -ENOENT : 0;
-}
-
 /* set_event_pid: every thread we have now; event-fork adds the rest. */
 static int pids_set(void)
 {
@@ -631,12 +585,11 @@ static int start_locked(const char **what)
 	int rc;
 
 	*what = "no tracefs at";
-	if ((rc = root_find(root, sizeof(root)))) {
+	if ((rc = tracefs_root(root, sizeof(root)))) {
 		snprintf(instance, sizeof(instance), "%s", root);
 		return rc;
 	}
-	stale_remove(root);
-	probes_stale_remove(root);
+	tracefs_stale_remove(root);
 	snprintf(instance, sizeof(instance), "%s/instances/ctrail-%d", root, (int)getpid());
 	*what = "cannot create";
 	if (mkdir(instance, 0700))

@@ -17,7 +17,7 @@
  * The probes are removed after the instance (which disables them), at
  * exit and on a fatal signal, by ftrace.c's teardown calling
  * probes_remove; ones left by a SIGKILLed process are removed at the next
- * start (probes_stale_remove). */
+ * start (tracefs_stale_remove). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -72,11 +72,6 @@ void probes_put(const uint8_t *rec, uint32_t len, uint64_t tsc, uint16_t cpu)
 void probes_remove(void)
 {
 	uprobes_remove(&set);
-}
-
-void probes_stale_remove(const char *root)
-{
-	uprobes_stale_remove(root);
 }
 
 /* Time order; the per-CPU runs are each in order, and one thread's

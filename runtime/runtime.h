@@ -135,7 +135,6 @@ HIDDEN uint64_t sched_kernel_lost(void);
 HIDDEN int probes_setup(const char *root, const char *instance);
 HIDDEN void probes_put(const uint8_t *rec, uint32_t len, uint64_t tsc, uint16_t cpu);
 HIDDEN void probes_remove(void);
-HIDDEN void probes_stale_remove(const char *root);
 HIDDEN int probes_copy(uint64_t since, uint64_t kernel_lost, struct ctr_probes *hdr,
 		       struct ctr_probe_event **out);
 

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "ctr.h"
 #include "uprobes.h"
@@ -392,12 +394,60 @@ void uprobes_remove(const struct uprobe_set *s)
 		append_line(s->events_path, s->remove_text);
 }
 
-void uprobes_stale_remove(const char *root)
+int tracefs_root(char *root, size_t size)
+{
+	const char *env = getenv("CTRAIL_TRACEFS");
+	char path[1100];
+	struct stat st;
+
+	snprintf(root, size, "%s", env && *env ? env : "/sys/kernel/tracing");
+	snprintf(path, sizeof(path), "%s/instances", root);
+	if (!stat(path, &st))
+		return 0;
+	if (env && *env)
+		return -ENOENT;
+	if (mount("nodev", root, "tracefs", 0, NULL))
+		return -errno;
+	return stat(path, &st) ? -ENOENT : 0;
+}
+
+static int gone(long pid)
+{
+	return pid > 0 && kill(pid, 0) && errno == ESRCH;
+}
+
+static void instances_stale_remove(const char *root)
+{
+	char dir[1100], path[1400];
+	struct dirent *d;
+	DIR *dp;
+
+	snprintf(dir, sizeof(dir), "%s/instances", root);
+	if (!(dp = opendir(dir)))
+		return;
+	while ((d = readdir(dp))) {
+		char *end;
+		long pid;
+
+		if (strncmp(d->d_name, "ctrail-", 7))
+			continue;
+		pid = strtol(d->d_name + 7, &end, 10);
+		if ((*end && strcmp(end, ".switches")) || pid <= 0 ||
+		    (pid != getpid() && !gone(pid)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		rmdir(path);
+	}
+	closedir(dp);
+}
+
+void tracefs_stale_remove(const char *root)
 {
 	char path[1100], line[4352];
 	FILE *f;
 	int fd;
 
+	instances_stale_remove(root);
 	snprintf(path, sizeof(path), "%s/uprobe_events", root);
 	if (!(f = fopen(path, "re")))
 		return;
@@ -408,8 +458,7 @@ void uprobes_stale_remove(const char *root)
 
 		/* "p:ctrail_PID/e0 /path:0x..." */
 		if (sscanf(line, "%*c:%127s", event) != 1 ||
-		    sscanf(event, "ctrail_%d/", &pid) != 1 || pid <= 0 ||
-		    !(kill(pid, 0) && errno == ESRCH))
+		    sscanf(event, "ctrail_%d/", &pid) != 1 || !gone(pid))
 			continue;
 		snprintf(cmd, sizeof(cmd), "-:%s\n", event);
 		if (write(fd, cmd, strlen(cmd)) < 0)

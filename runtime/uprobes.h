@@ -14,7 +14,8 @@
  *
  * Every function gets an entry probe GROUP/eN and a return probe GROUP/rN,
  * where GROUP is "ctrail_PID" of the process that defined them; probes of
- * groups whose process is gone are removed by uprobes_stale_remove. */
+ * groups whose process is gone are removed by tracefs_stale_remove, which
+ * ftrace.c uses too, with tracefs_root. */
 #ifndef UPROBES_H
 #define UPROBES_H
 
@@ -65,8 +66,15 @@ int uprobes_decode(const struct uprobe_set *s, const uint8_t *rec, uint32_t len,
  * the instance).  Async-signal-safe. */
 void uprobes_remove(const struct uprobe_set *s);
 
-/* Removes ctrail_PID groups under ROOT whose process is gone. */
-void uprobes_stale_remove(const char *root);
+/* The tracefs root: CTRAIL_TRACEFS, or /sys/kernel/tracing, mounted there
+ * if it is not yet.  0 or a negative errno (root is set either way). */
+int tracefs_root(char *root, size_t size);
+
+/* Removes what processes that are gone left under ROOT: their instances
+ * (instances/ctrail-PID, ctrail-PID.switches) and then their probes
+ * (ctrail_PID groups); and our own pid's instances (left by a program
+ * this process exec'd from). */
+void tracefs_stale_remove(const char *root);
 
 void uprobes_free(struct uprobe_set *s);
 

@@ -89,20 +89,6 @@ static int wait_for(pid_t pid)
 	return WEXITSTATUS(status);
 }
 
-/* Appends a --probe SPEC to the ';'-separated list; NULL if out of memory. */
-static char *probes_add(char *list, const char *spec)
-{
-	size_t n = list ? strlen(list) : 0;
-	char *grown = realloc(list, n + strlen(spec) + 2);
-
-	if (!grown) {
-		free(list);
-		return NULL;
-	}
-	sprintf(grown + n, "%s%s", n ? ";" : "", spec);
-	return grown;
-}
-
 /* Did the run leave a new file at path (the runtime renames a new file
  * into place, so a new inode or time tells)? */
 static int fresh(const char *path, const struct stat *before, int existed)
@@ -144,7 +130,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 			sched = 1;
 		else if (opt == OPT_PROBE && !*value)
 			return cli_usage_error(cmd, "--probe: empty SPEC");
-		else if (opt == OPT_PROBE && !(probes = probes_add(probes, value)))
+		else if (opt == OPT_PROBE && !(probes = cli_list_add(probes, value)))
 			return cli_error("out of memory");
 		else if (opt == OPT_PROBE)
 			continue;

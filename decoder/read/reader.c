@@ -625,7 +625,7 @@ const char *reader_reason_name(uint32_t reason)
 	static const char *const names[] = {
 		[CTR_REASON_API] = "api", [CTR_REASON_SIGNAL] = "signal",
 		[CTR_REASON_EXIT] = "exit", [CTR_REASON_FLOW] = "flow",
-		[CTR_REASON_CORE] = "core",
+		[CTR_REASON_CORE] = "core", [CTR_REASON_ATTACH] = "attach",
 	};
 
 	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : NULL;
