@@ -631,7 +631,7 @@ static int attach_probes(pid_t pid, const char *spec, uint64_t duration_ns, cons
 	pair_read(&a.clock.start);
 	rc = instance_setup(&a, &what);
 	if (!rc) {
-		fprintf(stderr, "ctrail: attached to %d, %zu functions probed%s\n", (int)pid, a.set.n,
+		fprintf(stderr, "ctrail: attached to %d, probing %zu function(s)%s\n", (int)pid, a.set.n,
 			duration_ns ? "" : "; Ctrl-C to stop");
 		collect(&a, duration_ns);
 	}
