@@ -120,16 +120,9 @@ static int hooks_installed; /* atexit and atfork, once */
 static int put_file_in(const char *dir, const char *name, const char *text)
 {
 	char path[PATH_MAX + 96];
-	int fd, rc = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
+	return tracefs_write(path, text, 0);
 }
 
 static int put_file(const char *name, const char *text)

@@ -271,9 +271,9 @@ int uprobes_resolve(struct uprobe_set *s, const char *spec, pid_t pid)
 	return rc;
 }
 
-static int append_line(const char *path, const char *text)
+int tracefs_write(const char *path, const char *text, int append)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC), rc = 0;
+	int fd = open(path, O_WRONLY | (append ? O_APPEND : O_TRUNC) | O_CLOEXEC), rc = 0;
 
 	if (fd < 0)
 		return -errno;
@@ -304,7 +304,7 @@ int uprobes_define(struct uprobe_set *s, const char *root, pid_t owner)
 			snprintf(line, sizeof(line), "%c:%s/%c%zu %s:0x%llx\n", ret ? 'r' : 'p',
 				 s->group, ret ? 'r' : 'e', i, p->path,
 				 (unsigned long long)p->offset);
-			if ((rc = append_line(s->events_path, line)))
+			if ((rc = tracefs_write(s->events_path, line, 1)))
 				return fail(s, rc, "cannot probe %s in %s (%s): %s", p->name,
 					    p->path, s->events_path, strerror(-rc));
 			used += snprintf(s->remove_text + used, room - used, "-:%s/%c%zu\n",
@@ -354,14 +354,8 @@ int uprobes_enable(struct uprobe_set *s, const char *instance)
 			return fail(s, rc, "%s: %s", path, strerror(-rc));
 	}
 	snprintf(path, sizeof(path), "%s/events/%s/enable", instance, s->group);
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0 || write(fd, "1", 1) != 1) {
-		rc = -errno;
-		if (fd >= 0)
-			close(fd);
+	if ((rc = tracefs_write(path, "1", 0)))
 		return fail(s, rc, "cannot enable %s: %s", path, strerror(-rc));
-	}
-	close(fd);
 	return 0;
 }
 
@@ -391,7 +385,7 @@ int uprobes_decode(const struct uprobe_set *s, const uint8_t *rec, uint32_t len,
 void uprobes_remove(const struct uprobe_set *s)
 {
 	if (s->remove_text && s->remove_text[0])
-		append_line(s->events_path, s->remove_text);
+		tracefs_write(s->events_path, s->remove_text, 1);
 }
 
 int tracefs_root(char *root, size_t size)

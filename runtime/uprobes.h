@@ -66,6 +66,10 @@ int uprobes_decode(const struct uprobe_set *s, const uint8_t *rec, uint32_t len,
  * the instance).  Async-signal-safe. */
 void uprobes_remove(const struct uprobe_set *s);
 
+/* Writes text to a tracefs control file: appended (uprobe_events), or
+ * replacing what it holds.  0 or a negative errno.  Async-signal-safe. */
+int tracefs_write(const char *path, const char *text, int append);
+
 /* The tracefs root: CTRAIL_TRACEFS, or /sys/kernel/tracing, mounted there
  * if it is not yet.  0 or a negative errno (root is set either way). */
 int tracefs_root(char *root, size_t size);

@@ -410,15 +410,9 @@ static void pipe_drain(int fd, char *buf, size_t size, size_t *have, struct even
 static int put(const char *dir, const char *name, const char *text)
 {
 	char path[1400];
-	int fd, rc = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)) < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
+	return tracefs_write(path, text, 0);
 }
 
 static int by_tsc(const void *a, const void *b)

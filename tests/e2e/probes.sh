@@ -72,14 +72,7 @@ expect_eq plain-thread-name "name=plain flags=main" \
 	"$("$C" dump "$WORK/plain.ctr" | sed -n 's/^thread tid=[0-9]* \(name=[^ ]* flags=[^ ]*\).*/\1/p')"
 expect_eq plain-lines "inner p_plain.c:18
 leaf p_plain.c:16
-outer p_plain.c:25" "$(python3 -c '
-import json, os, sys
-seen = {}
-for e in json.load(open(sys.argv[1]))["traceEvents"]:
-    if e["ph"] == "X":
-        a = e.get("args", {})
-        seen[e["name"]] = "%s:%s" % (os.path.basename(a.get("file", "?")), a.get("line", "?"))
-print("\n".join("%s %s" % kv for kv in sorted(seen.items())))' "$WORK/plain.json")"
+outer p_plain.c:25" "$(slice_lines "$WORK/plain.json")"
 expect_eq plain-reason "reason=attach" "$("$C" dump "$WORK/plain.ctr" | sed -n 's/^snapshot 0 \(reason=[a-z]*\).*/\1/p')"
 no_leftovers attach-cleaned "$att"
 
