@@ -32,8 +32,25 @@ static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ctr_probe_event *ring;
 static uint64_t ring_cap, ring_written;
 
+/* A forked child does not own the parent's probes, and its snapshots hold
+ * no PROBES events of the parent's (its own go to the parent's instance).
+ * The lock is made anew: another thread may have held it in probes_copy
+ * at the fork (the reader cannot: it takes it under sched_lock, which
+ * ftrace.c holds across fork). */
+static void fork_child(void)
+{
+	pthread_mutex_init(&probe_lock, NULL);
+	ring_written = 0;
+}
+
+static void atfork_install(void)
+{
+	pthread_atfork(NULL, NULL, fork_child);
+}
+
 int probes_setup(const char *root, const char *instance)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	int rc;
 
 	if (!config.probes)
@@ -48,7 +65,7 @@ int probes_setup(const char *root, const char *instance)
 	if (!rc && !ring && !(ring = calloc(ring_cap, sizeof(*ring))))
 		rc = -ENOMEM;
 	if (!rc)
-		return 0;
+		return pthread_once(&once, atfork_install), 0;
 	fprintf(stderr, "ctrail: CTRAIL_PROBES: %s\n", set.err[0] ? set.err : strerror(-rc));
 	return -ECANCELED; /* said: sched_start adds nothing */
 }
