@@ -68,6 +68,8 @@ $(B)/bench/sched: $(B)/obj/bench/sched.o $(B)/lib/libctrail.so
 		-L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) -lctrail -ldl -pthread
 
 BENCHES += $(B)/bench/sched
+# ClickHouse ingest (bench/ingest.sh): snapshot and row sizes, ingest rate.
+BENCHES += bench/ingest.sh
 
 # ctrail scope on a 4 M event snapshot: page size, Chromium load time.
 bench: $(B)/bin/ctrail $(B)/tests/synth_ctr

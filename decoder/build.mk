@@ -11,7 +11,7 @@ DECODER_CORE_SRCS := $(filter-out decoder/cmd/main.c,$(foreach d,$(DECODER_DIRS)
 DECODER_CORE_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(DECODER_CORE_SRCS)) \
 	$(B)/obj/format/ctr_write.o $(B)/obj/runtime/uprobes.o
 DECODER_INCLUDES := $(addprefix -I,$(DECODER_DIRS))
-DECODER_LIBS := -lelf -ldw -lstdc++ -ldl
+DECODER_LIBS := -lelf -ldw -ldebuginfod -lz -lcurl -lstdc++ -ldl
 # runtime/uprobes.c is shared with the runtime (`ctrail attach` probes too).
 $(B)/obj/decoder/cmd/cmd_attach.o: ALL_CFLAGS += -Iruntime
 

@@ -62,8 +62,10 @@ enum ctr_chunk_tag {
 	CTR_CHUNK_THREAD = 5,   /* struct ctr_thread + events */
 	CTR_CHUNK_SCHED = 6,    /* struct ctr_sched + kernel scheduling events */
 	CTR_CHUNK_COUNTS = 7,   /* struct ctr_counts + records (libctrail-count) */
-	CTR_CHUNK_PROBES = 13,  /* struct ctr_probes + uprobe events */
 	CTR_CHUNK_SYSINFO = 8,  /* struct ctr_sysinfo: the recording kernel */
+	CTR_CHUNK_PACKED = 11,  /* struct ctr_packed + build id + path + file (ctrail pack) */
+	/* 12 is kept for the pack too */
+	CTR_CHUNK_PROBES = 13,  /* struct ctr_probes + uprobe events */
 	CTR_CHUNK_END = 0x454e44, /* "END": struct ctr_end */
 };
 
@@ -340,6 +342,25 @@ struct ctr_probe_event {
 	uint64_t word; /* CTR_EVENT_WORD(CTR_KIND_CALL or _RETURN, function) */
 	uint32_t tid;
 	uint32_t cpu;
+};
+
+/* PACKED payload (written by `ctrail pack`, file-wide, after the last
+ * snapshot's chunks): this header, build_id_size bytes of build id,
+ * path_size bytes of the module's path as recorded (no NUL), then
+ * data_size bytes: an ELF file of elf_size bytes holding the sections the
+ * decoder reads (symbol tables, DWARF, read-only data; the others as
+ * NOBITS), compressed as `compression` says. */
+struct ctr_packed {
+	uint64_t elf_size;
+	uint64_t data_size;
+	uint32_t build_id_size;
+	uint32_t path_size;
+	uint32_t compression; /* CTR_PACKED_* */
+	uint32_t reserved;
+};
+
+enum ctr_packed_compression {
+	CTR_PACKED_ZLIB = 1, /* one zlib stream (RFC 1950) */
 };
 
 /* END payload: how many chunks came before it, so a reader can tell a

@@ -114,5 +114,7 @@ extern const struct cli_command cmd_attach;
 extern const struct cli_command cmd_count;
 extern const struct cli_command cmd_cull;
 extern const struct cli_command cmd_core;
+extern const struct cli_command cmd_pack;
+extern const struct cli_command cmd_ingest;
 
 #endif

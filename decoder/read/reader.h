@@ -23,6 +23,14 @@ struct reader_module {
 	const char *path;               /* hdr->path_size bytes, no NUL */
 };
 
+/* A module file in a pack (PACKED chunk), for the symbolizer. */
+struct reader_packed {
+	const struct ctr_packed *hdr;
+	const uint8_t *build_id; /* hdr->build_id_size bytes */
+	const char *path;        /* hdr->path_size bytes, no NUL */
+	const uint8_t *data;     /* hdr->data_size bytes, compressed */
+};
+
 struct reader_thread {
 	const struct ctr_thread *hdr;
 	const struct ctr_event *events; /* hdr->nevents, oldest first */
@@ -60,6 +68,9 @@ struct reader_snapshot {
 	 * threads' streams (reader_thread.merged). */
 	const struct ctr_probes *probes_hdr; /* NULL: no probe events */
 	const struct ctr_probe_event *probes;
+	/* The pack's module files (the whole file's, shared by its snapshots). */
+	const struct reader_packed *packed;
+	size_t npacked;
 };
 
 struct reader {
@@ -69,6 +80,9 @@ struct reader {
 	struct reader_snapshot *snapshots;
 	size_t nsnapshots;
 	uint64_t chunks; /* before the END chunk, unknown tags included */
+	struct reader_packed *packed; /* PACKED chunks: a pack (ctrail pack) */
+	size_t npacked;
+	uint64_t end_offset; /* of the END chunk's header */
 	/* Set when loading fails: where and what. */
 	uint64_t err_offset;
 	char err[160];
