@@ -1,7 +1,8 @@
 # libctrail: the tracing runtime, as a shared and a static library.  Built
 # position-independent, never instrumented, with only the symbols in
 # libctrail.map exported from the shared one.
-RUNTIME_SRCS := $(filter-out runtime/xray.c,$(wildcard runtime/*.c)) format/ctr_write.c
+RUNTIME_SRCS := $(filter-out runtime/xray.c,$(wildcard runtime/*.c)) format/ctr_write.c \
+	format/out_file.c
 RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(B)/obj/pic/%.o) $(B)/obj/pic/runtime/hooks_x86_64.o
 RUNTIME_CFLAGS = $(ALL_CFLAGS) -fPIC -fno-instrument-functions -Iruntime
 
@@ -32,6 +33,14 @@ $(B)/lib/libctrail-xray.a: $(B)/obj/pic/runtime/xray.o
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# The mode notes ctrail-cc links into what it links (runtime/mode_note.S).
+CTRAIL_MODES := finstr after-inlining fentry xray
+all: $(CTRAIL_MODES:%=$(B)/lib/ctrail-mode-%.o)
+
+$(B)/lib/ctrail-mode-%.o: runtime/mode_note.S | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -DMODE_NAME='"$*"' -c $< -o $@
+
 $(B)/include/ctrail.h: include/ctrail.h
 	@mkdir -p $(dir $@)
 	cp $< $@
@@ -42,8 +51,8 @@ $(B)/include/ctrail.h: include/ctrail.h
 # runtime/count/ go to obj/count-N/, so changing N rebuilds them.
 COUNT_TABLES ?= 1
 COUNT_SHARED_OBJS := $(patsubst %.c,$(B)/obj/pic/%.o,runtime/modules.c \
-	runtime/clock.c runtime/config.c runtime/ctrfile.c runtime/sigtrap.c \
-	format/ctr_write.c)
+	runtime/clock.c runtime/config.c runtime/ctrfile.c runtime/sigtrap.c runtime/record.c \
+	format/ctr_write.c format/out_file.c)
 # count_objs(N): the objects of a counter with N tables.
 count_objs = $(patsubst runtime/count/%,$(B)/obj/count-$1/%.o,$(basename \
 	$(wildcard runtime/count/*.c runtime/count/*.S))) $(COUNT_SHARED_OBJS)

@@ -578,7 +578,7 @@ static int start_locked(const char **what)
 	int rc;
 
 	*what = "no tracefs at";
-	if ((rc = tracefs_root(root, sizeof(root)))) {
+	if ((rc = tracefs_root(config.tracefs, root, sizeof(root)))) {
 		snprintf(instance, sizeof(instance), "%s", root);
 		return rc;
 	}

@@ -27,6 +27,8 @@ struct ctrail_thread {
 	int is_main;
 	char name[16];          /* read at exit; live threads are asked at snapshot */
 	pthread_t handle;
+	void *(*start_fn)(void *); /* what our pthread_create was asked to run */
+	void *start_arg;
 };
 
 /* thread.c */
@@ -38,7 +40,13 @@ HIDDEN void threads_init(void);
 HIDDEN void thread_start(void);
 HIDDEN void threads_pause_all(int delta);
 HIDDEN uint64_t thread_off(const struct ctrail_thread *t);
-HIDDEN void threads_forget_exited(void);
+/* 1 if t is on the live or the exited list (registry_lock held). */
+HIDDEN int thread_listed(const struct ctrail_thread *t);
+/* Frees the exited threads of done[] still on the exited list (a
+ * snapshot holds them) and takes threads and events off the dropped
+ * counts (the snapshot reported them). */
+HIDDEN void threads_forget(struct ctrail_thread *const *done, size_t n,
+			   uint32_t threads, uint64_t events);
 HIDDEN extern int (*real_pthread_create)(pthread_t *, const pthread_attr_t *,
 				  void *(*)(void *), void *);
 
@@ -56,8 +64,9 @@ struct module_record {
 	struct ctr_module hdr;
 	struct ctr_segment *segs;
 	uint8_t build_id[64];
-	char *path;
+	char *path;    /* absolute */
 	uint32_t seen; /* the refresh that last found it loaded */
+	char *loader_name; /* the loader's name when not path (relative); NULL in copies */
 };
 HIDDEN void modules_refresh(void);
 HIDDEN int modules_copy(struct module_record **out, uint32_t *n);
@@ -78,11 +87,19 @@ HIDDEN int process_chunks_take(struct process_chunks *p);
 HIDDEN void process_chunks_free(struct process_chunks *p);
 /* PROCESS, CLOCK, SYSINFO and the MODULE chunks. */
 HIDDEN int process_chunks_write(struct ctr_writer *w, const struct process_chunks *p);
-/* Writes pattern (%p %n %% expanded) as NAME.tmp.PID renamed into place:
- * the file header, body's chunks and the END chunk. */
+/* Writes pattern (%p %n %% expanded) through out_file.h: the file header,
+ * body's chunks and the END chunk.  One file at a time per process.  Once
+ * the process exits (ctr_file_exit_wait), only the exiting thread may
+ * write: -ECANCELED for the others, -ETIMEDOUT after the wait ran out. */
 HIDDEN int ctr_file_write(const char *pattern,
 			  int (*body)(struct ctr_writer *w, const void *arg),
 			  const void *arg);
+/* Every exit path calls this first: waits (config.exit_wait_ns at most)
+ * for a SIGTRAP still being answered and a file still being written, or
+ * gives up on it, removing its temporary, with one line on stderr. */
+HIDDEN void ctr_file_exit_wait(void);
+/* In a forked child: no file is being written. */
+HIDDEN void ctr_file_after_fork(void);
 
 /* sigtrap.c: SIGTRAP wakes a helper thread, made with create(), that
  * calls fire(); enter() (may be NULL) runs first in that thread. */
@@ -94,6 +111,20 @@ struct sigtrap_trigger {
 HIDDEN void sigtrap_init(const struct sigtrap_trigger *t);
 /* In a forked child: a new helper, if the parent had one. */
 HIDDEN void sigtrap_after_fork(void);
+/* 1 while a SIGTRAP received has not been answered by a snapshot. */
+HIDDEN int sigtrap_busy(void);
+/* Starts the helper if need be and returns the handler that wakes it with
+ * the signal's number (record.c), or NULL if no helper could start. */
+HIDDEN void (*sigtrap_handler(void))(int);
+
+/* record.c: one output file per process, the status file and writing on
+ * SIGHUP/SIGINT/SIGTERM for a supervisor (ctrail record).  record_init
+ * runs after config_init and sigtrap_init; record_status reports one
+ * attempt to write path (rc: 0 or -errno); record_signal_done, in the
+ * helper thread after the snapshot for sig, lets sig kill the process. */
+HIDDEN void record_init(void);
+HIDDEN void record_status(const char *path, int rc);
+HIDDEN void record_signal_done(int sig);
 
 /* init.c: starts the runtime once (idempotent). */
 HIDDEN void runtime_init(void);
@@ -107,7 +138,7 @@ HIDDEN int snapshot_name(struct ctrail_snapshot *s, const char *name,
 HIDDEN void snapshot_rank(struct ctrail_snapshot *s, uint32_t rank);
 HIDDEN uint64_t snapshot_duration(const struct ctrail_snapshot *s);
 /* Writes several snapshots into one file, as ctrail_snapshot_write. */
-HIDDEN int snapshots_write(const char *path, struct ctrail_snapshot *const *snaps,
+HIDDEN int snapshots_write(const char *path, struct ctrail_snapshot **snaps,
 			   size_t n);
 
 /* flows.c: the kept slow occurrences.  flows_hold locks them and returns
@@ -143,7 +174,9 @@ struct ctrail_config {
 	uint64_t ring_size;
 	uint32_t max_exited;
 	int write_at_exit;
-	const char *output;
+	uint64_t exit_wait_ns; /* CTRAIL_EXIT_WAIT */
+	const char *output;    /* a copy, never the environment's string */
+	const char *tracefs;   /* CTRAIL_TRACEFS, "" when unset */
 	int ftrace;            /* CTRAIL_FTRACE=1 */
 	uint64_t sched_events; /* CTRAIL_SCHED_EVENTS */
 	const char *probes;    /* CTRAIL_PROBES, NULL if unset */

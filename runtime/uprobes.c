@@ -388,9 +388,8 @@ void uprobes_remove(const struct uprobe_set *s)
 		tracefs_write(s->events_path, s->remove_text, 1);
 }
 
-int tracefs_root(char *root, size_t size)
+int tracefs_root(const char *env, char *root, size_t size)
 {
-	const char *env = getenv("CTRAIL_TRACEFS");
 	char path[1100];
 	struct stat st;
 

@@ -70,9 +70,10 @@ void uprobes_remove(const struct uprobe_set *s);
  * replacing what it holds.  0 or a negative errno.  Async-signal-safe. */
 int tracefs_write(const char *path, const char *text, int append);
 
-/* The tracefs root: CTRAIL_TRACEFS, or /sys/kernel/tracing, mounted there
- * if it is not yet.  0 or a negative errno (root is set either way). */
-int tracefs_root(char *root, size_t size);
+/* The tracefs root: asked (CTRAIL_TRACEFS; NULL or empty: not set), or
+ * /sys/kernel/tracing, mounted there if it is not yet.  0 or a negative
+ * errno (root is set either way). */
+int tracefs_root(const char *asked, char *root, size_t size);
 
 /* Removes what processes that are gone left under ROOT: their instances
  * (instances/ctrail-PID, ctrail-PID.switches) and then their probes

@@ -560,7 +560,7 @@ static int instance_setup(struct attach_run *a, const char **what)
 	int rc;
 
 	*what = "no usable tracefs at";
-	if ((rc = tracefs_root(a->root, sizeof(a->root))))
+	if ((rc = tracefs_root(getenv("CTRAIL_TRACEFS"), a->root, sizeof(a->root))))
 		return rc;
 	tracefs_stale_remove(a->root);
 	snprintf(a->instance, sizeof(a->instance), "%s/instances/ctrail-%d", a->root, (int)getpid());

@@ -66,8 +66,8 @@
 #include <string.h>
 #include "emit.h"
 #include "outbuf.h"
-#include "sched_text.h"
 #include "protobuf.h"
+#include "sched_text.h"
 
 /* Field numbers. */
 enum {

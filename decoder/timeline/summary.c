@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "out_file.h"
 #include "summary.h"
+#include "window.h"
 
 static int add_remap(struct summary_opts *o, const char *value)
 {
@@ -39,8 +41,13 @@ static int shared_option(struct summary_opts *o, const struct cli_command *cmd,
 	if (!strcmp(name, "threads")) {
 		o->threads_arg = value;
 		err = cli_threads_add(&o->threads, value);
-	} else if (!strcmp(name, "remap"))
+	} else if (!strcmp(name, "remap")) {
+		if (cli_remap_check(cmd, value))
+			exit(EXIT_USAGE);
 		err = add_remap(o, value);
+	}
+	else if (!strcmp(name, "all"))
+		o->all = 1;
 	else if (!strcmp(name, "since"))
 		time_option(cmd, name, value, &o->since_ns, &o->has_since);
 	else if (!strcmp(name, "until"))
@@ -93,12 +100,17 @@ static int walk_snapshot(const struct summary_opts *o,
 	uint64_t hz = snap->clock->tsc_hz;
 	struct time_base tb;
 	struct timeline tl;
+	struct window w;
 	int err;
 
 	if (!syms)
 		return -EINVAL;
 	time_base_init(&tb, snap, 0);
 	timeline_init(&tl, syms, ops, ctx);
+	if (!o->has_since && !o->has_until && !o->all) {
+		window_default(&w, snap, cli_keep_thread, (void *)&o->threads);
+		window_apply(&w, &tl, &tb);
+	}
 	if (o->has_since)
 		tl.from_tsc = tb.first_tsc + ticks_from_ns(hz, o->since_ns);
 	/* with --clip a call must begin at or before until in ns, which
@@ -139,6 +151,10 @@ int summary_run(const struct summary_opts *o, const char *what,
 
 	if (cli_open_trace(&r, o->trace) < 0)
 		return EXIT_ERROR;
+	if (cli_threads_check(&o->threads, &r, o->trace)) {
+		reader_close(&r);
+		return EXIT_ERROR;
+	}
 	count = r.nsnapshots;
 	if (o->snapshot >= 0) {
 		if ((size_t)o->snapshot >= r.nsnapshots) {
@@ -209,19 +225,20 @@ void summary_put_csv_name(const char *name)
 
 int summary_output_open(struct summary_output *out, const char *path)
 {
+	int err;
+
 	*out = (struct summary_output){ .path = path };
 	if (!strcmp(path, "-")) {
 		out->file = stdout;
 		return 0;
 	}
-	out->tmp = malloc(strlen(path) + 32);
-	if (!out->tmp)
+	if (!(out->file_out = malloc(sizeof(*out->file_out))))
 		return cli_error("out of memory");
-	sprintf(out->tmp, "%s.tmp.%d", path, (int)getpid());
-	out->file = fopen(out->tmp, "w");
-	if (!out->file) {
-		cli_error("%s: %s", out->tmp, strerror(errno));
-		free(out->tmp);
+	if ((err = out_file_open(out->file_out, path, 0666)) ||
+	    (!(out->file = fdopen(out->file_out->fd, "w")) && (err = -errno))) {
+		cli_error("%s: %s", path, strerror(-err));
+		out_file_discard(out->file_out);
+		free(out->file_out);
 		return EXIT_ERROR;
 	}
 	return 0;
@@ -240,17 +257,20 @@ int summary_print(const struct summary_opts *o, const char *what,
 int summary_output_close(struct summary_output *out, int ok)
 {
 	int failed = ferror(out->file) | fflush(out->file);
+	int err = failed ? (errno ? -errno : -EIO) : 0;
+	const char *name = out->file_out ? out->path : "stdout";
 	int rc = EXIT_OK;
 
-	if (out->tmp)
-		failed |= fclose(out->file);
-	if (ok && failed)
-		rc = cli_error("%s: %s", out->tmp ? out->tmp : "stdout",
-			       strerror(errno ? errno : EIO));
-	else if (ok && out->tmp && rename(out->tmp, out->path) < 0)
-		rc = cli_error("%s: %s", out->path, strerror(errno));
-	if (out->tmp && (!ok || rc))
-		unlink(out->tmp);
-	free(out->tmp);
+	if (out->file_out) {
+		if (fclose(out->file) && !err)
+			err = errno ? -errno : -EIO;
+		out->file_out->fd = -1;
+		if (ok && !err)
+			err = out_file_commit(out->file_out);
+		out_file_discard(out->file_out);
+		free(out->file_out);
+	}
+	if (ok && err)
+		rc = cli_error("%s: %s", name, strerror(-err));
 	return ok ? rc : EXIT_ERROR;
 }

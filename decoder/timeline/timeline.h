@@ -41,6 +41,7 @@ enum timeline_repair {
 	REPAIR_EXCEPTION,
 	REPAIR_LONGJMP,
 	REPAIR_OPEN_AT_END,
+	REPAIR_CLIPPED,         /* begin is the window's (timeline.clip) */
 	REPAIR_KINDS
 };
 
@@ -82,6 +83,7 @@ struct timeline_stats {
 	uint64_t unknown_kinds;   /* events of a kind this decoder ignores */
 	uint64_t custom[16];      /* custom events by kind */
 	uint64_t first_tsc, last_tsc; /* span of its events */
+	uint64_t before_window;   /* with clip: slices that ended before from_tsc */
 	unsigned max_depth;
 };
 
@@ -126,6 +128,7 @@ struct timeline {
 	const struct emitter_ops *ops;
 	void *ops_ctx;
 	uint64_t from_tsc, to_tsc; /* deliver slices overlapping [from, to] */
+	int clip; /* slices begun before from_tsc begin there (REPAIR_CLIPPED) */
 	/* Private: the frame stack and the first pass's orphans, reused
 	 * across threads. */
 	struct frame *stack;

@@ -120,9 +120,10 @@ def check(name, ok, why):
 
 def parse_dump(path, snapshot):
     """Our pid, executable's name, {tid: name} of the threads with events,
-    and whether there are scheduling events naming the ctrail-sched
-    helper, in snapshot number `snapshot` of the dump."""
-    pid, exe, threads, helper, n = None, None, {}, False, -1
+    and whether the scheduling events show the ctrail-sched helper made
+    (task_newtask) and named, in snapshot number `snapshot` of the dump."""
+    pid, exe, threads, n = None, None, {}, -1
+    made, renamed = set(), set()
     for line in open(path, errors='replace'):
         if line.startswith('snapshot '):
             n += 1
@@ -134,9 +135,14 @@ def parse_dump(path, snapshot):
         m = re.match(r'thread tid=(\d+) name=(\S*) .* events=(\d+)', line)
         if m and m.group(3) != '0':
             threads[m.group(1)] = m.group(2) or 'thread %s' % m.group(1)
-        if 'ctrail-sched' in line and not line.startswith('thread '):
-            helper = True
-    return pid, exe, threads, helper
+        m = re.search(r' task_newtask .*pid=(\d+) ', line)
+        if m:
+            made.add(m.group(1))
+        m = re.search(r' task_rename .*pid=(\d+) .*newcomm=ctrail-sched', line)
+        if m:
+            renamed.add(m.group(1))
+    # the helper is known to be ours when the recording has its birth
+    return pid, exe, threads, bool(made & renamed)
 
 
 def switch_gaps(path, snapshot):
