@@ -38,6 +38,7 @@
 #include <x86intrin.h>
 #include "cli.h"
 #include "ctr_write.h"
+#include "out_file.h"
 #include "timebase.h"
 #include "uprobes.h"
 
@@ -218,34 +219,29 @@ static int fresh_file(const char *pat, const struct timespec *after, char *found
 	return ok;
 }
 
+/* Through out_file.h, as every ctrail output. */
 static int copy_file(const char *from, const char *to)
 {
-	char buf[1 << 16], tmp[4200];
-	int in = open(from, O_RDONLY | O_CLOEXEC), out, rc = 0;
-	ssize_t n;
+	char buf[1 << 16];
+	struct out_file o;
+	int in = open(from, O_RDONLY | O_CLOEXEC), rc;
+	ssize_t n = 0;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", to);
 	if (in < 0)
 		return -errno;
-	if ((out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-		rc = -errno;
+	if ((rc = out_file_open(&o, to, 0666))) {
 		close(in);
 		return rc;
 	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, n) != n) {
+	while (!rc && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(o.fd, buf, n) != n)
 			rc = -EIO;
-			break;
-		}
 	if (n < 0)
 		rc = -errno;
 	close(in);
-	if (close(out) && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, to))
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
+	if (!rc)
+		return out_file_commit(&o);
+	out_file_discard(&o);
 	return rc;
 }
 
@@ -516,18 +512,17 @@ static int trace_write(struct attach_run *a, const char *out)
 	struct ctr_process proc = { .pid = a->pid, .exe_size = strlen(a->exe),
 				    .cmdline_size = a->cmdline_len > 0 ? a->cmdline_len - 1 : 0 };
 	struct ctr_probes ph = { .nevents = a->ev.n, .lost = a->ev.lost, .nprobes = a->set.n };
-	char tmp[4200];
+	struct out_file o;
 	struct ctr_writer w;
 	struct iovec v[2];
-	int fd, rc;
+	int rc;
 
 	proc.ppid = a->ppid;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", out);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
-		return -errno;
+	if ((rc = out_file_open(&o, out, 0666)))
+		return rc;
 	v[0] = (struct iovec){ &snap, sizeof(snap) };
 	v[1] = (struct iovec){ NULL, 0 };
-	if (!(rc = ctr_writer_start(&w, fd)) && !(rc = ctr_write_chunk(&w, CTR_CHUNK_SNAPSHOT, v, 2)) &&
+	if (!(rc = ctr_writer_start(&w, o.fd)) && !(rc = ctr_write_chunk(&w, CTR_CHUNK_SNAPSHOT, v, 2)) &&
 	    !(rc = ctr_write_process(&w, &proc, a->exe, a->cmdline))) {
 		v[0] = (struct iovec){ &a->clock, sizeof(a->clock) };
 		rc = ctr_write_chunk(&w, CTR_CHUNK_CLOCK, v, 1);
@@ -544,12 +539,9 @@ static int trace_write(struct attach_run *a, const char *out)
 	}
 	if (!rc)
 		rc = ctr_writer_end(&w);
-	if (close(fd) && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, out))
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
+	if (!rc)
+		return out_file_commit(&o);
+	out_file_discard(&o);
 	return rc;
 }
 
