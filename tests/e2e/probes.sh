@@ -119,6 +119,20 @@ outers = sum(1 for l in body if l == "outer")
 print("ok" if outers > 100 and names <= {"outer", "inner", "leaf"} else
       "%d outer calls, names %s" % (outers, sorted(names)))')"
 
+# ---- attach until Ctrl-C (SIGINT) ----
+"$WORK/plain" "$WORK/go" 4 &
+pid=$!
+"$C" attach $pid --probe 'outer' -o "$WORK/int.ctr" 2>"$WORK/int.err" &
+att=$!
+wait_line "$WORK/int.err" "Ctrl-C to stop"
+sleep 0.5
+kill -INT $att
+wait $att
+expect_eq attach-ctrl-c-status 0 $?
+kill $pid 2>/dev/null
+wait $pid 2>/dev/null
+expect_eq attach-ctrl-c-kept "ok" "$("$C" dump "$WORK/int.ctr" | awk '/^probes events=/ { split($2, a, "="); print (a[2] > 10 ? "ok" : $0) }')"
+
 # ---- attach to a ctrail-built process ----
 CTRAIL_OUTPUT=$WORK/own-%p.ctr "$T" 3 >/dev/null &
 pid=$!
