@@ -65,6 +65,7 @@ enum ctr_chunk_tag {
 	CTR_CHUNK_SYSINFO = 8,  /* struct ctr_sysinfo: the recording kernel */
 	CTR_CHUNK_PACKED = 11,  /* struct ctr_packed + build id + path + file (ctrail pack) */
 	/* 12 is kept for the pack too */
+	CTR_CHUNK_PROBES = 13,  /* struct ctr_probes + uprobe events */
 	CTR_CHUNK_END = 0x454e44, /* "END": struct ctr_end */
 };
 
@@ -75,6 +76,7 @@ enum ctr_reason {
 	CTR_REASON_EXIT = 2,   /* CTRAIL_WRITE_AT_EXIT=1 */
 	CTR_REASON_CORE = 3,   /* read out of a core dump (ctrail core, ctrail-gdb.py) */
 	CTR_REASON_FLOW = 4,   /* a kept slow occurrence of a flow (ctrail_flow_end) */
+	CTR_REASON_ATTACH = 5, /* made by `ctrail attach` from uprobes (no THREAD events) */
 };
 
 /* SNAPSHOT payload: this header, then name_size bytes of name (no NUL).
@@ -335,6 +337,32 @@ enum ctr_sched_type {
 };
 
 #define CTR_SCHED_PREEMPTED 0x100 /* in state: R+ */
+
+/* PROBES payload: this header, then nevents struct ctr_probe_event sorted
+ * by tsc.  Entries and returns of functions probed with uprobes and
+ * uretprobes (CTRAIL_PROBES, `ctrail attach --probe`), recorded by the
+ * kernel in the same ftrace instance and on the same clock (x86-tsc) as
+ * the SCHED events, for the threads of the process and its children.
+ * word is a CTR_KIND_CALL or CTR_KIND_RETURN event word (ctr_event) whose
+ * address is the function's first byte in the process; decoders merge
+ * the events into the stream of thread tid by tsc, so a probed function
+ * nests inside the traced one that called it.  At most one per snapshot.
+ * lost counts probe events the kernel dropped (its buffer was full) or
+ * the runtime's bounded ring overwrote; nprobes is how many functions
+ * were probed. */
+struct ctr_probes {
+	uint64_t nevents;
+	uint64_t lost;
+	uint32_t nprobes;
+	uint32_t reserved;
+};
+
+struct ctr_probe_event {
+	uint64_t tsc;
+	uint64_t word; /* CTR_EVENT_WORD(CTR_KIND_CALL or _RETURN, function) */
+	uint32_t tid;
+	uint32_t cpu;
+};
 
 /* PACKED payload (written by `ctrail pack`, file-wide, after the last
  * snapshot's chunks): this header, build_id_size bytes of build id,

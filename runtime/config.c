@@ -9,6 +9,8 @@
  *   CTRAIL_OUTPUT         snapshot path; %p pid, %n sequence number
  *   CTRAIL_FTRACE         1: collect the kernel's scheduling events (ftrace.c)
  *   CTRAIL_SCHED_EVENTS   scheduling events kept for snapshots (65536)
+ *   CTRAIL_PROBES         functions to probe with uprobes (probes.c)
+ *   CTRAIL_PROBE_EVENTS   probe events kept for snapshots (262144)
  *   CTRAIL_TRACEFS        where tracefs is (ftrace.c)
  * Only CTRAIL_XRAY_PATCH is read elsewhere (xray.c, once, at start). */
 #include <stdlib.h>
@@ -23,6 +25,7 @@ struct ctrail_config config = {
 	.ring_size = DEFAULT_RING_SIZE,
 	.max_exited = 32,
 	.sched_events = 65536,
+	.probe_events = 262144,
 	.exit_wait_ns = UINT64_C(10000000000),
 };
 
@@ -91,6 +94,10 @@ void config_init(void)
 		config.ftrace = *s == '1';
 	if ((s = getenv("CTRAIL_SCHED_EVENTS")) && (n = strtoull(s, NULL, 10)))
 		config.sched_events = n;
+	s = env_copy("CTRAIL_PROBES");
+	config.probes = *s ? s : NULL;
+	if ((s = getenv("CTRAIL_PROBE_EVENTS")) && (n = strtoull(s, NULL, 10)))
+		config.probe_events = n;
 	config.output = env_copy("CTRAIL_OUTPUT");
 	if (!*config.output)
 		config.output = "ctrail-%p.ctr";

@@ -155,6 +155,19 @@ HIDDEN void flows_release(struct ctrail_snapshot **list);
 HIDDEN int sched_start(int warn);
 HIDDEN int sched_copy(uint64_t since, struct ctr_sched *hdr,
 		      struct ctr_sched_event **out);
+/* Events the kernel dropped from the instance's buffers (any kind). */
+HIDDEN uint64_t sched_kernel_lost(void);
+
+/* probes.c: CTRAIL_PROBES, uprobes in ftrace.c's instance.  probes_setup
+ * (a no-op without CTRAIL_PROBES) prints one line on failure and returns
+ * -ECANCELED; probes_put
+ * takes a trace record that is not a scheduling event; probes_remove is
+ * async-signal-safe.  probes_copy is as sched_copy, for the PROBES chunk. */
+HIDDEN int probes_setup(const char *root, const char *instance);
+HIDDEN void probes_put(const uint8_t *rec, uint32_t len, uint64_t tsc, uint16_t cpu);
+HIDDEN void probes_remove(void);
+HIDDEN int probes_copy(uint64_t since, uint64_t kernel_lost, struct ctr_probes *hdr,
+		       struct ctr_probe_event **out);
 
 /* config.c: settings read from the environment once at start. */
 struct ctrail_config {
@@ -166,6 +179,8 @@ struct ctrail_config {
 	const char *tracefs;   /* CTRAIL_TRACEFS, "" when unset */
 	int ftrace;            /* CTRAIL_FTRACE=1 */
 	uint64_t sched_events; /* CTRAIL_SCHED_EVENTS */
+	const char *probes;    /* CTRAIL_PROBES, NULL if unset */
+	uint64_t probe_events; /* CTRAIL_PROBE_EVENTS */
 };
 HIDDEN extern struct ctrail_config config;
 HIDDEN void config_init(void);

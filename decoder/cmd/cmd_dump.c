@@ -182,6 +182,16 @@ static void print_sched(FILE *out, const struct reader_snapshot *snap)
 	}
 }
 
+/* "probes events=N lost=L probes=P": the PROBES chunk's header (its
+ * events are listed with their threads, merged by the reader). */
+static void print_probes(FILE *out, const struct reader_snapshot *snap)
+{
+	const struct ctr_probes *h = snap->probes_hdr;
+
+	fprintf(out, "probes events=%llu lost=%llu probes=%u\n",
+		(unsigned long long)h->nevents, (unsigned long long)h->lost, h->nprobes);
+}
+
 /* "counts records=N missed=M slot_bytes=B tables=T", then per record
  * "  0xADDR CALLS NAME". */
 static void print_counts(FILE *out, const struct reader_snapshot *snap,
@@ -225,6 +235,8 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 			print_thread(stdout, &snap->threads[t], syms);
 		if (snap->sched_hdr)
 			print_sched(stdout, snap);
+		if (snap->probes_hdr)
+			print_probes(stdout, snap);
 		if (snap->counts_hdr)
 			print_counts(stdout, snap, syms);
 		symbolizer_free(syms);

@@ -240,6 +240,11 @@ static int info_snapshot(size_t index, const struct reader_snapshot *snap,
 		print_repairs(total, dropped);
 		print_window(&w, snap, stats, &tb);
 		print_sched(snap);
+		if (snap->probes_hdr)
+			printf("  probes    %llu events of %u functions, %llu lost\n",
+			       (unsigned long long)snap->probes_hdr->nevents,
+			       snap->probes_hdr->nprobes,
+			       (unsigned long long)snap->probes_hdr->lost);
 	}
 	free(stats);
 	symbolizer_free(syms);
