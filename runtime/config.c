@@ -5,18 +5,23 @@
  *   CTRAIL_WRITE_AT_EXIT  1: write a snapshot when the process exits
  *   CTRAIL_OUTPUT         snapshot path; %p pid, %n sequence number
  *   CTRAIL_FTRACE         1: collect the kernel's scheduling events (ftrace.c)
- *   CTRAIL_SCHED_EVENTS   scheduling events kept for snapshots (65536) */
+ *   CTRAIL_SCHED_EVENTS   scheduling events kept for snapshots (65536)
+ *   CTRAIL_STACK_BYTES    stack bytes kept per live thread at a snapshot
+ *                         (K/M suffix, default 64K, at most 16M; 0: none) */
 #include <stdlib.h>
 #include "runtime.h"
 
 #define DEFAULT_RING_SIZE (UINT64_C(4) << 20)
 #define MIN_RING_SIZE (UINT64_C(4) << 10)
 #define MAX_RING_SIZE (UINT64_C(1) << 40)
+#define DEFAULT_STACK_BYTES (UINT64_C(64) << 10)
+#define MAX_STACK_BYTES (UINT64_C(16) << 20)
 
 struct ctrail_config config = {
 	.ring_size = DEFAULT_RING_SIZE,
 	.max_exited = 32,
 	.sched_events = 65536,
+	.stack_bytes = DEFAULT_STACK_BYTES,
 };
 
 uint64_t ring_size_round(uint64_t bytes)
@@ -63,6 +68,9 @@ void config_init(void)
 		config.ftrace = *s == '1';
 	if ((s = getenv("CTRAIL_SCHED_EVENTS")) && (n = strtoull(s, NULL, 10)))
 		config.sched_events = n;
+	if ((s = getenv("CTRAIL_STACK_BYTES")))
+		config.stack_bytes = parse_size(s) < MAX_STACK_BYTES ? parse_size(s)
+								     : MAX_STACK_BYTES;
 	config.output = getenv("CTRAIL_OUTPUT");
 	if (!config.output || !*config.output)
 		config.output = "ctrail-%p.ctr";

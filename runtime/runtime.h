@@ -9,6 +9,7 @@
 #define CTRAIL_RUNTIME_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "ctr.h"
@@ -94,6 +95,16 @@ HIDDEN void sigtrap_init(const struct sigtrap_trigger *t);
 /* In a forked child: a new helper, if the parent had one. */
 HIDDEN void sigtrap_after_fork(void);
 
+/* stackcap.c: a live thread's registers and stack top for the STACK
+ * chunk.  The signal is the runtime's own, never the program's: handled
+ * with the real sigaction, kept out of what the program is told about. */
+#define CTRAIL_STACK_SIGNAL (SIGRTMAX - 1)
+/* Fills out (tid set either way) and *bytes (malloc'd, out->size bytes):
+ * 0, 0 with CTR_STACK_MISSING in out->flags when the thread did not
+ * answer within 20 ms, -ENOSYS when capture is off, -ENOMEM. */
+HIDDEN int stack_capture(const struct ctrail_thread *t, struct ctr_stack *out,
+			 void **bytes);
+
 /* init.c: starts the runtime once (idempotent). */
 HIDDEN void runtime_init(void);
 
@@ -132,6 +143,7 @@ struct ctrail_config {
 	const char *output;
 	int ftrace;            /* CTRAIL_FTRACE=1 */
 	uint64_t sched_events; /* CTRAIL_SCHED_EVENTS */
+	uint64_t stack_bytes;  /* CTRAIL_STACK_BYTES: 0 takes no stacks */
 };
 HIDDEN extern struct ctrail_config config;
 HIDDEN void config_init(void);

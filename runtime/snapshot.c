@@ -21,6 +21,8 @@
 struct snap_thread {
 	struct ctr_thread hdr;
 	struct ctr_event *events;
+	struct ctr_stack stack; /* stack.tid == 0: no STACK chunk */
+	void *stack_bytes;
 };
 
 struct ctrail_snapshot {
@@ -90,6 +92,25 @@ static int copy_ring(struct snap_thread *out, const struct ctrail_thread *t,
 	return 0;
 }
 
+/* One thread's step: its stack first (a live one's, when wanted), then its
+ * ring, so the ring holds the moment the registers were taken. */
+static int copy_thread(struct snap_thread *out, const struct ctrail_thread *t,
+		       uint64_t since, int want_stack)
+{
+	int rc = 0;
+
+	if (t->tls && want_stack &&
+	    (rc = stack_capture(t, &out->stack, &out->stack_bytes)) == -ENOSYS) {
+		memset(&out->stack, 0, sizeof(out->stack));
+		rc = 0;
+	}
+	if (!rc)
+		rc = copy_ring(out, t, since);
+	if (rc)
+		free(out->stack_bytes);
+	return rc;
+}
+
 static uint32_t count(const struct ctrail_thread *t)
 {
 	uint32_t n = 0;
@@ -115,7 +136,8 @@ static int copy_threads(struct ctrail_snapshot *s, uint64_t since, int self_only
 		     t && !rc; t = t->next)
 			if (self_only && t->tls != &ctrail_tls)
 				continue;
-			else if (!(rc = copy_ring(&s->threads[s->nthreads], t, since)))
+			else if (!(rc = copy_thread(&s->threads[s->nthreads], t, since,
+						    !self_only)))
 				s->nthreads++;
 	s->hdr.dropped_threads = dropped_threads;
 	s->hdr.dropped_events = dropped_events;
@@ -158,8 +180,10 @@ void ctrail_snapshot_free(struct ctrail_snapshot *s)
 {
 	if (!s)
 		return;
-	for (uint32_t i = 0; i < s->nthreads; i++)
+	for (uint32_t i = 0; i < s->nthreads; i++) {
 		free(s->threads[i].events);
+		free(s->threads[i].stack_bytes);
+	}
 	free(s->threads);
 	free(s->sched);
 	process_chunks_free(&s->process);
@@ -201,7 +225,9 @@ static int write_chunks(struct ctr_writer *w, const struct ctrail_snapshot *s)
 	    (rc = process_chunks_write(w, &s->process)))
 		return rc;
 	for (uint32_t i = 0; i < s->nthreads; i++)
-		if ((rc = ctr_write_thread(w, &s->threads[i].hdr, s->threads[i].events)))
+		if ((rc = ctr_write_thread(w, &s->threads[i].hdr, s->threads[i].events)) ||
+		    (s->threads[i].stack.tid &&
+		     (rc = ctr_write_stack(w, &s->threads[i].stack, s->threads[i].stack_bytes))))
 			return rc;
 	if (s->sched) {
 		v[0] = (struct iovec){ (void *)&s->sched_hdr, sizeof(s->sched_hdr) };

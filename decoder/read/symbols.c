@@ -450,6 +450,18 @@ int symbolizer_add_module(struct symbolizer *s, const char *path, uint64_t bias,
 	return (int)s->nmodules++;
 }
 
+int symbolizer_report_modules(const struct symbolizer *s, Dwfl *dwfl)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < s->nmodules; i++) {
+		const struct module *m = &s->modules[i];
+		if (m->mod && dwfl_report_elf(dwfl, m->path, m->open_path, -1, m->bias, false))
+			n++;
+	}
+	return n;
+}
+
 /* The first-added module with a segment holding addr, or -1.  A linear
  * scan: it runs once per distinct address, next to far costlier work. */
 static int module_of(const struct symbolizer *s, uint64_t addr)

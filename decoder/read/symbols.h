@@ -51,6 +51,13 @@ const struct symbol *symbolizer_lookup(struct symbolizer *s, uint64_t addr);
  * holds one there.  Cached; it lives as long as the symbolizer. */
 const char *symbolizer_string(struct symbolizer *s, uint64_t addr);
 
+/* Reports every module whose file could be opened to dwfl (a libdwfl
+ * session between dwfl_report_begin and dwfl_report_end) at its run-time
+ * bias, from the remapped path, for the unwinder (unwind.c).  Returns the
+ * number reported. */
+struct Dwfl;
+int symbolizer_report_modules(const struct symbolizer *s, struct Dwfl *dwfl);
+
 /* Notes on modules whose file or debug info could not be used, one per
  * line ("libfoo.so: no such file; addresses shown raw").  NULL if none. */
 const char *symbolizer_notes(const struct symbolizer *s);

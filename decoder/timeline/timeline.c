@@ -6,6 +6,12 @@
  * Because both passes close the same frames at the same events, every
  * return of the second pass finds its frame.
  *
+ * With an unwound stack (tl->unwound), the first pass also notes what the
+ * ring had open at the stack's moment; open_before.c picks the frames
+ * that began before the ring, and a second first pass runs with them at
+ * the bottom, so returns after that moment that close them match, as they
+ * will in the delivering pass.  An orphan return keeps them (tl->base).
+ *
  * Time windows: a frame that began before from_tsc is held back and
  * delivered, with its true begin time, when the walk first reaches
  * from_tsc; frames beginning after to_tsc are never delivered, and an end
@@ -15,6 +21,9 @@
 #include <string.h>
 #include "log_format.h"
 #include "timeline.h"
+#include "unwind.h"
+
+#define MAX_UNWOUND 4096
 
 struct frame {
 	struct slice s;
@@ -31,6 +40,7 @@ const char *timeline_repair_name(enum timeline_repair repair)
 		[REPAIR_EXCEPTION] = "unwound by exception",
 		[REPAIR_LONGJMP] = "unwound by longjmp",
 		[REPAIR_OPEN_AT_END] = "no return in snapshot",
+		[REPAIR_OPEN_BEFORE_RING] = "open before ring",
 	};
 
 	return (unsigned)repair < REPAIR_KINDS ? names[repair] : NULL;
@@ -56,14 +66,21 @@ void timeline_init(struct timeline *tl, struct symbolizer *syms,
 	tl->ops = ops;
 	tl->ops_ctx = ops_ctx;
 	tl->to_tsc = UINT64_MAX;
+	tl->syms = syms;
 }
 
 void timeline_free(struct timeline *tl)
 {
 	free(tl->stack);
 	free(tl->orphans);
+	free(tl->seen);
+	free(tl->before);
+	free(tl->snapshot_unwound);
+	free(tl->open_at);
 	tl->stack = NULL;
 	tl->orphans = NULL;
+	tl->seen = NULL;
+	tl->before = tl->open_at = NULL;
 }
 
 static int deliver_begin(struct timeline *tl, struct frame *f)
@@ -137,6 +154,8 @@ static int close_to(struct timeline *tl, size_t down_to, uint64_t t,
 				return err;
 		}
 	}
+	if (tl->base > tl->depth)
+		tl->base = tl->depth;
 	return 0;
 }
 
@@ -176,7 +195,9 @@ static int on_return(struct timeline *tl, enum pass pass, uint64_t index,
 		tl->orphans_cap = cap;
 	}
 	tl->orphans[tl->norphans++] = index;
-	return close_to(tl, 0, t, REPAIR_MISSING_RETURN, REPAIR_MISSING_RETURN, st);
+	if (tl->seen && index < tl->unwound_at)
+		tl->seen->ncallees = 0;
+	return close_to(tl, tl->base, t, REPAIR_MISSING_RETURN, REPAIR_MISSING_RETURN, st);
 }
 
 /* CATCH and LONGJMP: unwind to the innermost frame of the function. */
@@ -226,6 +247,36 @@ static int on_custom(struct timeline *tl, const struct reader_thread *th,
 	return tl->ops->custom(tl->ops_ctx, &ce);
 }
 
+/* First pass with an unwound stack: the modules that have events, and the
+ * functions called with nothing of the ring open before the capture. */
+static void note_event(struct open_before_input *seen, int top_call,
+		       const struct symbol *sym)
+{
+	if (sym->module >= 0 && sym->module < 64)
+		seen->traced_modules |= UINT64_C(1) << sym->module;
+	if (!top_call || seen->ncallees == OPEN_BEFORE_CALLEES)
+		return;
+	for (size_t i = 0; i < seen->ncallees; i++)
+		if (seen->callees[i] == sym)
+			return;
+	seen->callees[seen->ncallees++] = sym;
+}
+
+/* The first pass reached the capture: what the ring has open then. */
+static int note_capture(struct timeline *tl)
+{
+	const struct symbol **open = realloc(tl->open_at, (tl->depth + 1) * sizeof(*open));
+
+	if (!open)
+		return -ENOMEM;
+	tl->open_at = open;
+	for (size_t i = 0; i < tl->depth; i++)
+		open[i] = tl->stack[i].s.sym;
+	tl->seen->open = open;
+	tl->seen->nopen = tl->depth;
+	return 0;
+}
+
 static int step(struct timeline *tl, enum pass pass,
 		const struct reader_thread *th, uint64_t index,
 		struct timeline_stats *st)
@@ -260,6 +311,9 @@ static int step(struct timeline *tl, enum pass pass,
 		return 0;
 	}
 	sym = tl->lookup(tl->lookup_ctx, CTR_EVENT_ADDR(e->word));
+	if (pass == FIND_ORPHANS && tl->seen)
+		note_event(tl->seen, index < tl->unwound_at && tl->depth == 0 &&
+			   kind == CTR_KIND_CALL, sym);
 	switch (kind) {
 	case CTR_KIND_CALL:
 		return push(tl, pass, sym, t, REPAIR_NONE, st);
@@ -282,10 +336,15 @@ static int walk(struct timeline *tl, enum pass pass,
 	int err = 0;
 
 	tl->depth = 0;
+	tl->base = 0;
 	tl->in_window = 0;
 	tl->now = CTR_SLOT_TSC(th->events[0].tsc);
-	if (pass == DELIVER) {
+	if (pass == DELIVER)
 		err = enter_window(tl, pass, tl->now);
+	for (size_t i = 0; i < tl->nbefore && !err; i++)
+		err = push(tl, pass, tl->before[i], tl->now, REPAIR_OPEN_BEFORE_RING, st);
+	tl->base = tl->depth;
+	if (pass == DELIVER) {
 		/* The latest orphan return encloses the earlier ones. */
 		for (size_t i = tl->norphans; i-- > 0 && !err;) {
 			uint64_t addr = CTR_EVENT_ADDR(th->events[tl->orphans[i]].word);
@@ -294,8 +353,14 @@ static int walk(struct timeline *tl, enum pass pass,
 				   tl->now, REPAIR_ORPHAN_RETURN, st);
 		}
 	}
-	for (uint64_t i = 0; i < n && !err; i++)
-		err = step(tl, pass, th, i, st);
+	for (uint64_t i = 0; i < n && !err; i++) {
+		if (pass == FIND_ORPHANS && tl->seen && i == tl->unwound_at)
+			err = note_capture(tl);
+		if (!err)
+			err = step(tl, pass, th, i, st);
+	}
+	if (!err && pass == FIND_ORPHANS && tl->seen && tl->unwound_at >= n)
+		err = note_capture(tl);
 	if (err)
 		return err;
 	end = taken_tsc > tl->now ? taken_tsc : tl->now;
@@ -303,6 +368,26 @@ static int walk(struct timeline *tl, enum pass pass,
 	if (!err)
 		err = close_to(tl, 0, end, REPAIR_OPEN_AT_END, REPAIR_OPEN_AT_END, st);
 	return err;
+}
+
+/* With an unwound stack, the first pass notes what open_before.c needs. */
+static int start_seeing(struct timeline *tl)
+{
+	const struct symbol **before;
+
+	if (!tl->nunwound)
+		return 0;
+	before = realloc(tl->before, tl->nunwound * sizeof(*before));
+	if (!before || !(tl->seen = calloc(1, sizeof(*tl->seen)))) {
+		if (before)
+			tl->before = before;
+		return -ENOMEM;
+	}
+	tl->before = before;
+	tl->seen->unwound = tl->unwound;
+	tl->seen->nunwound = tl->nunwound;
+	tl->seen->self = tl->unwound_self;
+	return 0;
 }
 
 int timeline_thread(struct timeline *tl, const struct reader_thread *t,
@@ -318,13 +403,46 @@ int timeline_thread(struct timeline *tl, const struct reader_thread *t,
 		return 0;
 	memset(&scratch, 0, sizeof(scratch));
 	tl->norphans = 0;
-	err = walk(tl, FIND_ORPHANS, t, taken_tsc, &scratch);
+	tl->nbefore = 0;
+	err = start_seeing(tl);
+	if (!err)
+		err = walk(tl, FIND_ORPHANS, t, taken_tsc, &scratch);
+	if (!err && tl->seen) {
+		tl->nbefore = open_before_frames(tl->seen, tl->before);
+		free(tl->seen);
+		tl->seen = NULL;
+		tl->norphans = 0;
+		if (tl->nbefore)
+			err = walk(tl, FIND_ORPHANS, t, taken_tsc, &scratch);
+	}
 	if (!err)
 		err = walk(tl, DELIVER, t, taken_tsc, stats);
 	stats->first_tsc = CTR_SLOT_TSC(t->events[0].tsc);
 	stats->last_tsc = tl->now;
 	tl->depth = 0;
 	return err;
+}
+
+/* The thread's frames from its STACK chunk, as symbols, into tl->unwound. */
+static int unwind_thread(struct timeline *tl, const struct reader_thread *t)
+{
+	uint64_t first = t->hdr->written - t->hdr->nevents, pcs[MAX_UNWOUND];
+	size_t n;
+
+	tl->nunwound = 0;
+	if (!tl->unwinder || !t->stack)
+		return 0;
+	if (!tl->snapshot_unwound &&
+	    !(tl->snapshot_unwound = malloc(MAX_UNWOUND * sizeof(*tl->snapshot_unwound))))
+		return -ENOMEM;
+	n = unwinder_frames(tl->unwinder, t->stack, pcs, MAX_UNWOUND);
+	for (size_t i = 0; i < n; i++)
+		tl->snapshot_unwound[i] = tl->lookup(tl->lookup_ctx, pcs[i]);
+	tl->unwound = tl->snapshot_unwound;
+	tl->nunwound = n;
+	tl->unwound_self = (t->stack->hdr->flags & CTR_STACK_SELF) != 0;
+	tl->unwound_at = t->stack->hdr->written < first ? 0 : t->stack->hdr->written - first;
+	return 0;
 }
 
 int timeline_snapshot(struct timeline *tl, const struct reader_snapshot *snap,
@@ -341,6 +459,8 @@ int timeline_snapshot(struct timeline *tl, const struct reader_snapshot *snap,
 		err = ops->begin_file(tl->ops_ctx, snap, tb);
 	if (!err && ops->process)
 		err = ops->process(tl->ops_ctx, snap);
+	if (!err && tl->syms && snap->nstacks && !(tl->unwinder = unwinder_new(tl->syms, snap)))
+		err = -ENOMEM;
 	for (size_t i = 0; i < snap->nthreads && !err; i++) {
 		const struct reader_thread *t = &snap->threads[i];
 
@@ -349,9 +469,18 @@ int timeline_snapshot(struct timeline *tl, const struct reader_snapshot *snap,
 		if (ops->thread)
 			err = ops->thread(tl->ops_ctx, t);
 		if (!err)
+			err = unwind_thread(tl, t);
+		if (!err)
 			err = timeline_thread(tl, t, snap->hdr->taken_tsc,
 					      stats ? &stats[i] : NULL);
+		if (stats && t->stack) {
+			stats[i].stack = t->stack->hdr->flags & CTR_STACK_MISSING ? -1 : 1;
+			stats[i].unwound = tl->nunwound;
+		}
+		tl->nunwound = 0;
 	}
+	unwinder_free(tl->unwinder);
+	tl->unwinder = NULL;
 	if (!err && ops->sched && snap->nsched)
 		err = ops->sched(tl->ops_ctx, snap, tl->from_tsc, tl->to_tsc);
 	if (!err && ops->end_file)

@@ -31,6 +31,7 @@
 
 #include <stdint.h>
 #include "reader.h"
+#include "open_before.h"
 #include "symbols.h"
 #include "timebase.h"
 
@@ -41,11 +42,13 @@ enum timeline_repair {
 	REPAIR_EXCEPTION,
 	REPAIR_LONGJMP,
 	REPAIR_OPEN_AT_END,
+	REPAIR_OPEN_BEFORE_RING, /* begin synthesized from the unwound stack */
 	REPAIR_KINDS
 };
 
 /* "orphan return", "missing return", "unwound by exception", "unwound by
- * longjmp", "no return in snapshot"; NULL for REPAIR_NONE. */
+ * longjmp", "no return in snapshot", "open before ring"; NULL for
+ * REPAIR_NONE. */
 const char *timeline_repair_name(enum timeline_repair repair);
 
 /* A call as the timeline rebuilt it. */
@@ -54,7 +57,8 @@ struct slice {
 	uint64_t begin_tsc;
 	uint64_t end_tsc;  /* valid in slice_end only */
 	unsigned depth;    /* 0 for the outermost frame */
-	uint8_t begin_repair; /* REPAIR_NONE or REPAIR_ORPHAN_RETURN */
+	uint8_t begin_repair; /* REPAIR_NONE, REPAIR_ORPHAN_RETURN or
+				 REPAIR_OPEN_BEFORE_RING */
 	uint8_t end_repair;   /* valid in slice_end only */
 };
 
@@ -83,6 +87,8 @@ struct timeline_stats {
 	uint64_t custom[16];      /* custom events by kind */
 	uint64_t first_tsc, last_tsc; /* span of its events */
 	unsigned max_depth;
+	unsigned unwound;     /* frames unwound from its STACK chunk */
+	int stack;            /* 0 no STACK chunk, 1 one, -1 one marked missing */
 };
 
 /* Callbacks of one output format.  Each returns 0 or a negative errno that
@@ -126,12 +132,27 @@ struct timeline {
 	const struct emitter_ops *ops;
 	void *ops_ctx;
 	uint64_t from_tsc, to_tsc; /* deliver slices overlapping [from, to] */
+	/* The thread's stack when its snapshot was taken, innermost first,
+	 * and the index of its first event after that moment: set per thread
+	 * by timeline_snapshot from the STACK chunks (unwind.c), or by the
+	 * caller of timeline_thread.  Frames of it the ring did not open are
+	 * opened before the first event (open_before.h). */
+	const struct symbol **unwound;
+	size_t nunwound;
+	uint64_t unwound_at;
+	int unwound_self; /* CTR_STACK_SELF */
 	/* Private: the frame stack and the first pass's orphans, reused
 	 * across threads. */
 	struct frame *stack;
 	size_t depth, cap;
 	uint64_t *orphans; /* event indexes of orphan returns */
 	size_t norphans, orphans_cap;
+	struct symbolizer *syms;
+	struct unwinder *unwinder; /* of the snapshot being walked */
+	const struct symbol **snapshot_unwound; /* its threads' frames */
+	struct open_before_input *seen; /* what the first pass saw at unwound_at */
+	const struct symbol **before, **open_at; /* nbefore frames; scratch */
+	size_t nbefore, base; /* base: frames an orphan return leaves open */
 	int in_window;
 	uint64_t now;
 	char message[1024]; /* the log message being delivered */
