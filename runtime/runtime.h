@@ -111,7 +111,11 @@ HIDDEN void runtime_init(void);
 /* snapshot.c */
 struct ctrail_snapshot;
 HIDDEN int snapshot_write_default(uint32_t reason);
-HIDDEN struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only);
+enum {
+	SNAPSHOT_SELF_ONLY = 1,    /* the calling thread's ring alone, no stack */
+	SNAPSHOT_NO_OWN_STACK = 2, /* no stack of the calling thread */
+};
+HIDDEN struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int flags);
 HIDDEN int snapshot_name(struct ctrail_snapshot *s, const char *name,
 			 uint32_t reason, uint64_t duration);
 HIDDEN void snapshot_rank(struct ctrail_snapshot *s, uint32_t rank);

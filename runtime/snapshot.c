@@ -121,9 +121,11 @@ static uint32_t count(const struct ctrail_thread *t)
 }
 
 /* Copies every thread's ring, or only the calling thread's when
- * self_only. */
-static int copy_threads(struct ctrail_snapshot *s, uint64_t since, int self_only)
+ * SNAPSHOT_SELF_ONLY (then without stacks). */
+static int copy_threads(struct ctrail_snapshot *s, uint64_t since, int flags)
 {
+	int self_only = flags & SNAPSHOT_SELF_ONLY;
+
 	int rc = 0;
 
 	pthread_mutex_lock(&registry_lock);
@@ -137,7 +139,8 @@ static int copy_threads(struct ctrail_snapshot *s, uint64_t since, int self_only
 			if (self_only && t->tls != &ctrail_tls)
 				continue;
 			else if (!(rc = copy_thread(&s->threads[s->nthreads], t, since,
-						    !self_only)))
+						    !self_only && !((flags & SNAPSHOT_NO_OWN_STACK) &&
+								    t->tls == &ctrail_tls))))
 				s->nthreads++;
 	s->hdr.dropped_threads = dropped_threads;
 	s->hdr.dropped_events = dropped_events;
@@ -150,7 +153,7 @@ struct ctrail_snapshot *ctrail_snapshot_take(uint64_t since_tsc)
 	return snapshot_take(since_tsc, 0);
 }
 
-struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only)
+struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int flags)
 {
 	struct ctrail_snapshot *s = calloc(1, sizeof(*s));
 	int rc;
@@ -163,7 +166,7 @@ struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only)
 	s->hdr.taken_tsc = ctrail_now();
 	s->hdr.reason = CTR_REASON_API;
 	modules_refresh();
-	rc = copy_threads(s, since_tsc, self_only);
+	rc = copy_threads(s, since_tsc, flags);
 	if (!rc)
 		rc = sched_copy(since_tsc, &s->sched_hdr, &s->sched);
 	if (!rc)
@@ -275,7 +278,8 @@ static int pause_and_write(const char *path, uint32_t reason)
 	int rc;
 
 	ctrail_pause();
-	s = ctrail_snapshot_take(0);
+	/* the exiting thread's own stack is exit()'s */
+	s = snapshot_take(0, reason == CTR_REASON_EXIT ? SNAPSHOT_NO_OWN_STACK : 0);
 	ctrail_resume();
 	if (!s)
 		return -errno;

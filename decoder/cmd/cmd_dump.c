@@ -124,7 +124,7 @@ static void print_event(FILE *out, const struct ctr_event *e, struct symbolizer 
 		sym->flags & SYMBOL_UNKNOWN ? "?" : sym->name);
 }
 
-/* "  stack flags=F written=N start=0x... bytes=N pc=0x... sp=0x... FUNCTION" */
+/* "stack tid=N flags=F written=N start=0x... bytes=N pc=0x... sp=0x... FUNCTION" */
 static void print_stack(FILE *out, const struct reader_stack *st,
 			struct symbolizer *syms)
 {
@@ -136,7 +136,7 @@ static void print_stack(FILE *out, const struct reader_stack *st,
 	const struct ctr_stack *h = st->hdr;
 	const struct symbol *sym = symbolizer_lookup(syms, h->regs[16]);
 
-	fprintf(out, "  stack flags=");
+	fprintf(out, "stack tid=%u flags=", h->tid);
 	print_flags(out, h->flags, flags, 3);
 	fprintf(out, " written=%llu start=0x%llx bytes=%llu pc=0x%llx sp=0x%llx %s\n",
 		(unsigned long long)h->written, (unsigned long long)h->start,

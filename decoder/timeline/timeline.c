@@ -407,8 +407,11 @@ int timeline_thread(struct timeline *tl, const struct reader_thread *t,
 	err = start_seeing(tl);
 	if (!err)
 		err = walk(tl, FIND_ORPHANS, t, taken_tsc, &scratch);
+	/* a ring that lost nothing holds the thread's whole traced life: only
+	 * its start-up frames (_start, start_thread) were open before it */
 	if (!err && tl->seen) {
-		tl->nbefore = open_before_frames(tl->seen, tl->before);
+		if (t->hdr->overwritten || tl->norphans)
+			tl->nbefore = open_before_frames(tl->seen, tl->before);
 		free(tl->seen);
 		tl->seen = NULL;
 		tl->norphans = 0;
