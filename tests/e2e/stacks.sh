@@ -1,0 +1,75 @@
+#!/bin/sh
+# stacks.sh - the calls open before the ring (STACK chunks, unwound by
+# libdwfl).  tests/progs/o_deep.c sits in a leaf loop 43 calls deep, far
+# longer than a 4 KiB ring, when it raises SIGTRAP (or aborts, for a core):
+# in every mode the snapshot must hold the whole recursion, outermost
+# first, with the names and nesting of a snapshot whose ring is big enough
+# to hold it all (taken with CTRAIL_STACK_BYTES=0), plus what the ring
+# cannot show: libc's frames above main and the uninstrumented `middle`
+# halfway down.  The same from `ctrail core` and from ctrail-gdb.py; and
+# CTRAIL_STACK_BYTES=0 writes no STACK chunk.
+. "$(dirname "$0")/../lib.sh"
+CTRAIL=$BIN/ctrail
+CHECK="python3 $CTRAIL_ROOT/tests/e2e/json_check.py"
+GDB_PY=$CTRAIL_BUILD/share/ctrail/ctrail-gdb.py
+cores=1
+core_setup stacks.sh-cores || cores=0
+
+# chain FILE.ctr PROG : the main thread's frames from main down to leaf,
+# one name a line, "middle" left out (the big ring cannot see it); "not a
+# chain" when one is not the only child of the one before.
+chain() {
+	"$CTRAIL" convert "$1" -o "$1.json" >/dev/null 2>&1 &&
+		$CHECK tree "$1.json" "$2" | awk '
+		{ d = match($0, /[^ ]/); name = substr($0, d) }
+		name == "main" && !on { on = 1; want = d }
+		!on { next }
+		name == "tiny" { exit }
+		d != want { print "not a chain at " name; exit }
+		{ want = d + 2 }
+		name != "middle" { print name }'
+}
+
+# outside FILE.ctr PROG : what the big ring cannot show: libc above main,
+# middle in the recursion, each frame marked open before the ring.
+outside() {
+	$CHECK tree "$1.json" "$2" --repairs | awk '
+		/__libc_start_call_main \[open before ring/ { libc = 1 }
+		/middle \[open before ring/ { middle = 1 }
+		END { print (libc ? "libc" : "no libc"), (middle ? "middle" : "no middle") }'
+}
+
+# trap_run MODE-DIR NAME ENV... : runs o_deep until its SIGTRAP snapshot.
+trap_run() {
+	dir=$1 out=$1/$2.ctr
+	shift 2
+	env "$@" CTRAIL_OUTPUT="$out" "$dir/o_deep" trap "$out" >/dev/null 2>&1
+}
+
+for mode in $MODES clang-xray; do
+	d=$WORK/$mode
+	mkdir -p "$d"
+	if ! build $mode "$d/o_deep" "$PROGS/o_deep.c"; then
+		fail "$mode-stacks-build" "build failed"
+		continue
+	fi
+	trap_run "$d" big CTRAIL_RING_SIZE=64M CTRAIL_STACK_BYTES=0
+	trap_run "$d" small CTRAIL_RING_SIZE=4K
+	want=$(chain "$d/big.ctr" o_deep)
+	expect_eq "$mode-big-ring-chain" 43 "$(echo "$want" | grep -c -e '^main$' -e '^descend$' -e '^leaf$')"
+	expect_eq "$mode-no-stacks-off" "" "$("$CTRAIL" dump "$d/big.ctr" | grep '^stack')"
+	expect_eq "$mode-trap-chain" "$want" "$(chain "$d/small.ctr" o_deep)"
+	expect_eq "$mode-trap-outside" "libc middle" "$(outside "$d/small.ctr" o_deep)"
+	expect_eq "$mode-trap-info" 1 "$("$CTRAIL" info "$d/small.ctr" |
+		grep -c 'stack: .* frames unwound, 4[0-9] open before the ring')"
+	[ $cores = 1 ] || continue
+	core=$(crash "$d" "$d/o_deep" CTRAIL_RING_SIZE=4K crash -)
+	if [ -z "$core" ] || ! "$CTRAIL" core "$core" --exe "$d/o_deep" -o "$d/core.ctr" >/dev/null 2>&1; then
+		fail "$mode-core" "no core, or ctrail core failed"
+		continue
+	fi
+	expect_eq "$mode-core-chain" "$want" "$(chain "$d/core.ctr" o_deep)"
+	expect_eq "$mode-core-outside" "libc middle" "$(outside "$d/core.ctr" o_deep)"
+	gdb -nx -batch -ex "source $GDB_PY" -ex "ctrail-dump $d/gdb.ctr" "$d/o_deep" "$core" >/dev/null 2>&1
+	expect_eq "$mode-gdb-chain" "$want" "$(chain "$d/gdb.ctr" o_deep)"
+done
