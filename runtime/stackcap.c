@@ -141,6 +141,14 @@ static int real_sigaction(int sig, const struct sigaction *sa, struct sigaction 
 	return (fn ? fn : sigaction)(sig, sa, old);
 }
 
+/* In a forked child only the forking thread lives on; a request another
+ * thread had open is gone with it. */
+static void after_fork(void)
+{
+	pthread_mutex_init(&capture_lock, NULL);
+	req.word = IDLE;
+}
+
 static void install(void)
 {
 	struct sigaction old, sa = { .sa_sigaction = on_stack_signal,
@@ -153,6 +161,7 @@ static void install(void)
 	    old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO) ||
 	    real_sigaction(CTRAIL_STACK_SIGNAL, &sa, NULL))
 		return;
+	pthread_atfork(NULL, NULL, after_fork);
 	installed = 1;
 }
 

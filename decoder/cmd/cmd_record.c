@@ -2,8 +2,8 @@
  * built with ctrail-cc / ctrail-c++ so that it writes its snapshot to OUT at
  * exit (and on SIGTRAP), then says how to convert it.  Only the environment
  * is involved: CTRAIL_OUTPUT (made absolute, so a program that changes
- * directory still writes where asked), CTRAIL_WRITE_AT_EXIT=1 and
- * CTRAIL_RING_SIZE.  SIGINT and SIGTERM sent to ctrail are passed on to the
+ * directory still writes where asked), CTRAIL_WRITE_AT_EXIT=1,
+ * CTRAIL_RING_SIZE and CTRAIL_STACK_BYTES.  SIGINT and SIGTERM sent to ctrail are passed on to the
  * program; ctrail exits with the program's status (128 + signal number if
  * a signal killed it; 127 if it could not be started). */
 #include <errno.h>
@@ -23,9 +23,10 @@ static const struct cli_option options[] = {
 	{ "output", 'o', "OUT", "where the program writes its snapshot (default " DEFAULT_OUTPUT ")" },
 	{ "ring-size", 0, "SIZE", "bytes of ring per thread, K/M/G suffix allowed (CTRAIL_RING_SIZE)" },
 	{ "sched", 0, NULL, "also record the kernel's scheduling events (CTRAIL_FTRACE=1)" },
+	{ "stack-bytes", 0, "SIZE", "stack kept per thread at a snapshot, 0 for none (CTRAIL_STACK_BYTES, default 64K)" },
 	{ 0 },
 };
-enum { OPT_OUTPUT, OPT_RING_SIZE, OPT_SCHED };
+enum { OPT_OUTPUT, OPT_RING_SIZE, OPT_SCHED, OPT_STACK_BYTES };
 
 static volatile pid_t child;
 
@@ -58,8 +59,11 @@ static char *absolute(const char *path)
 }
 
 /* In the child: set the environment and become the program. */
-static void start(char **prog, const char *out, const char *ring_size, int sched)
+static void start(char **prog, const char *out, const char *ring_size,
+		  const char *stack_bytes, int sched)
 {
+	if (stack_bytes)
+		setenv("CTRAIL_STACK_BYTES", stack_bytes, 1);
 	setenv("CTRAIL_OUTPUT", out, 1);
 	setenv("CTRAIL_WRITE_AT_EXIT", "1", 1);
 	if (sched)
@@ -108,7 +112,7 @@ static void report(const char *out)
 static int run(const struct cli_command *cmd, int argc, char **argv)
 {
 	struct cli_parser p;
-	const char *value, *out = DEFAULT_OUTPUT, *ring_size = NULL;
+	const char *value, *out = DEFAULT_OUTPUT, *ring_size = NULL, *stack_bytes = NULL;
 	struct sigaction sa = { .sa_handler = forward };
 	struct stat before;
 	char **prog, *abs_out;
@@ -122,6 +126,11 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 			out = value;
 		else if (opt == OPT_SCHED)
 			sched = 1;
+		else if (opt == OPT_STACK_BYTES && strcmp(value, "0") && !valid_size(value))
+			return cli_usage_error(cmd, "--stack-bytes %s: expected bytes, e.g. 0, 32K, 64K",
+					       value);
+		else if (opt == OPT_STACK_BYTES)
+			stack_bytes = value;
 		else if (!valid_size(value))
 			return cli_usage_error(cmd, "--ring-size %s: expected bytes, e.g. 65536, 64K, 4M",
 					       value);
@@ -145,7 +154,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		return cli_error("cannot start %s: %s", prog[0], strerror(errno));
 	}
 	if (pid == 0)
-		start(prog, abs_out, ring_size, sched);
+		start(prog, abs_out, ring_size, stack_bytes, sched);
 	child = pid;
 	rc = wait_for(pid);
 	if (fresh(abs_out, &before, existed))
@@ -160,7 +169,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 
 const struct cli_command cmd_record = {
 	.name = "record",
-	.synopsis = "[-o OUT.ctr] [--ring-size SIZE] [--] PROG [ARGS...]",
+	.synopsis = "[-o OUT.ctr] [--ring-size SIZE] [--stack-bytes SIZE] [--] PROG [ARGS...]",
 	.summary = "run a program built with ctrail-cc and save its trace",
 	.description =
 		"Runs PROG with ARGS so that it writes its snapshot to OUT (default\n"

@@ -73,3 +73,32 @@ for mode in $MODES clang-xray; do
 	gdb -nx -batch -ex "source $GDB_PY" -ex "ctrail-dump $d/gdb.ctr" "$d/o_deep" "$core" >/dev/null 2>&1
 	expect_eq "$mode-gdb-chain" "$want" "$(chain "$d/gdb.ctr" o_deep)"
 done
+
+# a thread with every signal blocked cannot answer: the snapshot goes on
+# without its stack (bounded wait), and the thread taking the snapshot
+# keeps its own stack up to its call of the API
+d=$WORK/blocked
+mkdir -p "$d"
+if build gcc-fentry "$d/o_blocked" "$PROGS/o_blocked.c" -lpthread &&
+	CTRAIL_RING_SIZE=4K timeout 10 "$d/o_blocked" "$d/b.ctr"; then
+	expect_eq blocked-missing "flags=missing" \
+		"$("$CTRAIL" dump "$d/b.ctr" | awk '/^thread .*name=blocked/ { getline; while ($1 != "stack") getline; print $3 }')"
+	"$CTRAIL" convert "$d/b.ctr" -o "$d/b.json" >/dev/null 2>&1
+	expect_eq blocked-self-stack "main
+  outer
+    tick
+    inner" "$($CHECK tree "$d/b.json" o_blocked | uniq | sed -n '/^      main$/,$p' | sed 's/^      //')"
+else
+	fail blocked "build or run failed"
+fi
+
+# the switch: ctrail record --stack-bytes 0 writes no STACK chunk, the
+# default writes one per live thread
+d=$WORK/gcc-fentry
+if [ -x "$d/o_deep" ]; then
+	"$CTRAIL" record --stack-bytes 0 -o "$d/off.ctr" -- "$d/o_deep" trap "$d/off.ctr" >/dev/null 2>&1
+	expect_eq record-stacks-off 0 "$("$CTRAIL" dump "$d/off.ctr" | grep -c '^stack')"
+	# the SIGTRAP snapshot (the one at exit has no stack: main is in exit)
+	"$CTRAIL" record -o "$d/on-%n.ctr" -- "$d/o_deep" trap "$d/on-0.ctr" >/dev/null 2>&1
+	expect_eq record-stacks-on 1 "$("$CTRAIL" dump "$d/on-0.ctr" | grep -c '^stack')"
+fi
