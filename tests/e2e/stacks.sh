@@ -23,9 +23,9 @@ chain() {
 		$CHECK tree "$1.json" "$2" | awk '
 		{ d = match($0, /[^ ]/); name = substr($0, d) }
 		name == "main" && !on { on = 1; want = d }
-		!on { next }
-		name == "tiny" { exit }
-		d != want { print "not a chain at " name; exit }
+		name == "tiny" { done = 1 }
+		!on || done { next }
+		d != want { print "not a chain at " name; done = 1; next }
 		{ want = d + 2 }
 		name != "middle" { print name }'
 }
