@@ -68,3 +68,11 @@ $(B)/bench/sched: $(B)/obj/bench/sched.o $(B)/lib/libctrail.so
 		-L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) -lctrail -ldl -pthread
 
 BENCHES += $(B)/bench/sched
+
+# Stacks at snapshot time (bench/stacks.c): time per thread and bytes.
+$(B)/bench/stacks: $(B)/obj/bench/stacks.o $(B)/lib/libctrail.so
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $(B)/obj/bench/stacks.o \
+		-L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) -lctrail -ldl -pthread
+
+BENCHES += $(B)/bench/stacks

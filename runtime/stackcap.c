@@ -24,7 +24,9 @@
  *     take turns).
  * The handler reads its stack with process_vm_readv on its own process,
  * page by page, so it stops at the first unmapped page instead of
- * faulting.  It is installed with the real sigaction, SA_RESTART and
+ * faulting, and no further than the top of the thread's stack (req.top,
+ * from pthread_getattr_np, when the stack pointer is below it), so no
+ * other mapping's bytes end up in the file.  It is installed with the real sigaction, SA_RESTART and
  * SA_ONSTACK, the first time a stack is wanted, and only if the program
  * has no handler of its own for that signal.  The thread taking the
  * snapshot asks itself the same way: tgkill delivers to itself before it
@@ -53,6 +55,7 @@ enum { IDLE = 0, ASKED = 1, COPYING = 2, DONE = 3 };
 
 static struct {
 	uint32_t word;        /* futex: tid << 2 | phase, or IDLE */
+	uint64_t top;         /* the asked thread's stack top, or 0 */
 	struct ctr_stack hdr; /* written by the claiming handler */
 	char *buf;            /* config.stack_bytes */
 } req;
@@ -108,6 +111,7 @@ static void on_stack_signal(int sig, siginfo_t *si, void *ucv)
 	int saved = errno;
 	uint32_t tid = syscall(SYS_gettid), expect = WORD(tid, ASKED);
 	struct ctr_stack *h = &req.hdr;
+	uint64_t want;
 
 	(void)sig;
 	(void)si;
@@ -123,9 +127,12 @@ static void on_stack_signal(int sig, siginfo_t *si, void *ucv)
 	for (int i = 0; i < CTR_STACK_REGS; i++)
 		h->regs[i] = uc->uc_mcontext.gregs[dwarf_gregs[i]];
 	h->start = h->regs[7];
-	h->size = read_own_stack(h->start, req.buf, config.stack_bytes);
-	if (h->size == config.stack_bytes)
+	want = config.stack_bytes;
+	if (h->start < req.top && req.top - h->start <= want)
+		want = req.top - h->start;
+	else
 		h->flags |= CTR_STACK_CUT;
+	h->size = read_own_stack(h->start, req.buf, want);
 	__atomic_store_n(&req.word, WORD(tid, DONE), __ATOMIC_RELEASE);
 	futex(&req.word, FUTEX_WAKE_PRIVATE, 1, NULL);
 	errno = saved;
@@ -199,6 +206,28 @@ static int wait_answer(uint32_t tid, int now)
 	}
 }
 
+/* One past the highest byte of the thread's stack, or 0.  The main
+ * thread's is asked once: glibc reads /proc/self/maps for it. */
+static uint64_t stack_top(const struct ctrail_thread *t)
+{
+	static uint64_t main_top;
+	pthread_attr_t a;
+	void *addr;
+	size_t size;
+	uint64_t top = 0;
+
+	if (t->is_main && main_top)
+		return main_top;
+	if (pthread_getattr_np(t->handle, &a))
+		return 0;
+	if (!pthread_attr_getstack(&a, &addr, &size))
+		top = (uintptr_t)addr + size;
+	pthread_attr_destroy(&a);
+	if (t->is_main)
+		main_top = top;
+	return top;
+}
+
 int stack_capture(const struct ctrail_thread *t, struct ctr_stack *out, void **bytes)
 {
 	int self = t->tls == &ctrail_tls, rc = 0, sent;
@@ -212,6 +241,7 @@ int stack_capture(const struct ctrail_thread *t, struct ctr_stack *out, void **b
 	if (!installed)
 		return -ENOSYS;
 	pthread_mutex_lock(&capture_lock);
+	req.top = stack_top(t);
 	__atomic_store_n(&req.word, WORD(t->tid, ASKED), __ATOMIC_RELEASE);
 	sent = syscall(SYS_tgkill, getpid(), t->tid, CTRAIL_STACK_SIGNAL) == 0;
 	/* not sent (the thread is gone): take the request back at once */
