@@ -87,7 +87,8 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *a
 {
 	const struct reader_stack *st = ((struct unwinder *)arg)->current;
 
-	if (st && addr >= st->hdr->start && addr - st->hdr->start + 8 <= st->hdr->size) {
+	if (st && addr >= st->hdr->start && addr - st->hdr->start <= st->hdr->size &&
+	    st->hdr->size - (addr - st->hdr->start) >= 8) {
 		memcpy(result, st->bytes + (addr - st->hdr->start), 8);
 		return true;
 	}
