@@ -9,7 +9,7 @@
 DECODER_DIRS := decoder/read decoder/timeline decoder/emit decoder/cmd
 DECODER_CORE_SRCS := $(filter-out decoder/cmd/main.c,$(foreach d,$(DECODER_DIRS),$(wildcard $(d)/*.c)))
 DECODER_CORE_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(DECODER_CORE_SRCS)) \
-	$(B)/obj/format/ctr_write.o
+	$(B)/obj/format/ctr_write.o $(B)/obj/format/out_file.o
 DECODER_INCLUDES := $(addprefix -I,$(DECODER_DIRS))
 DECODER_LIBS := -lelf -ldw -lstdc++
 

@@ -66,8 +66,13 @@ int ctrail_snapshot_write(const struct ctrail_snapshot *snap, const char *path);
 
 void ctrail_snapshot_free(struct ctrail_snapshot *snap);
 
-/* Pauses every thread, writes a snapshot of everything to path (NULL as
- * above) and resumes.  What SIGTRAP and CTRAIL_WRITE_AT_EXIT=1 do. */
+/* Writes a snapshot of every thread to path (NULL as above), followed by
+ * the kept occurrences of every flow.  What SIGTRAP and
+ * CTRAIL_WRITE_AT_EXIT=1 do.  Despite the name, nothing is paused any
+ * more: every thread records on while the rings are copied one at a time
+ * straight into the file (extra memory: about one ring), and each ring
+ * ends where it was copied.  (Pausing left a hole in every ring, which
+ * the next snapshot showed as calls that lasted across it.) */
 int ctrail_pause_and_write(const char *path);
 
 /* Starts collecting the kernel's scheduling events of this process and its

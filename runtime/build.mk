@@ -1,7 +1,8 @@
 # libctrail: the tracing runtime, as a shared and a static library.  Built
 # position-independent, never instrumented, with only the symbols in
 # libctrail.map exported from the shared one.
-RUNTIME_SRCS := $(filter-out runtime/xray.c,$(wildcard runtime/*.c)) format/ctr_write.c
+RUNTIME_SRCS := $(filter-out runtime/xray.c,$(wildcard runtime/*.c)) format/ctr_write.c \
+	format/out_file.c
 RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(B)/obj/pic/%.o) $(B)/obj/pic/runtime/hooks_x86_64.o
 RUNTIME_CFLAGS = $(ALL_CFLAGS) -fPIC -fno-instrument-functions -Iruntime
 
@@ -43,7 +44,7 @@ $(B)/include/ctrail.h: include/ctrail.h
 COUNT_TABLES ?= 1
 COUNT_SHARED_OBJS := $(patsubst %.c,$(B)/obj/pic/%.o,runtime/modules.c \
 	runtime/clock.c runtime/config.c runtime/ctrfile.c runtime/sigtrap.c \
-	format/ctr_write.c)
+	format/ctr_write.c format/out_file.c)
 # count_objs(N): the objects of a counter with N tables.
 count_objs = $(patsubst runtime/count/%,$(B)/obj/count-$1/%.o,$(basename \
 	$(wildcard runtime/count/*.c runtime/count/*.S))) $(COUNT_SHARED_OBJS)

@@ -1,5 +1,7 @@
 /* config.c - the runtime's settings, read from the environment once when
- * the library starts:
+ * the library starts and copied: programs that set their process title
+ * (setproctitle, nginx, Redis) overwrite the environment's strings later,
+ * so no pointer into the environment is kept.
  *   CTRAIL_RING_SIZE      bytes per thread ring (K/M/G suffix), default 4M
  *   CTRAIL_MAX_EXITED     exited threads kept for the next snapshot (32)
  *   CTRAIL_WRITE_AT_EXIT  1: write a snapshot when the process exits
@@ -7,8 +9,11 @@
  *   CTRAIL_FTRACE         1: collect the kernel's scheduling events (ftrace.c)
  *   CTRAIL_SCHED_EVENTS   scheduling events kept for snapshots (65536)
  *   CTRAIL_STACK_BYTES    stack bytes kept per live thread at a snapshot
- *                         (K/M suffix, default 64K, at most 16M; 0: none) */
+ *                         (K/M suffix, default 64K, at most 16M; 0: none)
+ *   CTRAIL_TRACEFS        where tracefs is (ftrace.c)
+ * Only CTRAIL_XRAY_PATCH is read elsewhere (xray.c, once, at start). */
 #include <stdlib.h>
+#include <string.h>
 #include "runtime.h"
 
 #define DEFAULT_RING_SIZE (UINT64_C(4) << 20)
@@ -47,6 +52,15 @@ static uint64_t parse_size(const char *s)
 	return *end || end == s ? 0 : n;
 }
 
+/* A copy of the variable's value, "" when unset (or out of memory). */
+static const char *env_copy(const char *name)
+{
+	const char *s = getenv(name);
+	char *copy = s ? strdup(s) : NULL;
+
+	return copy ? copy : "";
+}
+
 /* Runs once, from the constructor or from the first traced event if
  * another library's constructor is traced before ours runs. */
 void config_init(void)
@@ -71,7 +85,8 @@ void config_init(void)
 	if ((s = getenv("CTRAIL_STACK_BYTES")))
 		config.stack_bytes = parse_size(s) < MAX_STACK_BYTES ? parse_size(s)
 								     : MAX_STACK_BYTES;
-	config.output = getenv("CTRAIL_OUTPUT");
-	if (!config.output || !*config.output)
+	config.output = env_copy("CTRAIL_OUTPUT");
+	if (!*config.output)
 		config.output = "ctrail-%p.ctr";
+	config.tracefs = env_copy("CTRAIL_TRACEFS");
 }

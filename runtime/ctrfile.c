@@ -2,7 +2,8 @@
  * it holds (rings in libctrail, call counts in libctrail-count): the
  * output path with its %p/%n/%% patterns, the chunks describing the
  * process (PROCESS, CLOCK, one MODULE per object) and writing the file
- * as NAME.tmp.PID renamed into place, so no reader sees half a file.
+ * through out_file.h: NAME.tmp.PID renamed into place, so no reader sees
+ * half a file, or in place for a device, a FIFO or a link to one.
  *
  * struct process_chunks is a copy of those facts taken at one moment; it
  * owns its strings and module records until process_chunks_free(). */
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "ctr_write.h"
+#include "out_file.h"
 #include "runtime.h"
 
 /* Reads a whole small file such as /proc/self/cmdline. */
@@ -107,28 +109,25 @@ int ctr_file_write(const char *pattern,
 		   int (*body)(struct ctr_writer *w, const void *arg),
 		   const void *arg)
 {
-	char final[4096], tmp[4096 + 32];
+	char final[OUT_FILE_PATH_MAX];
 	struct ctr_writer w;
-	int fd, rc;
+	struct out_file o;
+	int rc;
 
-	if ((rc = path_expand(pattern, final, sizeof(final))))
+	if ((rc = path_expand(pattern, final, sizeof(final))) ||
+	    (rc = out_file_open(&o, final, 0644)))
 		return rc;
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", final, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	rc = ctr_writer_start(&w, fd);
+	rc = ctr_writer_start(&w, o.fd);
 	if (!rc)
 		rc = body(&w, arg);
 	if (!rc)
 		rc = ctr_writer_end(&w);
-	if (!rc && fsync(fd) && errno != EINVAL)
+	/* a regular file is on disk before it is renamed into place */
+	if (!rc && o.tmp[0] && fsync(o.fd) && errno != EINVAL)
 		rc = -errno;
-	if (close(fd) && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, final))
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
+	if (!rc)
+		rc = out_file_commit(&o);
+	else
+		out_file_discard(&o);
 	return rc;
 }

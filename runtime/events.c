@@ -5,25 +5,30 @@
  * to CTR_MAX_SLOTS continuation slots {payload word, tsc | bit 63} written
  * in a row (format/ctr.h).  Nothing is formatted here: the format string
  * or name stays in the binary's read-only data and the decoder reads it
- * from there.  The write offset is published once, after the last slot,
- * like the hooks do. */
+ * from there.  The slots are written as the hooks write theirs
+ * (hooks_x86_64.S): base loaded once, all of the event's slots reserved by
+ * one xaddq on the offset, then stamped and stored, so a signal handler
+ * that logs on this thread gets the slots after them. */
 #include <x86intrin.h>
 #include "ctrail.h"
 #include "runtime.h"
 
 static void put_custom(unsigned kind, const void *str, unsigned n, const uint64_t *payload)
 {
-	char *base = ctrail_tls.base;
+	/* one load of base, as in the hooks */
+	char *base = __atomic_load_n(&ctrail_tls.base, __ATOMIC_RELAXED);
 
 	if (__builtin_expect(base == NULL, 0)) {
 		if (ctrail_tls.state != TLS_NEW)
 			return;
 		runtime_init();
 		thread_start();
-		if (!(base = ctrail_tls.base))
+		if (!(base = __atomic_load_n(&ctrail_tls.base, __ATOMIC_RELAXED)))
 			return;
 	}
-	uint64_t off = ctrail_tls.off, mask = ctrail_tls.mask, tsc = __rdtsc();
+	/* every slot at once, so a handler's events never land among them */
+	uint64_t off = tls_reserve((n + 1) * sizeof(struct ctr_event));
+	uint64_t mask = ctrail_tls.mask, tsc = __rdtsc();
 	struct ctr_event *e = (struct ctr_event *)(base + (off & mask));
 
 	e->word = CTR_CUSTOM_WORD(kind, n, (uintptr_t)str);
@@ -34,8 +39,6 @@ static void put_custom(unsigned kind, const void *str, unsigned n, const uint64_
 		e->word = payload[i];
 		e->tsc = tsc | CTR_TSC_CONTINUATION;
 	}
-	/* pairs with the acquire load in thread.c:thread_off() */
-	__atomic_store_n(&ctrail_tls.off, off + sizeof(*e), __ATOMIC_RELEASE);
 }
 
 void ctrail_log(const char *fmt, unsigned nargs, const uint64_t *args)

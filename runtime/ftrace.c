@@ -441,7 +441,7 @@ static void stale_remove(const char *root)
  * if it is not yet. */
 static int root_find(char *root, size_t size)
 {
-	const char *env = getenv("CTRAIL_TRACEFS");
+	const char *env = config.tracefs;
 	char path[ROOT_MAX + 16];
 	struct stat st;
 

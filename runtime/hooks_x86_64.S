@@ -1,13 +1,40 @@
 /* hooks_x86_64.S - the hot path: the hooks compilers call at every function
  * entry and exit.  Each appends one 16-byte event {address | kind, TSC} to
- * the thread's ring (see tls.h): test base, mask the offset, two stores,
- * rdtsc, and the offset bumped last so a snapshot reading it sees whole
- * events.  When base is NULL (paused, or no ring yet) only a thread still
- * in state TLS_NEW leaves the fast path, for ctrail_first_event() in hooks.c.
+ * the thread's ring (see tls.h).
+ *
+ * The ring protocol (docs/runtime.md, "The ring protocol"), the same in
+ * every hook and in events.c:
+ *   1. load base once, into a register, and test it: NULL means paused (or
+ *      no ring yet, or exited) and nothing is written;
+ *   2. reserve the slot with one unlocked `xaddq` on the TLS offset: an
+ *      instruction is never split by a signal, so a handler that traces on
+ *      this thread reserves the slots after ours and never shares one;
+ *   3. rdtsc, then store the word and the TSC into base + (old off & mask).
+ * A signal between 2 and 3 leaves our slot reserved but unwritten while the
+ * handler writes the following ones; we fill it after the handler returns,
+ * stamped after the handler's events (the one ordering anomaly, documented
+ * for the decoder).  A snapshot that meets such a slot still holding the
+ * previous lap's event (or zeros) drops it: ring_drop_unwritten() in
+ * state.h.
+ *
+ * Why the one load of base is safe against every other path:
+ *   - pause/resume (thread.c, other threads, under registry_lock) only
+ *     swaps base between the ring and NULL; a hook that loaded the ring just
+ *     before a pause writes one more event into memory that stays mapped,
+ *     and the snapshot's stability rule (snapshot.c copy_ring) covers it;
+ *   - a ring is unmapped only (a) by its own thread in
+ *     ctrail_thread_set_ring_size, never from inside a hook (that function
+ *     is not async-signal-safe: it may not be called from a handler), and
+ *     (b) by other threads once the thread exited, after thread_exit() set
+ *     base to NULL itself, under the lock, with no hook of that thread in
+ *     flight;
+ *   - off and mask are written only by the thread itself (start, resize),
+ *     with base NULL while they change.
  *
  * __cyg_profile_func_enter/exit (-finstrument-functions, gcc and clang,
- * before or after inlining) follow the C convention: the function address
- * comes in rdi and every caller-saved register is ours.
+ * before or after inlining; XRay's handler calls them too) follow the C
+ * convention: the function address comes in rdi and every caller-saved
+ * register is ours.
  *
  * __fentry__ and __return__ (gcc -pg -mfentry -minstrument-return=call) do
  * not.  gcc calls __fentry__ as the first instruction of a function, before its
@@ -26,25 +53,6 @@
 #include "asm_call_c.h"
 #include "tls.h"
 
-/* rcx = the ring (base, tested non-NULL by the caller); leaves rcx pointing
- * at the next slot, base + (off & mask), using \tmp as scratch. */
-.macro RING_SLOT tmp
-	movq %fs:TLS_OFF(%r11), \tmp
-	andq %fs:TLS_MASK(%r11), \tmp
-	addq \tmp, %rcx
-.endm
-
-/* Stamps the slot at rcx (its word already stored) and publishes it by
- * bumping the offset last: pairs with snapshot.c:copy_ring().  Clobbers
- * rax and rdx. */
-.macro RING_STAMP
-	rdtsc
-	shlq $32, %rdx
-	orq %rdx, %rax
-	movq %rax, 8(%rcx)
-	addq $16, %fs:TLS_OFF(%r11)
-.endm
-
 .macro CYG_HOOK name, kindbit
 	.text
 	.globl \name
@@ -53,15 +61,20 @@
 \name:
 	.cfi_startproc
 	movq ctrail_tls@gottpoff(%rip), %r11
-	movq %fs:TLS_BASE(%r11), %rcx
+	movq %fs:TLS_BASE(%r11), %rcx	/* the only load of base */
 	.if \kindbit
 	btsq $63, %rdi
 	.endif
 	testq %rcx, %rcx
 	jz 2f
-	RING_SLOT %rsi
-	movq %rdi, (%rcx)
-	RING_STAMP
+	movl $16, %esi
+	xaddq %rsi, %fs:TLS_OFF(%r11)	/* reserve: rsi = our offset */
+	rdtsc
+	andq %fs:TLS_MASK(%r11), %rsi
+	shlq $32, %rdx
+	orq %rdx, %rax
+	movq %rdi, (%rcx,%rsi)
+	movq %rax, 8(%rcx,%rsi)
 	ret
 2:	cmpb $TLS_NEW, %fs:TLS_STATE(%r11)
 	jne 3f
@@ -92,14 +105,24 @@
 	.cfi_adjust_cfa_offset 8
 	pushq %rcx
 	.cfi_adjust_cfa_offset 8
+	/* the base used is this one, tested again: a pause may have come
+	 * since the first test */
 	movq %fs:TLS_BASE(%r11), %rcx
-	RING_SLOT %rax
-	movq 24(%rsp), %rax
+	testq %rcx, %rcx
+	jz 1f
+	movq 24(%rsp), %rdx
 	.if \kindbit
-	btsq $63, %rax
+	btsq $63, %rdx
 	.endif
-	movq %rax, (%rcx)
-	RING_STAMP
+	movl $16, %eax
+	xaddq %rax, %fs:TLS_OFF(%r11)	/* reserve: rax = our offset */
+	andq %fs:TLS_MASK(%r11), %rax
+	addq %rax, %rcx
+	movq %rdx, (%rcx)
+	rdtsc
+	shlq $32, %rdx
+	orq %rdx, %rax
+	movq %rax, 8(%rcx)
 1:	popq %rcx
 	.cfi_adjust_cfa_offset -8
 	popq %rdx

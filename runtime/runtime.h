@@ -39,7 +39,13 @@ HIDDEN void threads_init(void);
 HIDDEN void thread_start(void);
 HIDDEN void threads_pause_all(int delta);
 HIDDEN uint64_t thread_off(const struct ctrail_thread *t);
-HIDDEN void threads_forget_exited(void);
+/* 1 if t is on the live or the exited list (registry_lock held). */
+HIDDEN int thread_listed(const struct ctrail_thread *t);
+/* Frees the exited threads of done[] still on the exited list (a
+ * snapshot holds them) and takes threads and events off the dropped
+ * counts (the snapshot reported them). */
+HIDDEN void threads_forget(struct ctrail_thread *const *done, size_t n,
+			   uint32_t threads, uint64_t events);
 HIDDEN extern int (*real_pthread_create)(pthread_t *, const pthread_attr_t *,
 				  void *(*)(void *), void *);
 
@@ -111,17 +117,13 @@ HIDDEN void runtime_init(void);
 /* snapshot.c */
 struct ctrail_snapshot;
 HIDDEN int snapshot_write_default(uint32_t reason);
-enum {
-	SNAPSHOT_SELF_ONLY = 1,    /* the calling thread's ring alone, no stack */
-	SNAPSHOT_NO_OWN_STACK = 2, /* no stack of the calling thread */
-};
-HIDDEN struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int flags);
+HIDDEN struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only);
 HIDDEN int snapshot_name(struct ctrail_snapshot *s, const char *name,
 			 uint32_t reason, uint64_t duration);
 HIDDEN void snapshot_rank(struct ctrail_snapshot *s, uint32_t rank);
 HIDDEN uint64_t snapshot_duration(const struct ctrail_snapshot *s);
 /* Writes several snapshots into one file, as ctrail_snapshot_write. */
-HIDDEN int snapshots_write(const char *path, struct ctrail_snapshot *const *snaps,
+HIDDEN int snapshots_write(const char *path, struct ctrail_snapshot **snaps,
 			   size_t n);
 
 /* flows.c: the kept slow occurrences.  flows_hold locks them and returns
@@ -144,7 +146,8 @@ struct ctrail_config {
 	uint64_t ring_size;
 	uint32_t max_exited;
 	int write_at_exit;
-	const char *output;
+	const char *output;    /* a copy, never the environment's string */
+	const char *tracefs;   /* CTRAIL_TRACEFS, "" when unset */
 	int ftrace;            /* CTRAIL_FTRACE=1 */
 	uint64_t sched_events; /* CTRAIL_SCHED_EVENTS */
 	uint64_t stack_bytes;  /* CTRAIL_STACK_BYTES: 0 takes no stacks */

@@ -1,16 +1,40 @@
 /* snapshot.c - copies the rings into a snapshot and writes it as a .ctr
  * file (format/ctr.h).
  *
- * A ring is copied while its thread may still be writing.  We read the
- * thread's write offset (n1 events written), copy the last events before
- * it, then read the offset again (n2).  Any slot the writer may have reused
- * meanwhile - up to event n2, which may be half written - held an event
- * older than n2 + 1 - capacity; those are dropped from the front, so what
- * remains was stable for the whole copy.  No lock is shared with writers. */
+ * A ring is copied while its thread may still be writing (the protocol is
+ * in hooks_x86_64.S and state.h).  We read the thread's write offset (n1
+ * events reserved), copy the last events before it, then read the offset
+ * again (n2).  The writer stores only into slots it reserved, so any slot
+ * it may have reused meanwhile held an event older than n2 - capacity;
+ * those are dropped from the front.  Then the slots it had reserved but not
+ * yet stored (still the previous lap, stamped too early) are dropped by
+ * ring_drop_unwritten(), so what remains was whole for the whole copy.  No
+ * lock is shared with writers.
+ *
+ * Two ways to take a snapshot.  ctrail_snapshot_take (and flows.c) copies
+ * every ring into the heap at once, for writing later.  The full snapshots
+ * of SIGTRAP, exit and ctrail_pause_and_write stream instead: the snapshot
+ * holds the threads pinned (a pointer each, taken under registry_lock) and
+ * write_thread() copies one ring at a time into one reusable buffer and
+ * writes it, so the extra memory is one ring whatever the thread count.
+ * Nothing is paused: every thread records on, and whatever a thread
+ * overwrote of its ring while it was copied is dropped from the front by
+ * the rule above, so no snapshot has a hole and none invents calls across
+ * another's (each ring is cut at the moment it was copied).  A pinned
+ * record is only used after checking, under the lock, that it is still
+ * listed (an exited thread's record may have been freed by exited_trim).
+ *
+ * Each live thread's step takes its stack first (stackcap.c: the STACK
+ * chunk), then its ring, so the ring holds the moment the registers were
+ * taken; kept flow occurrences (self_only) take none, nor does the thread
+ * writing at exit (its stack is exit's). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include "ctrail.h"
 #include "ctr_write.h"
 #include "runtime.h"
@@ -20,8 +44,10 @@
 
 struct snap_thread {
 	struct ctr_thread hdr;
-	struct ctr_event *events;
-	struct ctr_stack stack; /* stack.tid == 0: no STACK chunk */
+	struct ctr_event *events;     /* held copy; NULL when streamed */
+	struct ctrail_thread *pinned; /* streamed: the ring to copy */
+	int exited;                   /* streamed: copied after its exit */
+	struct ctr_stack stack;       /* held: stack.tid == 0 means no STACK */
 	void *stack_bytes;
 };
 
@@ -33,6 +59,8 @@ struct ctrail_snapshot {
 	uint32_t nthreads;
 	struct ctr_sched sched_hdr;    /* ftrace.c */
 	struct ctr_sched_event *sched; /* NULL: no SCHED chunk */
+	struct ctr_event *buf;         /* streamed: one ring's copy */
+	uint64_t buf_events;
 };
 
 /* The first index in [lo, hi) whose event is stamped at or after tsc. */
@@ -50,19 +78,21 @@ static uint64_t first_since(const char *ring, uint64_t mask, uint64_t lo,
 	return lo;
 }
 
+/* Copies t's ring into dest (room for the whole ring), or into a new
+ * array when dest is NULL. */
 static int copy_ring(struct snap_thread *out, const struct ctrail_thread *t,
-		     uint64_t since)
+		     uint64_t since, struct ctr_event *dest)
 {
 	uint64_t cap = t->size / EV, mask = t->size - 1;
 	uint64_t n1 = thread_off(t) / EV;
-	uint64_t lo = ring_first_stable(n1, cap, 0);
+	uint64_t lo = ring_first_stable(n1, cap);
 	uint64_t from = since ? first_since(t->ring, mask, lo, n1, since) : lo;
 	/* events before lo were overwritten, but if the time cut falls inside
 	 * the ring they were older than it anyway */
 	uint64_t lost = from > lo ? 0 : lo;
 	uint64_t n = n1 - from, first_part, stable;
 
-	out->events = malloc(n ? n * EV : 1);
+	out->events = dest ? dest : malloc(n ? n * EV : 1);
 	if (!out->events)
 		return -ENOMEM;
 	first_part = cap - (from % cap);
@@ -70,15 +100,18 @@ static int copy_ring(struct snap_thread *out, const struct ctrail_thread *t,
 		first_part = n;
 	memcpy(out->events, t->ring + (from * EV & mask), first_part * EV);
 	memcpy(out->events + first_part, t->ring, (n - first_part) * EV);
-	/* another live thread may be midway through its next event */
-	stable = ring_first_stable(thread_off(t) / EV, cap,
-				   t->tls && t->tls != &ctrail_tls);
+	/* what the writer stored during the copy went to slots it reserved
+	 * before this read: their previous lap is cut here */
+	stable = ring_first_stable(thread_off(t) / EV, cap);
 	if (stable > from) {
 		uint64_t skip = stable - from < n ? stable - from : n;
 		memmove(out->events, out->events + skip, (n - skip) * EV);
 		n -= skip;
 		lost += skip;
 	}
+	/* another live thread may not have stored every slot it reserved */
+	if (t->tls && t->tls != &ctrail_tls)
+		n = ring_drop_unwritten(out->events, n, since);
 	out->hdr.tid = t->tid;
 	out->hdr.flags = (t->tls ? 0 : CTR_THREAD_EXITED) | (t->is_main ? CTR_THREAD_MAIN : 0);
 	if (t->tls)
@@ -92,22 +125,30 @@ static int copy_ring(struct snap_thread *out, const struct ctrail_thread *t,
 	return 0;
 }
 
-/* One thread's step: its stack first (a live one's, when wanted), then its
- * ring, so the ring holds the moment the registers were taken. */
-static int copy_thread(struct snap_thread *out, const struct ctrail_thread *t,
-		       uint64_t since, int want_stack)
+/* Takes a live thread's stack into out when the snapshot wants it.  Called
+ * with registry_lock held, so t stays valid. */
+static int take_stack(struct snap_thread *out, const struct ctrail_thread *t,
+		      uint32_t reason)
 {
-	int rc = 0;
+	int rc;
 
-	if (t->tls && want_stack &&
-	    (rc = stack_capture(t, &out->stack, &out->stack_bytes)) == -ENOSYS) {
+	if (!t->tls || (reason == CTR_REASON_EXIT && t->tls == &ctrail_tls))
+		return 0;
+	if ((rc = stack_capture(t, &out->stack, &out->stack_bytes)) == -ENOSYS) {
 		memset(&out->stack, 0, sizeof(out->stack));
 		rc = 0;
 	}
+	return rc;
+}
+
+/* The held step: stack, then ring. */
+static int copy_thread(struct snap_thread *out, const struct ctrail_thread *t,
+		       uint64_t since, int stack)
+{
+	int rc = stack ? take_stack(out, t, CTR_REASON_API) : 0;
+
 	if (!rc)
-		rc = copy_ring(out, t, since);
-	if (rc)
-		free(out->stack_bytes);
+		rc = copy_ring(out, t, since, NULL);
 	return rc;
 }
 
@@ -121,11 +162,9 @@ static uint32_t count(const struct ctrail_thread *t)
 }
 
 /* Copies every thread's ring, or only the calling thread's when
- * SNAPSHOT_SELF_ONLY (then without stacks). */
-static int copy_threads(struct ctrail_snapshot *s, uint64_t since, int flags)
+ * self_only. */
+static int copy_threads(struct ctrail_snapshot *s, uint64_t since, int self_only)
 {
-	int self_only = flags & SNAPSHOT_SELF_ONLY;
-
 	int rc = 0;
 
 	pthread_mutex_lock(&registry_lock);
@@ -139,9 +178,10 @@ static int copy_threads(struct ctrail_snapshot *s, uint64_t since, int flags)
 			if (self_only && t->tls != &ctrail_tls)
 				continue;
 			else if (!(rc = copy_thread(&s->threads[s->nthreads], t, since,
-						    !self_only && !((flags & SNAPSHOT_NO_OWN_STACK) &&
-								    t->tls == &ctrail_tls))))
+						    !self_only)))
 				s->nthreads++;
+	if (rc && s->threads)
+		free(s->threads[s->nthreads].stack_bytes);
 	s->hdr.dropped_threads = dropped_threads;
 	s->hdr.dropped_events = dropped_events;
 	pthread_mutex_unlock(&registry_lock);
@@ -153,7 +193,7 @@ struct ctrail_snapshot *ctrail_snapshot_take(uint64_t since_tsc)
 	return snapshot_take(since_tsc, 0);
 }
 
-struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int flags)
+struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only)
 {
 	struct ctrail_snapshot *s = calloc(1, sizeof(*s));
 	int rc;
@@ -166,7 +206,7 @@ struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int flags)
 	s->hdr.taken_tsc = ctrail_now();
 	s->hdr.reason = CTR_REASON_API;
 	modules_refresh();
-	rc = copy_threads(s, since_tsc, flags);
+	rc = copy_threads(s, since_tsc, self_only);
 	if (!rc)
 		rc = sched_copy(since_tsc, &s->sched_hdr, &s->sched);
 	if (!rc)
@@ -188,6 +228,7 @@ void ctrail_snapshot_free(struct ctrail_snapshot *s)
 		free(s->threads[i].stack_bytes);
 	}
 	free(s->threads);
+	free(s->buf);
 	free(s->sched);
 	process_chunks_free(&s->process);
 	free(s->name);
@@ -216,8 +257,55 @@ uint64_t snapshot_duration(const struct ctrail_snapshot *s)
 	return s->hdr.duration_tsc;
 }
 
-/* One snapshot's chunks, from SNAPSHOT to its last THREAD. */
-static int write_chunks(struct ctr_writer *w, const struct ctrail_snapshot *s)
+/* A copied thread's THREAD chunk, and its STACK chunk if it has one. */
+static int write_held(struct ctr_writer *w, const struct snap_thread *st)
+{
+	int rc = ctr_write_thread(w, &st->hdr, st->events);
+
+	if (!rc && st->stack.tid)
+		rc = ctr_write_stack(w, &st->stack, st->stack_bytes);
+	return rc;
+}
+
+/* A streamed thread: its ring copied into s->buf and written at once.  A
+ * thread freed since it was pinned is left out.  Called for each thread
+ * in turn, so the chunks of one thread are written here. */
+static int stream_thread(struct ctr_writer *w, struct ctrail_snapshot *s,
+			 struct snap_thread *st)
+{
+	struct ctrail_thread *t = st->pinned;
+	struct snap_thread out = { 0 };
+	int rc = 0, found;
+
+	pthread_mutex_lock(&registry_lock);
+	found = thread_listed(t);
+	if (found && s->buf_events < t->size / EV) {
+		free(s->buf);
+		s->buf_events = t->size / EV;
+		if (!(s->buf = malloc(t->size)))
+			s->buf_events = 0, rc = -ENOMEM;
+	}
+	if (found && !rc && !(rc = take_stack(&out, t, s->hdr.reason)) &&
+	    !(rc = copy_ring(&out, t, 0, s->buf)))
+		st->exited = !t->tls;
+	pthread_mutex_unlock(&registry_lock);
+	if (found && !rc)
+		rc = write_held(w, &out);
+	free(out.stack_bytes);
+	return rc;
+}
+
+/* One thread's chunks. */
+static int write_thread(struct ctr_writer *w, struct ctrail_snapshot *s,
+			struct snap_thread *st)
+{
+	if (st->pinned)
+		return stream_thread(w, s, st);
+	return write_held(w, st);
+}
+
+/* One snapshot's chunks, from SNAPSHOT to its last THREAD and SCHED. */
+static int write_chunks(struct ctr_writer *w, struct ctrail_snapshot *s)
 {
 	struct iovec v[2];
 	int rc;
@@ -228,9 +316,7 @@ static int write_chunks(struct ctr_writer *w, const struct ctrail_snapshot *s)
 	    (rc = process_chunks_write(w, &s->process)))
 		return rc;
 	for (uint32_t i = 0; i < s->nthreads; i++)
-		if ((rc = ctr_write_thread(w, &s->threads[i].hdr, s->threads[i].events)) ||
-		    (s->threads[i].stack.tid &&
-		     (rc = ctr_write_stack(w, &s->threads[i].stack, s->threads[i].stack_bytes))))
+		if ((rc = write_thread(w, s, &s->threads[i])))
 			return rc;
 	if (s->sched) {
 		v[0] = (struct iovec){ (void *)&s->sched_hdr, sizeof(s->sched_hdr) };
@@ -242,7 +328,7 @@ static int write_chunks(struct ctr_writer *w, const struct ctrail_snapshot *s)
 }
 
 struct snapshot_list {
-	struct ctrail_snapshot *const *snaps;
+	struct ctrail_snapshot **snaps;
 	size_t n;
 };
 
@@ -256,7 +342,7 @@ static int write_list(struct ctr_writer *w, const void *arg)
 	return rc;
 }
 
-int snapshots_write(const char *path, struct ctrail_snapshot *const *snaps, size_t n)
+int snapshots_write(const char *path, struct ctrail_snapshot **snaps, size_t n)
 {
 	struct snapshot_list l = { snaps, n };
 
@@ -270,35 +356,132 @@ int ctrail_snapshot_write(const struct ctrail_snapshot *s, const char *path)
 	return s ? snapshots_write(path, &one, 1) : -EINVAL;
 }
 
-/* Everything now, followed by the kept occurrences of every flow. */
-static int pause_and_write(const char *path, uint32_t reason)
+/* The streaming writer's scheduling.  A busy program has more runnable
+ * threads than CPUs, and a writer at their priority gets its share of a
+ * CPU: 500 busy threads on 2 cores took minutes over one snapshot.  So the
+ * writer runs SCHED_FIFO (lowest real-time priority) while it writes, when
+ * it may (root, CAP_SYS_NICE, or RLIMIT_RTPRIO >= 1), else at the lowest
+ * nice value RLIMIT_NICE lets it take (unprivileged: usually none below
+ * its own), and is put back afterwards.  The kernel's real-time throttling
+ * (sched_rt_runtime_us, 95% by default) still leaves the program some of
+ * that CPU. */
+struct writer_priority {
+	int policy;
+	struct sched_param param;
+	int nice;
+	enum { KEPT, REALTIME, NICER } how;
+};
+
+static void writer_priority_raise(struct writer_priority *p)
 {
-	struct ctrail_snapshot *s, **all;
+	struct sched_param rt = { .sched_priority = 1 };
+	struct rlimit rl;
+	int floor;
+
+	p->how = KEPT;
+	errno = 0;
+	p->nice = getpriority(PRIO_PROCESS, gettid());
+	if (pthread_getschedparam(pthread_self(), &p->policy, &p->param) ||
+	    p->policy != SCHED_OTHER || errno)
+		return;
+	if (!pthread_setschedparam(pthread_self(), SCHED_FIFO, &rt)) {
+		p->how = REALTIME;
+		return;
+	}
+	if (getrlimit(RLIMIT_NICE, &rl))
+		return;
+	floor = rl.rlim_cur >= 40 ? -20 : 20 - (int)rl.rlim_cur;
+	if (floor < p->nice && !setpriority(PRIO_PROCESS, gettid(), floor))
+		p->how = NICER;
+}
+
+static void writer_priority_restore(const struct writer_priority *p)
+{
+	if (p->how == REALTIME)
+		pthread_setschedparam(pthread_self(), p->policy, &p->param);
+	else if (p->how == NICER)
+		setpriority(PRIO_PROCESS, gettid(), p->nice);
+}
+
+/* A snapshot of every thread to stream: the threads pinned, the process,
+ * modules and scheduling events copied. */
+static struct ctrail_snapshot *snapshot_pin(uint32_t reason)
+{
+	struct ctrail_snapshot *s = calloc(1, sizeof(*s));
+	int rc = s ? 0 : -ENOMEM;
+
+	if (s) {
+		s->hdr.taken_tsc = ctrail_now();
+		s->hdr.reason = reason;
+		modules_refresh();
+		rc = process_chunks_take(&s->process);
+	}
+	pthread_mutex_lock(&registry_lock);
+	if (!rc && !(s->threads = calloc(count(live_threads) + count(exited_threads) + 1,
+					 sizeof(*s->threads))))
+		rc = -ENOMEM;
+	for (int l = 0; l < 2 && !rc; l++)
+		for (struct ctrail_thread *t = l ? exited_threads : live_threads; t; t = t->next)
+			s->threads[s->nthreads++].pinned = t;
+	if (!rc) {
+		s->hdr.dropped_threads = dropped_threads;
+		s->hdr.dropped_events = dropped_events;
+	}
+	pthread_mutex_unlock(&registry_lock);
+	if (!rc)
+		rc = sched_copy(0, &s->sched_hdr, &s->sched);
+	if (rc) {
+		ctrail_snapshot_free(s);
+		errno = -rc;
+		return NULL;
+	}
+	return s;
+}
+
+/* After a streamed snapshot was written: frees the exited threads it
+ * holds. */
+static void forget_written(struct ctrail_snapshot *s)
+{
+	struct ctrail_thread **done = malloc((s->nthreads + 1) * sizeof(*done));
+	uint32_t n = 0;
+
+	if (!done)
+		return;
+	for (uint32_t i = 0; i < s->nthreads; i++)
+		if (s->threads[i].exited)
+			done[n++] = s->threads[i].pinned;
+	threads_forget(done, n, s->hdr.dropped_threads, s->hdr.dropped_events);
+	free(done);
+}
+
+/* Everything now, streamed, followed by the kept occurrences of every
+ * flow; recording goes on meanwhile. */
+static int stream_and_write(const char *path, uint32_t reason)
+{
+	struct ctrail_snapshot *s = snapshot_pin(reason), **all;
+	struct writer_priority prio;
 	size_t n;
 	int rc;
 
-	ctrail_pause();
-	/* the exiting thread's own stack is exit()'s */
-	s = snapshot_take(0, reason == CTR_REASON_EXIT ? SNAPSHOT_NO_OWN_STACK : 0);
-	ctrail_resume();
 	if (!s)
 		return -errno;
-	s->hdr.reason = reason;
 	all = flows_hold(s, &n);
+	writer_priority_raise(&prio);
 	rc = all ? snapshots_write(path, all, n) : -ENOMEM;
+	writer_priority_restore(&prio);
 	flows_release(all);
 	if (!rc)
-		threads_forget_exited();
+		forget_written(s);
 	ctrail_snapshot_free(s);
 	return rc;
 }
 
 int ctrail_pause_and_write(const char *path)
 {
-	return pause_and_write(path, CTR_REASON_API);
+	return stream_and_write(path, CTR_REASON_API);
 }
 
 int snapshot_write_default(uint32_t reason)
 {
-	return pause_and_write(NULL, reason);
+	return stream_and_write(NULL, reason);
 }

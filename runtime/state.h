@@ -38,8 +38,9 @@
  *   thread_is_main   4  non-zero for the main thread
  *   thread_name      16 name read at exit (live threads: empty)
  *   tls_off          8  offset in the TLS block: bytes the live thread
- *                       ever wrote (its next event goes to
- *                       ring + (off & (size - 1)))
+ *                       ever reserved (its next event goes to
+ *                       ring + (off & (size - 1))); some reserved slots
+ *                       may not be stored yet (ring_drop_unwritten)
  *
  *   a module record (struct module_record, module_size bytes each):
  *   module_hdr       24 struct ctr_module (format/ctr.h)
@@ -47,7 +48,8 @@
  *   module_build_id  64 GNU build id, hdr.build_id_size bytes of it used
  *   module_path      8  pointer to hdr.path_size bytes of path
  *
- * A ring's valid events are those ring_first_stable() below allows. */
+ * A ring's valid events are those ring_first_stable() and
+ * ring_drop_unwritten() below keep. */
 #ifndef CTRAIL_STATE_H
 #define CTRAIL_STATE_H
 
@@ -88,18 +90,56 @@ _Static_assert(__builtin_offsetof(struct ctrail_state, live_threads) == 48, "sta
 _Static_assert(__builtin_offsetof(struct ctrail_state, mods) == 80, "state layout");
 _Static_assert(__builtin_offsetof(struct ctrail_state, clock) == 96, "state layout");
 
-/* The first event index of a ring holding `cap` events, `written` of them
- * ever written, that can be trusted.  Older ones were overwritten; if the
- * writer may be midway through event `written` (a live thread other than
- * the reader's own, or any live thread stopped by a crash), its slot may be
- * torn too, so one more is dropped.  Shared by snapshot.c and the core
- * readers so a ring is cut the same way everywhere. */
-static inline uint64_t ring_first_stable(uint64_t written, uint64_t cap,
-					 int writer_midway)
+/* The ring protocol (hooks_x86_64.S): a writer reserves its slots by
+ * bumping the write offset first, then stamps and stores them.  So every
+ * slot before the offset was reserved, but a live writer (a thread other
+ * than the reader, or any thread stopped by a crash) may not have stored
+ * some yet: the last one, and any it was filling when a signal handler
+ * interrupted it (the handler's own events follow it).  Such a slot still
+ * holds the previous lap's event, or zeros.  Readers copy a ring as
+ * follows, the same way everywhere (snapshot.c, the core readers):
+ *
+ * ring_first_stable(): the first event index of a ring holding `cap`
+ * events, `written` of them reserved, that was not overwritten.  A writer
+ * only stores into slots it reserved, so read the offset after copying
+ * and cut there: what it stored meanwhile went to reserved slots, whose
+ * previous lap this cut drops. */
+static inline uint64_t ring_first_stable(uint64_t written, uint64_t cap)
 {
-	uint64_t end = written + (writer_midway != 0);
+	return written > cap ? written - cap : 0;
+}
 
-	return end > cap ? end - cap : 0;
+/* ring_drop_unwritten(): removes from the n events copied from a live
+ * writer's ring the slots it had reserved and not yet stored, and returns
+ * how many are left.  An unwritten slot holds an event of the previous lap
+ * (or zeros), stamped before every event the copy holds, because each
+ * event is stamped after its reservation and the copy's events were all
+ * reserved after the previous lap's.  Stamps go backwards only after an
+ * event a handler interrupted (it is stamped when the handler is done), so
+ * the floor is the oldest stamp among the first four slots: one of them is
+ * an event stamped in order unless four nested handlers each interrupted
+ * the one before at that instant.  `since` (0 for none) raises the floor
+ * when the copy starts at a time.  Not handled: a handler that stores more
+ * than a ring's worth of events while it interrupts a hook (the hook then
+ * overwrites an event of that handler when it resumes). */
+static inline uint64_t ring_drop_unwritten(struct ctr_event *ev, uint64_t n,
+					   uint64_t since)
+{
+	uint64_t floor = UINT64_MAX, k;
+
+	for (uint64_t i = 0; i < n && i < 4; i++) {
+		uint64_t t = CTR_SLOT_TSC(ev[i].tsc);
+		if (t && t < floor)
+			floor = t;
+	}
+	if (floor == UINT64_MAX || floor < since)
+		floor = since > 0 ? since : 1;
+	for (k = 0; k < n && CTR_SLOT_TSC(ev[k].tsc) >= floor; k++)
+		;
+	for (uint64_t i = k; i < n; i++)
+		if (CTR_SLOT_TSC(ev[i].tsc) >= floor)
+			ev[k++] = ev[i];
+	return k;
 }
 
 /* The runtime's instance (state.c); modules.c and clock.c keep the module

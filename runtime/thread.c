@@ -48,8 +48,9 @@ static void thread_apply_pause(struct ctrail_thread *t)
 
 uint64_t thread_off(const struct ctrail_thread *t)
 {
-	/* pairs with the offset bump in hooks_x86_64.S (x86 keeps stores
-	 * in order, so the acquire only has to stop the compiler) */
+	/* the writer bumps the offset before it stores into the slot; x86
+	 * keeps loads in order, so the acquire only has to stop the
+	 * compiler from moving the caller's ring reads across this one */
 	return t->tls ? __atomic_load_n(&t->tls->off, __ATOMIC_ACQUIRE)
 		      : t->final_off;
 }
@@ -61,6 +62,19 @@ static void list_remove(struct ctrail_thread **list, struct ctrail_thread *t)
 			*p = t->next;
 			return;
 		}
+}
+
+static int listed(const struct ctrail_thread *list, const struct ctrail_thread *t)
+{
+	for (; list; list = list->next)
+		if (list == t)
+			return 1;
+	return 0;
+}
+
+int thread_listed(const struct ctrail_thread *t)
+{
+	return listed(live_threads, t) || listed(exited_threads, t);
 }
 
 static void thread_free(struct ctrail_thread *t)
@@ -86,15 +100,23 @@ static void exited_trim(void)
 	}
 }
 
+/* The thread's ring goes to the exited list, where other threads free it
+ * (exited_trim, threads_forget).  base is set to NULL under the lock
+ * and after the record left the live list, so no resume can give it back,
+ * and no hook of this thread is running (we are the thread, not in a
+ * hook); traced code that runs after this (later destructors) finds
+ * state GONE and writes nothing.  final_off is read last, after any
+ * handler that interrupted us here was done. */
 static void thread_exit(void *arg)
 {
 	struct ctrail_thread *t = arg;
 
-	ctrail_tls.state = TLS_GONE;
-	ctrail_tls.base = NULL;
 	pthread_getname_np(pthread_self(), t->name, sizeof(t->name));
 	pthread_mutex_lock(&registry_lock);
 	list_remove(&live_threads, t);
+	ctrail_tls.state = TLS_GONE;
+	__atomic_store_n(&ctrail_tls.base, NULL, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->final_off = ctrail_tls.off;
 	t->tls = NULL;
 	t->next = exited_threads;
@@ -199,16 +221,18 @@ void threads_pause_all(int delta)
 }
 
 /* Frees the exited threads' rings once a snapshot has them. */
-void threads_forget_exited(void)
+void threads_forget(struct ctrail_thread *const *done, size_t n,
+		    uint32_t threads, uint64_t events)
 {
 	pthread_mutex_lock(&registry_lock);
-	while (exited_threads) {
-		struct ctrail_thread *t = exited_threads;
-		exited_threads = t->next;
-		thread_free(t);
-	}
-	dropped_threads = 0;
-	dropped_events = 0;
+	for (size_t i = 0; i < n; i++)
+		if (listed(exited_threads, done[i])) {
+			list_remove(&exited_threads, done[i]);
+			thread_free(done[i]);
+		}
+	/* those dropped since the snapshot was taken stay counted */
+	dropped_threads -= threads < dropped_threads ? threads : dropped_threads;
+	dropped_events -= events < dropped_events ? events : dropped_events;
 	pthread_mutex_unlock(&registry_lock);
 }
 
@@ -261,14 +285,19 @@ int ctrail_thread_set_ring_size(size_t bytes)
 		return -ENOMEM;
 	if (!(ring = ring_map(size)))
 		return -ENOMEM;
+	/* base goes NULL before off and mask change and the old ring is
+	 * unmapped, and comes back after: a handler that traces meanwhile
+	 * writes nothing (the fences keep the compiler to that order) */
 	pthread_mutex_lock(&registry_lock);
 	old = t->ring;
-	ctrail_tls.base = NULL;
+	__atomic_store_n(&ctrail_tls.base, NULL, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->ring = ring;
 	ctrail_tls.off = 0;
 	ctrail_tls.mask = size - 1;
 	munmap(old, t->size);
 	t->size = size;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	thread_apply_pause(t);
 	pthread_mutex_unlock(&registry_lock);
 	return 0;

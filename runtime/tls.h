@@ -44,5 +44,15 @@ _Static_assert(offsetof(struct ctrail_tls, state) == TLS_STATE, "tls layout");
 extern __thread struct ctrail_tls ctrail_tls
 	__attribute__((tls_model("initial-exec"), visibility("hidden")));
 
+/* Reserves `bytes` of the calling thread's ring and returns the offset
+ * they start at, as the assembly hooks do: one unlocked xaddq on the
+ * offset, which no signal handler on this thread can split (other threads
+ * only read the offset). */
+static inline uint64_t tls_reserve(uint64_t bytes)
+{
+	__asm__ volatile("xaddq %0, %1" : "+r"(bytes), "+m"(ctrail_tls.off) : : "memory");
+	return bytes;
+}
+
 #endif
 #endif

@@ -10,8 +10,9 @@
 # the same published layout: `ctrail_state` as runtime/state.h describes it
 # (magic, version, size, then record field offsets), read through gdb's
 # memory API, and the .ctr chunks of format/ctr.h packed with `struct`.
-# Rings are cut as ring_first_stable() in runtime/state.h cuts them, every
-# live thread counting as midway through an event.  The thread that dumped
+# Rings are cut as ring_first_stable() and ring_drop_unwritten() in
+# runtime/state.h cut them, every live thread counting as a writer that may
+# not have stored every slot it reserved.  The thread that dumped
 # the core (the one with a pending fatal signal) goes last, flagged
 # crashed.  Every live thread gets a STACK chunk: its registers as gdb
 # sees them (the core's NT_PRSTATUS, or the stopped thread's) and up to
@@ -45,6 +46,7 @@ DWARF_REGS = ("rax rdx rcx rbx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15 "
 REASON_CORE = 3
 THREAD_EXITED, THREAD_MAIN, THREAD_CRASHED = 1, 2, 4
 EV = 16
+CONTINUATION = 1 << 63  # CTR_TSC_CONTINUATION
 MAX_THREADS = 65536
 FATAL_SIGNALS = {3, 4, 6, 7, 8, 11, 24, 25, 31}  # those that dump core
 # limits a damaged image must not pass (as in core_snapshot.c)
@@ -94,9 +96,16 @@ def read_state(img):
     return st
 
 
-def ring_first_stable(written, cap, midway):
-    end = written + (1 if midway else 0)
-    return end - cap if end > cap else 0
+def ring_first_stable(written, cap):
+    return written - cap if written > cap else 0
+
+
+def ring_drop_unwritten(events):
+    """The events whose slots were stored, as ring_drop_unwritten() keeps them."""
+    tscs = [struct.unpack_from("<Q", events, i + 8)[0] & ~CONTINUATION
+            for i in range(0, len(events), EV)]
+    floor = min([t for t in tscs[:4] if t] or [1])
+    return b"".join(events[i * EV:(i + 1) * EV] for i, t in enumerate(tscs) if t >= floor)
 
 
 def read_thread(img, st, t, live):
@@ -107,10 +116,12 @@ def read_thread(img, st, t, live):
     off = img.u64(tls + st["tls_off"]) if live else img.u64(t + st["thread_final_off"])
     ring = img.u64(t + st["thread_ring"])
     cap, written = size // EV, off // EV
-    lo = ring_first_stable(written, cap, live)
+    lo = ring_first_stable(written, cap)
     n = written - lo
     first = min(cap - lo % cap, n)
     events = img.read(ring + lo % cap * EV, first * EV) + img.read(ring, (n - first) * EV)
+    if live:
+        events = ring_drop_unwritten(events)
     is_main = img.i32(t + st["thread_is_main"]) != 0
     return {
         "tid": img.i32(t + st["thread_tid"]),

@@ -5,17 +5,19 @@
  * A trace with one snapshot gives OUT itself; with several, snapshot N goes
  * to OUT with ".N" put before the format's suffix (out.json -> out.0.json,
  * out.1.json; a name without that suffix just gets ".N" appended).  Each
- * file is written as NAME.tmp.PID and all are renamed into place only once
- * every snapshot converted; on any error the temporaries are removed, so
- * the output appears whole or not at all.  "-o -" writes to stdout. */
+ * file is written as NAME.tmp.PID (out_file.h) and all are renamed into
+ * place only once every snapshot converted; on any error the temporaries
+ * are removed, so the output appears whole or not at all.  "-o -" writes
+ * to stdout, and an OUT that is not a regular file (a device, a FIFO, a
+ * link to one such as /dev/stdout) gets every snapshot in turn, like
+ * stdout. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "cli.h"
 #include "emit.h"
+#include "out_file.h"
 
 static const struct cli_option options[] = {
 	{ "output", 'o', "OUT", "output file (default: TRACE with the format's suffix for .ctr; - for stdout)" },
@@ -40,8 +42,8 @@ struct convert {
 	int nremaps;
 	uint64_t since_ns, until_ns, max_age_ns;
 	int has_since, has_until, has_max_age, wall_clock, merge;
-	/* Temporaries written so far, and their final names. */
-	char **tmp, **final;
+	/* Outputs opened so far. */
+	struct out_file *files;
 	size_t nfiles;
 };
 
@@ -141,31 +143,34 @@ static int convert_to_fd(struct convert *c, const struct reader_snapshot *snaps,
 	return err;
 }
 
-/* Writes snapshots [first, first + n) to the temporary for output
- * `index` of `count`. */
+/* Writes snapshots [first, first + n) to output `index` of `count`. */
 static int write_output(struct convert *c, const struct reader_snapshot *first,
 			size_t n, size_t index, size_t count)
 {
-	char *final = output_name(c->out, c->format->suffix, index, count);
-	char *tmp = malloc(strlen(final) + 32);
-	int fd, err;
+	char *name = output_name(c->out, c->format->suffix, index, count);
+	struct out_file *o = &c->files[c->nfiles];
+	int err = out_file_open(o, name, 0666);
 
-	sprintf(tmp, "%s.tmp.%d", final, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		err = -errno;
-		cli_error("%s: %s", tmp, strerror(errno));
-		free(tmp);
-		free(final);
-		return err;
+	if (err)
+		cli_error("%s: %s", name, strerror(-err));
+	else {
+		c->nfiles++;
+		err = convert_to_fd(c, first, n, o->fd, name);
 	}
-	c->tmp[c->nfiles] = tmp;
-	c->final[c->nfiles++] = final;
-	err = convert_to_fd(c, first, n, fd, final);
-	if (close(fd) < 0 && !err) {
-		err = -errno;
-		cli_error("%s: %s", tmp, strerror(errno));
-	}
+	if (!err && (err = out_file_close(o)))
+		cli_error("%s: %s", name, strerror(-err));
+	free(name);
+	return err;
+}
+
+/* Every output in turn to one descriptor (stdout, a device, a FIFO). */
+static int convert_each(struct convert *c, const struct reader *r, size_t per,
+			int fd, const char *name)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < r->nsnapshots / per && !err; i++)
+		err = convert_to_fd(c, &r->snapshots[i * per], per, fd, name);
 	return err;
 }
 
@@ -174,30 +179,30 @@ static int convert_all(struct convert *c, const struct reader *r)
 	/* with --merge, one output holding every snapshot */
 	size_t per = c->merge ? r->nsnapshots : 1;
 	size_t outputs = r->nsnapshots / per;
+	struct out_file out;
 	int err = 0;
 
-	if (!strcmp(c->out, "-")) {
-		for (size_t i = 0; i < outputs && !err; i++)
-			err = convert_to_fd(c, &r->snapshots[i * per], per, 1, "stdout");
+	if (!strcmp(c->out, "-"))
+		return convert_each(c, r, per, 1, "stdout");
+	if (out_file_in_place(c->out)) {
+		if ((err = out_file_open(&out, c->out, 0666)))
+			return cli_error("%s: %s", c->out, strerror(-err)), err;
+		err = convert_each(c, r, per, out.fd, c->out);
+		if (!err && (err = out_file_close(&out)))
+			cli_error("%s: %s", c->out, strerror(-err));
+		out_file_discard(&out);
 		return err;
 	}
-	c->tmp = calloc(outputs, sizeof(char *));
-	c->final = calloc(outputs, sizeof(char *));
+	if (!(c->files = calloc(outputs, sizeof(*c->files))))
+		return cli_error("out of memory"), -ENOMEM;
 	for (size_t i = 0; i < outputs && !err; i++)
 		err = write_output(c, &r->snapshots[i * per], per, i, outputs);
 	for (size_t i = 0; i < c->nfiles && !err; i++)
-		if (rename(c->tmp[i], c->final[i]) < 0) {
-			err = -errno;
-			cli_error("%s: %s", c->final[i], strerror(errno));
-		}
-	for (size_t i = 0; i < c->nfiles; i++) {
-		if (err)
-			unlink(c->tmp[i]);
-		free(c->tmp[i]);
-		free(c->final[i]);
-	}
-	free(c->tmp);
-	free(c->final);
+		if ((err = out_file_commit(&c->files[i])))
+			cli_error("%s: %s", c->files[i].path, strerror(-err));
+	for (size_t i = 0; i < c->nfiles; i++)
+		out_file_discard(&c->files[i]);
+	free(c->files);
 	return err;
 }
 

@@ -4,8 +4,9 @@
  * core_reader.c opens the core and finds `ctrail_state` through the
  * executable's or a mapped library's symbol table; core_snapshot.c follows
  * it to the threads, rings, modules and clock (runtime/state.h) and this
- * file writes them as an ordinary .ctr file, OUT.tmp.PID renamed into
- * place, so any error leaves no output.  The executable is checked against
+ * file writes them as an ordinary .ctr file through out_file.h (OUT.tmp.PID
+ * renamed into place, so any error leaves no output; a device or FIFO is
+ * written in place).  The executable is checked against
  * the build id the runtime recorded for it, since symbols from the wrong
  * binary would decode into a plausible but false trace. */
 #define _GNU_SOURCE
@@ -19,6 +20,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "core_snapshot.h"
+#include "out_file.h"
 
 static const struct cli_option options[] = {
 	{ "exe", 'e', "PROG", "the program that dumped CORE (default: its path as the core records it)" },
@@ -53,31 +55,20 @@ static int check_build_id(const char *exe, const struct core_snapshot *s)
 
 static int write_output(const char *out, const struct core_snapshot *s)
 {
-	char *tmp = malloc(strlen(out) + 32);
 	struct ctr_writer w;
-	int fd, err;
+	struct out_file o;
+	int err = out_file_open(&o, out, 0666);
 
-	if (!tmp)
-		return cli_error("out of memory");
-	sprintf(tmp, "%s.tmp.%d", out, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		cli_error("%s: %s", tmp, strerror(errno));
-		free(tmp);
-		return EXIT_ERROR;
-	}
-	err = ctr_writer_start(&w, fd);
+	if (!err)
+		err = ctr_writer_start(&w, o.fd);
 	if (!err)
 		err = core_snapshot_write(&w, s);
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, out))
-		err = -errno;
-	if (err) {
-		unlink(tmp);
+	if (!err)
+		err = out_file_commit(&o);
+	else
+		out_file_discard(&o);
+	if (err)
 		cli_error("%s: %s", out, strerror(-err));
-	}
-	free(tmp);
 	return err ? EXIT_ERROR : EXIT_OK;
 }
 

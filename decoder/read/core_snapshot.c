@@ -1,9 +1,9 @@
 /* core_snapshot.c - see core_snapshot.h.  Follows the layout contract of
  * runtime/state.h: checks ctrail_state's magic, version and size, then
  * reads every record field at the offsets the state publishes.  Rings are
- * cut with the runtime's own ring_first_stable(); every live thread was
- * stopped at an arbitrary instruction, so each may have been midway
- * through an event.  Counts read from the core are bounded so a damaged
+ * cut with the runtime's own ring_first_stable() and ring_drop_unwritten();
+ * every live thread was stopped at an arbitrary instruction, so each may
+ * have reserved slots it had not stored yet.  Counts read from the core are bounded so a damaged
  * core gives an error, not a runaway loop or allocation. */
 #include <errno.h>
 #include <stdio.h>
@@ -80,7 +80,7 @@ static int read_thread(struct state_reader *r, uint64_t t, int live,
 	out->hdr.flags = (live ? 0 : CTR_THREAD_EXITED) | (is_main ? CTR_THREAD_MAIN : 0);
 	out->hdr.capacity = cap;
 	out->hdr.written = off / EV;
-	lo = ring_first_stable(off / EV, cap, live);
+	lo = ring_first_stable(off / EV, cap);
 	out->hdr.overwritten = lo;
 	out->hdr.nevents = off / EV - lo;
 	out->events = malloc(out->hdr.nevents ? out->hdr.nevents * EV : 1);
@@ -91,6 +91,8 @@ static int read_thread(struct state_reader *r, uint64_t t, int live,
 	    (err = core_read(r->c, ring, out->events + first,
 			     (out->hdr.nevents - first) * EV)))
 		return err;
+	if (live)
+		out->hdr.nevents = ring_drop_unwritten(out->events, out->hdr.nevents, 0);
 	if (live && is_main)
 		memcpy(out->hdr.name, r->c->fname, sizeof(out->hdr.name));
 	return 0;

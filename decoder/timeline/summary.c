@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "out_file.h"
 #include "summary.h"
 
 static int add_remap(struct summary_opts *o, const char *value)
@@ -169,19 +170,20 @@ char *summary_format_ns(char *buf, uint64_t ns)
 
 int summary_output_open(struct summary_output *out, const char *path)
 {
+	int err;
+
 	*out = (struct summary_output){ .path = path };
 	if (!strcmp(path, "-")) {
 		out->file = stdout;
 		return 0;
 	}
-	out->tmp = malloc(strlen(path) + 32);
-	if (!out->tmp)
+	if (!(out->file_out = malloc(sizeof(*out->file_out))))
 		return cli_error("out of memory");
-	sprintf(out->tmp, "%s.tmp.%d", path, (int)getpid());
-	out->file = fopen(out->tmp, "w");
-	if (!out->file) {
-		cli_error("%s: %s", out->tmp, strerror(errno));
-		free(out->tmp);
+	if ((err = out_file_open(out->file_out, path, 0666)) ||
+	    (!(out->file = fdopen(out->file_out->fd, "w")) && (err = -errno))) {
+		cli_error("%s: %s", path, strerror(-err));
+		out_file_discard(out->file_out);
+		free(out->file_out);
 		return EXIT_ERROR;
 	}
 	return 0;
@@ -200,17 +202,20 @@ int summary_print(const struct summary_opts *o, const char *what,
 int summary_output_close(struct summary_output *out, int ok)
 {
 	int failed = ferror(out->file) | fflush(out->file);
+	int err = failed ? (errno ? -errno : -EIO) : 0;
+	const char *name = out->file_out ? out->path : "stdout";
 	int rc = EXIT_OK;
 
-	if (out->tmp)
-		failed |= fclose(out->file);
-	if (ok && failed)
-		rc = cli_error("%s: %s", out->tmp ? out->tmp : "stdout",
-			       strerror(errno ? errno : EIO));
-	else if (ok && out->tmp && rename(out->tmp, out->path) < 0)
-		rc = cli_error("%s: %s", out->path, strerror(errno));
-	if (out->tmp && (!ok || rc))
-		unlink(out->tmp);
-	free(out->tmp);
+	if (out->file_out) {
+		if (fclose(out->file) && !err)
+			err = errno ? -errno : -EIO;
+		out->file_out->fd = -1;
+		if (ok && !err)
+			err = out_file_commit(out->file_out);
+		out_file_discard(out->file_out);
+		free(out->file_out);
+	}
+	if (ok && err)
+		rc = cli_error("%s: %s", name, strerror(-err));
 	return ok ? rc : EXIT_ERROR;
 }

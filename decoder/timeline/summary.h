@@ -95,11 +95,12 @@ static inline uint64_t summary_name_hash(const char *s)
 	return h;
 }
 
-/* Output going to NAME.tmp.PID first, renamed to NAME when complete
- * (cmd_convert.c does the same for its files); "-" is stdout. */
+/* Output through out_file.h (NAME.tmp.PID renamed to NAME when complete,
+ * or a device or FIFO written in place); "-" is stdout. */
+struct out_file;
 struct summary_output {
 	const char *path;
-	char *tmp;  /* NULL for stdout */
+	struct out_file *file_out; /* NULL for stdout */
 	FILE *file;
 };
 /* Opens the temporary; returns 0 or EXIT_ERROR after printing why. */
