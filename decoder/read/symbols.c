@@ -450,16 +450,20 @@ int symbolizer_add_module(struct symbolizer *s, const char *path, uint64_t bias,
 	return (int)s->nmodules++;
 }
 
-int symbolizer_report_modules(const struct symbolizer *s, Dwfl *dwfl)
+Dwfl *symbolizer_session(const struct symbolizer *s)
 {
-	int n = 0;
+	Dwfl *dwfl = dwfl_begin(&offline_callbacks);
 
+	if (!dwfl)
+		return NULL;
+	dwfl_report_begin(dwfl);
 	for (size_t i = 0; i < s->nmodules; i++) {
 		const struct module *m = &s->modules[i];
-		if (m->mod && dwfl_report_elf(dwfl, m->path, m->open_path, -1, m->bias, false))
-			n++;
+		if (m->mod)
+			dwfl_report_elf(dwfl, m->path, m->open_path, -1, m->bias, false);
 	}
-	return n;
+	dwfl_report_end(dwfl, NULL, NULL);
+	return dwfl;
 }
 
 /* The first-added module with a segment holding addr, or -1.  A linear

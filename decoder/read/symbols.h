@@ -51,12 +51,11 @@ const struct symbol *symbolizer_lookup(struct symbolizer *s, uint64_t addr);
  * holds one there.  Cached; it lives as long as the symbolizer. */
 const char *symbolizer_string(struct symbolizer *s, uint64_t addr);
 
-/* Reports every module whose file could be opened to dwfl (a libdwfl
- * session between dwfl_report_begin and dwfl_report_end) at its run-time
- * bias, from the remapped path, for the unwinder (unwind.c).  Returns the
- * number reported. */
+/* A new libdwfl session (dwfl_end it) holding every module whose file
+ * could be opened at its run-time address, from the remapped path, for
+ * the unwinder (unwind.c); NULL when out of memory. */
 struct Dwfl;
-int symbolizer_report_modules(const struct symbolizer *s, struct Dwfl *dwfl);
+struct Dwfl *symbolizer_session(const struct symbolizer *s);
 
 /* Notes on modules whose file or debug info could not be used, one per
  * line ("libfoo.so: no such file; addresses shown raw").  NULL if none. */

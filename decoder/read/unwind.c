@@ -19,15 +19,6 @@ struct unwinder {
 	size_t n, max;
 };
 
-static char *debuginfo_path;
-
-static const Dwfl_Callbacks offline_callbacks = {
-	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.section_address = dwfl_offline_section_address,
-	.debuginfo_path = &debuginfo_path,
-};
-
 static const struct reader_stack *stack_of(struct unwinder *u, pid_t tid)
 {
 	for (size_t i = 0; i < u->snap->nstacks; i++)
@@ -117,12 +108,9 @@ struct unwinder *unwinder_new(const struct symbolizer *syms,
 	if (!u)
 		return NULL;
 	u->snap = snap;
-	u->dwfl = dwfl_begin(&offline_callbacks);
+	u->dwfl = symbolizer_session(syms);
 	if (!u->dwfl)
 		return u;
-	dwfl_report_begin(u->dwfl);
-	symbolizer_report_modules(syms, u->dwfl);
-	dwfl_report_end(u->dwfl, NULL, NULL);
 	u->attached = dwfl_attach_state(u->dwfl, NULL, snap->process->pid,
 					&thread_callbacks, u);
 	return u;

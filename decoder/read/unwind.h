@@ -3,7 +3,7 @@
  * registers and stack bytes) and the CFI of the snapshot's modules.
  *
  * One libdwfl session per snapshot holds every module at its run-time
- * address (symbolizer_report_modules: the symbolizer's own sessions hold
+ * address (symbolizer_session: the symbolizer's own sessions hold
  * one module each at address 0, which an unwinder crossing modules cannot
  * use); its "process" is the snapshot, whose threads are the STACK chunks.
  * Memory reads are served from the saved stack bytes, then from the
