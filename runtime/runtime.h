@@ -107,9 +107,12 @@ HIDDEN void sigtrap_after_fork(void);
 #define CTRAIL_STACK_SIGNAL (SIGRTMAX - 1)
 /* Fills out (tid set either way) and *bytes (malloc'd, out->size bytes):
  * 0, 0 with CTR_STACK_MISSING in out->flags when the thread did not
- * answer within 20 ms, -ENOSYS when capture is off, -ENOMEM. */
+ * answer within 20 ms or what is left of *wait_ns (the snapshot's budget
+ * for waiting, which the call spends; with none left no thread is asked),
+ * -ENOSYS when capture is off, -ENOMEM. */
+#define STACK_WAIT_NS (UINT64_C(200) * 1000 * 1000)
 HIDDEN int stack_capture(const struct ctrail_thread *t, struct ctr_stack *out,
-			 void **bytes);
+			 void **bytes, uint64_t *wait_ns);
 
 /* init.c: starts the runtime once (idempotent). */
 HIDDEN void runtime_init(void);

@@ -61,6 +61,7 @@ struct ctrail_snapshot {
 	struct ctr_sched_event *sched; /* NULL: no SCHED chunk */
 	struct ctr_event *buf;         /* streamed: one ring's copy */
 	uint64_t buf_events;
+	uint64_t stack_wait_ns;        /* left for waiting on stacks */
 };
 
 /* The first index in [lo, hi) whose event is stamped at or after tsc. */
@@ -125,27 +126,29 @@ static int copy_ring(struct snap_thread *out, const struct ctrail_thread *t,
 	return 0;
 }
 
-/* Takes a live thread's stack into out when the snapshot wants it.  Called
- * with registry_lock held, so t stays valid. */
+/* Takes a live thread's stack into out when the snapshot wants it, out of
+ * the snapshot's waiting budget.  Called with registry_lock held, so t
+ * stays valid. */
 static int take_stack(struct snap_thread *out, const struct ctrail_thread *t,
-		      uint32_t reason)
+		      struct ctrail_snapshot *s)
 {
 	int rc;
 
-	if (!t->tls || (reason == CTR_REASON_EXIT && t->tls == &ctrail_tls))
+	if (!t->tls || (s->hdr.reason == CTR_REASON_EXIT && t->tls == &ctrail_tls))
 		return 0;
-	if ((rc = stack_capture(t, &out->stack, &out->stack_bytes)) == -ENOSYS) {
+	if ((rc = stack_capture(t, &out->stack, &out->stack_bytes,
+				&s->stack_wait_ns)) == -ENOSYS) {
 		memset(&out->stack, 0, sizeof(out->stack));
 		rc = 0;
 	}
 	return rc;
 }
 
-/* The held step: stack, then ring. */
+/* The held step: stack (for s, or none when s is NULL), then ring. */
 static int copy_thread(struct snap_thread *out, const struct ctrail_thread *t,
-		       uint64_t since, int stack)
+		       uint64_t since, struct ctrail_snapshot *s)
 {
-	int rc = stack ? take_stack(out, t, CTR_REASON_API) : 0;
+	int rc = s ? take_stack(out, t, s) : 0;
 
 	if (!rc)
 		rc = copy_ring(out, t, since, NULL);
@@ -178,7 +181,7 @@ static int copy_threads(struct ctrail_snapshot *s, uint64_t since, int self_only
 			if (self_only && t->tls != &ctrail_tls)
 				continue;
 			else if (!(rc = copy_thread(&s->threads[s->nthreads], t, since,
-						    !self_only)))
+						    self_only ? NULL : s)))
 				s->nthreads++;
 	if (rc && s->threads)
 		free(s->threads[s->nthreads].stack_bytes);
@@ -204,6 +207,7 @@ struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only)
 	}
 	s->hdr.since_tsc = since_tsc;
 	s->hdr.taken_tsc = ctrail_now();
+	s->stack_wait_ns = STACK_WAIT_NS;
 	s->hdr.reason = CTR_REASON_API;
 	modules_refresh();
 	rc = copy_threads(s, since_tsc, self_only);
@@ -285,7 +289,7 @@ static int stream_thread(struct ctr_writer *w, struct ctrail_snapshot *s,
 		if (!(s->buf = malloc(t->size)))
 			s->buf_events = 0, rc = -ENOMEM;
 	}
-	if (found && !rc && !(rc = take_stack(&out, t, s->hdr.reason)) &&
+	if (found && !rc && !(rc = take_stack(&out, t, s)) &&
 	    !(rc = copy_ring(&out, t, 0, s->buf)))
 		st->exited = !t->tls;
 	pthread_mutex_unlock(&registry_lock);
@@ -413,6 +417,7 @@ static struct ctrail_snapshot *snapshot_pin(uint32_t reason)
 	if (s) {
 		s->hdr.taken_tsc = ctrail_now();
 		s->hdr.reason = reason;
+		s->stack_wait_ns = STACK_WAIT_NS;
 		modules_refresh();
 		rc = process_chunks_take(&s->process);
 	}

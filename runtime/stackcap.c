@@ -13,7 +13,8 @@
  *     the claimer writes req.hdr and req.buf until it stores DONE; the
  *     requester reads them only after DONE (acquire/release on the word);
  *   - the requester waits at most STACK_TIMEOUT_NS for a thread that does
- *     not answer (the signal blocked, the thread exiting or dead), then
+ *     not answer (the signal blocked, the thread exiting, dead or not
+ *     scheduled), and a snapshot at most STACK_WAIT_NS in all, then
  *     takes the request back with a CAS from tid|ASKED to IDLE; if the CAS
  *     fails the handler has claimed it, and copying is bounded, so the
  *     requester waits for DONE without a limit;
@@ -26,11 +27,12 @@
  * page by page, so it stops at the first unmapped page instead of
  * faulting, and no further than the top of the thread's stack (req.top,
  * from pthread_getattr_np, when the stack pointer is below it), so no
- * other mapping's bytes end up in the file.  It is installed with the real sigaction, SA_RESTART and
- * SA_ONSTACK, the first time a stack is wanted, and only if the program
- * has no handler of its own for that signal.  The thread taking the
- * snapshot asks itself the same way: tgkill delivers to itself before it
- * returns (flag CTR_STACK_SELF). */
+ * other mapping's bytes end up in the file.  The handler is installed
+ * with the real sigaction, SA_RESTART and SA_ONSTACK, the first time a
+ * stack is wanted, and only if the program has no handler of its own for
+ * that signal; a program that installs one later gets no more requests.
+ * The thread taking the snapshot asks itself the same way: tgkill delivers
+ * to itself before it returns (flag CTR_STACK_SELF). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -139,13 +141,17 @@ static void on_stack_signal(int sig, siginfo_t *si, void *ucv)
 }
 
 /* libc's sigaction, past any interposer (the program must not see our
- * signal as its own). */
-static int real_sigaction(int sig, const struct sigaction *sa, struct sigaction *old)
-{
-	int (*fn)(int, const struct sigaction *, struct sigaction *) =
-		dlsym(RTLD_NEXT, "sigaction");
+ * signal as its own); set by install(). */
+static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
 
-	return (fn ? fn : sigaction)(sig, sa, old);
+/* Whether the handler is still ours: a program that took the signal over
+ * later must not get it from us. */
+static int still_ours(void)
+{
+	struct sigaction cur;
+
+	return !real_sigaction(CTRAIL_STACK_SIGNAL, NULL, &cur) &&
+	       (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_stack_signal;
 }
 
 /* In a forked child only the forking thread lives on; a request another
@@ -161,6 +167,9 @@ static void install(void)
 	struct sigaction old, sa = { .sa_sigaction = on_stack_signal,
 				     .sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK };
 
+	real_sigaction = dlsym(RTLD_NEXT, "sigaction");
+	if (!real_sigaction) /* a static link: libc's own */
+		real_sigaction = sigaction;
 	if (!config.stack_bytes || !(req.buf = malloc(config.stack_bytes)))
 		return;
 	sigfillset(&sa.sa_mask);
@@ -180,28 +189,28 @@ static uint64_t ns_since(const struct timespec *t0)
 	return (now.tv_sec - t0->tv_sec) * UINT64_C(1000000000) + now.tv_nsec - t0->tv_nsec;
 }
 
-/* Waits for the handler of thread tid; 0 when it answered, -1 when the
- * request was taken back (at once when `now`, else after the timeout). */
-static int wait_answer(uint32_t tid, int now)
+/* Waits at most limit ns for the handler of thread tid, adding the time
+ * to *spent; 0 when it answered, -1 when the request was taken back. */
+static int wait_answer(uint32_t tid, uint64_t limit, uint64_t *spent)
 {
 	struct timespec t0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		uint32_t w = __atomic_load_n(&req.word, __ATOMIC_ACQUIRE), expect = w;
-		uint64_t spent = ns_since(&t0);
 		struct timespec left;
 
+		*spent = ns_since(&t0);
 		if (w == WORD(tid, DONE))
 			return 0;
-		if (w == WORD(tid, ASKED) && (now || spent >= STACK_TIMEOUT_NS)) {
+		if (w == WORD(tid, ASKED) && *spent >= limit) {
 			if (__atomic_compare_exchange_n(&req.word, &expect, IDLE, 0,
 							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 				return -1;
 			continue; /* claimed meanwhile: copying is bounded */
 		}
 		left.tv_sec = 0;
-		left.tv_nsec = w == WORD(tid, ASKED) ? STACK_TIMEOUT_NS - spent : 1000000;
+		left.tv_nsec = w == WORD(tid, ASKED) ? limit - *spent : 1000000;
 		futex(&req.word, FUTEX_WAIT_PRIVATE, w, &left);
 	}
 }
@@ -228,9 +237,11 @@ static uint64_t stack_top(const struct ctrail_thread *t)
 	return top;
 }
 
-int stack_capture(const struct ctrail_thread *t, struct ctr_stack *out, void **bytes)
+int stack_capture(const struct ctrail_thread *t, struct ctr_stack *out, void **bytes,
+		  uint64_t *wait_ns)
 {
 	int self = t->tls == &ctrail_tls, rc = 0, sent;
+	uint64_t limit = *wait_ns < STACK_TIMEOUT_NS ? *wait_ns : STACK_TIMEOUT_NS, spent;
 
 	*bytes = NULL;
 	memset(out, 0, sizeof(*out));
@@ -238,14 +249,18 @@ int stack_capture(const struct ctrail_thread *t, struct ctr_stack *out, void **b
 	if (!config.stack_bytes)
 		return -ENOSYS;
 	pthread_once(&install_once, install);
-	if (!installed)
+	if (!installed || !still_ours())
 		return -ENOSYS;
+	if (!limit && !self) {
+		out->flags = CTR_STACK_MISSING;
+		return 0;
+	}
 	pthread_mutex_lock(&capture_lock);
 	req.top = stack_top(t);
 	__atomic_store_n(&req.word, WORD(t->tid, ASKED), __ATOMIC_RELEASE);
 	sent = syscall(SYS_tgkill, getpid(), t->tid, CTRAIL_STACK_SIGNAL) == 0;
-	/* not sent (the thread is gone): take the request back at once */
-	if (wait_answer(t->tid, self || !sent)) {
+	/* not sent (the thread is gone), or asking itself: no waiting */
+	if (wait_answer(t->tid, self || !sent ? 0 : limit, &spent)) {
 		out->flags = CTR_STACK_MISSING;
 	} else if ((*bytes = malloc(req.hdr.size ? req.hdr.size : 1))) {
 		*out = req.hdr;
@@ -256,5 +271,6 @@ int stack_capture(const struct ctrail_thread *t, struct ctr_stack *out, void **b
 	}
 	__atomic_store_n(&req.word, IDLE, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&capture_lock);
+	*wait_ns -= spent < *wait_ns ? spent : *wait_ns;
 	return rc;
 }

@@ -32,9 +32,9 @@ struct reader_stack {
 struct reader_thread {
 	const struct ctr_thread *hdr;
 	const struct ctr_event *events; /* hdr->nevents, oldest first */
+	char name[sizeof(((struct ctr_thread *)0)->name) + 1]; /* NUL ended */
 	/* The STACK chunk of this live thread in its snapshot, or NULL. */
 	const struct reader_stack *stack;
-	char name[sizeof(((struct ctr_thread *)0)->name) + 1]; /* NUL ended */
 };
 
 struct reader_snapshot {

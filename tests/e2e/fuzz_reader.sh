@@ -17,7 +17,7 @@ if ! clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 	-I"$ROOT/include" -I"$ROOT/format" -I"$ROOT/decoder/read" -I"$ROOT/decoder/timeline" \
 	-I"$ROOT/decoder/emit" -I"$ROOT/decoder/cmd" \
 	"$ROOT/tests/fuzz/fuzz_reader.c" $(ls "$ROOT"/decoder/*/*.c | grep -v '/main\.c$') \
-	"$ROOT/format/ctr_write.c" \
+	"$ROOT/format/ctr_write.c" "$ROOT/format/out_file.c" \
 	-lelf -ldw -lstdc++ -o "$FUZZ" >"$WORK/build.log" 2>&1; then
 	fail fuzz_reader_build "$(tail -5 "$WORK/build.log")"
 	exit 0
