@@ -102,3 +102,20 @@ if [ -x "$d/o_deep" ]; then
 	"$CTRAIL" record -o "$d/on-%n.ctr" -- "$d/o_deep" trap "$d/on-0.ctr" >/dev/null 2>&1
 	expect_eq record-stacks-on 1 "$("$CTRAIL" dump "$d/on-0.ctr" | grep -c '^stack')"
 fi
+
+# Perfetto's own importer sees the frames open before the ring as slices:
+# leaf as deep (46) as the JSON tree has it, under the whole recursion
+TP=$CTRAIL_ROOT/../shared/tools/trace_processor_shell
+[ -x "$TP" ] || TP=$(command -v trace_processor_shell)
+d=$WORK/gcc-fentry
+if [ -z "$TP" ]; then
+	pass "perfetto-open-before-ring (skipped: trace_processor_shell not found)"
+elif [ -f "$d/small.ctr" ] && "$CTRAIL" convert "$d/small.ctr" -o "$d/small.pftrace" >/dev/null 2>&1; then
+	echo "select depth from slice where name = 'leaf';" > "$d/q.sql"
+	want=$($CHECK tree "$d/small.ctr.json" o_deep | awk '$1 == "leaf" { print (length($0) - 4) / 2; exit }')
+	got=$(timeout 120 "$TP" -q "$d/q.sql" "$d/small.pftrace" 2>/dev/null | tail -n 1)
+	[ -n "$want" ] || want="no leaf in the JSON tree"
+	expect_eq perfetto-open-before-ring "$want" "$got"
+else
+	fail perfetto-open-before-ring "no gcc-fentry snapshot to convert"
+fi
