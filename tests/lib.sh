@@ -243,11 +243,17 @@ expect_wrap_tree() {
 }
 
 # expect_since_tree MODE FILE.ctr : d_since.c's snapshot of the events
-# since its second phase.
+# since its second phase, under main and its callers from the unwound
+# stack (open before the window).
 expect_since_tree() {
-	expect_eq "$1-since" "phase_two
-  leaf
-  leaf" "$(call_tree $1-since "$2" since)"
+	o="[open before ring; no return in snapshot]"
+	expect_eq "$1-since" "_start $o
+  __libc_start_main $o
+    __libc_start_call_main $o
+      main $o
+        phase_two
+          leaf
+          leaf" "$(call_tree $1-since "$2" since)"
 }
 
 # ---- Core dumps (core.sh, stacks.sh).  Cores land in the current

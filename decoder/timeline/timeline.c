@@ -407,10 +407,11 @@ int timeline_thread(struct timeline *tl, const struct reader_thread *t,
 	err = start_seeing(tl);
 	if (!err)
 		err = walk(tl, FIND_ORPHANS, t, taken_tsc, &scratch);
-	/* a ring that lost nothing holds the thread's whole traced life: only
-	 * its start-up frames (_start, start_thread) were open before it */
+	/* a ring that lost nothing (no wrap, no orphan, no since cut) holds
+	 * the thread's whole traced life: only its start-up frames (_start,
+	 * start_thread) were open before it */
 	if (!err && tl->seen) {
-		if (t->hdr->overwritten || tl->norphans)
+		if (t->hdr->overwritten || tl->norphans || tl->unwound_cut)
 			tl->nbefore = open_before_frames(tl->seen, tl->before);
 		free(tl->seen);
 		tl->seen = NULL;
@@ -427,7 +428,8 @@ int timeline_thread(struct timeline *tl, const struct reader_thread *t,
 }
 
 /* The thread's frames from its STACK chunk, as symbols, into tl->unwound. */
-static int unwind_thread(struct timeline *tl, const struct reader_thread *t)
+static int unwind_thread(struct timeline *tl, const struct reader_thread *t,
+			 uint64_t since)
 {
 	uint64_t first = t->hdr->written - t->hdr->nevents, pcs[MAX_UNWOUND];
 	size_t n;
@@ -444,6 +446,7 @@ static int unwind_thread(struct timeline *tl, const struct reader_thread *t)
 	tl->unwound = tl->snapshot_unwound;
 	tl->nunwound = n;
 	tl->unwound_self = (t->stack->hdr->flags & CTR_STACK_SELF) != 0;
+	tl->unwound_cut = since != 0;
 	tl->unwound_at = t->stack->hdr->written < first ? 0 : t->stack->hdr->written - first;
 	return 0;
 }
@@ -472,7 +475,7 @@ int timeline_snapshot(struct timeline *tl, const struct reader_snapshot *snap,
 		if (ops->thread)
 			err = ops->thread(tl->ops_ctx, t);
 		if (!err)
-			err = unwind_thread(tl, t);
+			err = unwind_thread(tl, t, snap->hdr->since_tsc);
 		if (!err)
 			err = timeline_thread(tl, t, snap->hdr->taken_tsc,
 					      stats ? &stats[i] : NULL);

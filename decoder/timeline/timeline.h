@@ -141,6 +141,7 @@ struct timeline {
 	size_t nunwound;
 	uint64_t unwound_at;
 	int unwound_self; /* CTR_STACK_SELF */
+	int unwound_cut;  /* events older than since_tsc were left out */
 	/* Private: the frame stack and the first pass's orphans, reused
 	 * across threads. */
 	struct frame *stack;
