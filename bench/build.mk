@@ -76,3 +76,7 @@ $(B)/bench/stacks: $(B)/obj/bench/stacks.o $(B)/lib/libctrail.so
 		-L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) -lctrail -ldl -pthread
 
 BENCHES += $(B)/bench/stacks
+
+# ctrail scope on a 4 M event snapshot: page size, Chromium load time.
+bench: $(B)/bin/ctrail $(B)/tests/synth_ctr
+BENCHES += bench/scope.sh

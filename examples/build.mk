@@ -1,7 +1,8 @@
 # make demo: builds examples/demo.cpp with the ctrail-c++ wrapper into
 # build/demo/, runs it with a snapshot written at exit, and converts the
 # snapshot for a trace viewer.  Then the tail-latency demo: slowpath.c keeps
-# its 3 slowest events and one typical one, and the decoder shows both.
+# its 3 slowest events and one typical one, the decoder shows both, and
+# diff --slowest names what made the slowest slow.
 DEMO := $(B)/demo
 
 $(DEMO)/demo: examples/demo.cpp $(WRAPPERS) $(B)/lib/libctrail.so $(B)/include/ctrail.h
@@ -37,5 +38,7 @@ demo: all $(DEMO)/demo $(DEMO)/slowpath
 	$(B)/bin/ctrail replay --min 100us --snapshot 0 $(DEMO)/slowest.ctr
 	$(B)/bin/ctrail report --top 4 --snapshot 0 $(DEMO)/slowest.ctr
 	$(B)/bin/ctrail report --top 4 $(DEMO)/typical.ctr
+	$(B)/bin/ctrail diff --slowest --top 4 $(DEMO)/slowest.ctr -o $(DEMO)/slowest-diff.svg
 	@echo "  the 3 slowest events: $(abspath $(DEMO))/slowest.{0,1,2}.json (open in https://ui.perfetto.dev)"
 	@echo "  a typical event:      $(abspath $(DEMO)/typical.ctr)"
+	@echo "  the slowest against the median of the others: $(abspath $(DEMO)/slowest-diff.svg)"

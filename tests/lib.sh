@@ -304,3 +304,14 @@ crash() {
 	) 2>/dev/null # the shell's "Aborted (core dumped)"
 	ls "$1"/core* 2>/dev/null | head -n 1
 }
+
+# chromium_dom URL OUT : headless Chromium's DOM of URL (a local file://
+# page, run until its timers and work settle) into OUT, its console on
+# OUT.console.  Returns 1 when chromium is not installed.
+chromium_dom() {
+	command -v chromium >/dev/null || return 1
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+		--disable-component-update --disable-sync --no-first-run \
+		--user-data-dir="$(mktemp -d "$WORK/chr.XXXXXX")" --enable-logging=stderr --v=0 \
+		--virtual-time-budget=10000 --dump-dom "$1" >"$2" 2>"$2.console"
+}

@@ -12,25 +12,37 @@
  * once per level: total is the time during which the function was on the
  * stack, and mean/min/max cover every call, inner ones included.
  *
+ * With --clip, calls count only for their part inside --since/--until.
+ * With --cpu, a function's total time is split into on-CPU, runnable and
+ * blocked from the scheduling events (cpu_split.c), exactly: the three
+ * add up to the total.
+ *
  * Functions live in one array found through an open-addressing table of
  * indexes keyed by the name's bytes; open frames are a stack. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cpu_split.h"
 #include "summary.h"
 
 static const struct cli_option options[] = {
 	{ "sort", 's', "KEY", "order by self (default), total, calls, max or name" },
 	{ "top", 'n', "N", "only the first N functions" },
 	{ "csv", 0, NULL, "comma-separated values, times in ns, a header line" },
+	{ "cpu", 0, NULL, "split total time into on-CPU, runnable and blocked (needs record --sched)" },
+	SUMMARY_OPT_CLIP,
 	SUMMARY_OPTS,
 	{ 0 },
 };
-enum { OPT_SORT, OPT_TOP, OPT_CSV };
+enum { OPT_SORT, OPT_TOP, OPT_CSV, OPT_CPU };
+
+/* The columns of --cpu: running, runnable, blocked. */
+enum { SPLIT_ON, SPLIT_RUNNABLE, SPLIT_BLOCKED, SPLITS };
 
 struct func {
 	const char *name;
 	uint64_t calls, total_ns, self_ns;
+	uint64_t split[SPLITS]; /* of total_ns, with --cpu */
 	uint64_t *durations; /* calls of them, sorted once the walk ended */
 	size_t cap;
 	uint32_t active; /* calls on the stack now */
@@ -52,9 +64,13 @@ struct report {
 	struct open_call *stack;
 	size_t depth, stack_cap;
 	uint64_t traced_ns, calls;
+	uint64_t traced_split[SPLITS];
+	uint64_t clip_from_ns, clip_to_ns; /* summary_clip_window */
 	enum sort_key sort;
 	long top; /* -1: all */
-	int csv;
+	int csv, cpu;
+	struct cpu_split *cs; /* with --cpu, of the snapshot walked */
+	const struct cpu_track *track; /* of the thread walked */
 };
 
 static int grow_slots(struct report *r)
@@ -112,7 +128,34 @@ static int report_begin_file(void *ctx, const struct reader_snapshot *snap,
 	struct report *r = ctx;
 
 	r->tb = tb;
+	if (!r->cpu)
+		return 0;
+	cpu_split_free(r->cs);
+	r->cs = cpu_split_new(snap, tb);
+	if (!r->cs)
+		return errno == ENODATA ? cpu_split_missing("report --cpu") : -errno;
 	return 0;
+}
+
+static int report_thread(void *ctx, const struct reader_thread *t)
+{
+	struct report *r = ctx;
+
+	if (r->cs)
+		r->track = cpu_split_track(r->cs, t->hdr->tid);
+	return 0;
+}
+
+/* Adds the split of [begin_ns, end_ns] on the thread's track to split. */
+static void add_split(const struct report *r, uint64_t begin_ns, uint64_t end_ns,
+		      uint64_t split[SPLITS])
+{
+	uint64_t ns[CPU_STATES];
+
+	cpu_track_range(r->track, begin_ns, end_ns, ns);
+	split[SPLIT_ON] += ns[CPU_RUNNING];
+	split[SPLIT_RUNNABLE] += ns[CPU_RUNNABLE];
+	split[SPLIT_BLOCKED] += cpu_blocked(ns);
 }
 
 static int report_slice_begin(void *ctx, const struct slice *s)
@@ -142,8 +185,13 @@ static int report_slice_end(void *ctx, const struct slice *s)
 	struct report *r = ctx;
 	struct open_call *c = &r->stack[--r->depth];
 	struct func *f = &r->funcs[c->func];
-	uint64_t duration = time_base_ns(r->tb, s->end_tsc) - c->begin_ns;
+	uint64_t begin = c->begin_ns, end = time_base_ns(r->tb, s->end_tsc), duration;
 
+	if (!summary_clip(r->clip_from_ns, r->clip_to_ns, &begin, &end)) {
+		f->active--; /* outside the window: inside calls are too */
+		return 0;
+	}
+	duration = end - begin;
 	if (f->calls == f->cap) {
 		size_t cap = f->cap ? 2 * f->cap : 4;
 		uint64_t *grown = realloc(f->durations, cap * sizeof(*grown));
@@ -155,18 +203,25 @@ static int report_slice_end(void *ctx, const struct slice *s)
 	}
 	f->durations[f->calls++] = duration;
 	f->self_ns += duration - c->callees_ns;
-	if (--f->active == 0)
+	if (--f->active == 0) {
 		f->total_ns += duration;
+		if (r->cs)
+			add_split(r, begin, end, f->split);
+	}
 	if (r->depth)
 		r->stack[r->depth - 1].callees_ns += duration;
-	else
+	else {
 		r->traced_ns += duration;
+		if (r->cs)
+			add_split(r, begin, end, r->traced_split);
+	}
 	r->calls++;
 	return 0;
 }
 
 static const struct emitter_ops report_ops = {
 	.begin_file = report_begin_file,
+	.thread = report_thread,
 	.slice_begin = report_slice_begin,
 	.slice_end = report_slice_end,
 };
@@ -219,26 +274,20 @@ static uint64_t mean(const struct func *f)
 	return (uint64_t)(sum / f->calls);
 }
 
-static void put_csv_name(const char *name)
+static void print_csv_row(const struct report *r, const struct func *f)
 {
-	putchar('"');
-	for (; *name; name++) {
-		if (*name == '"')
-			putchar('"');
-		putchar(*name);
-	}
-	putchar('"');
-}
-
-static void print_csv_row(const struct func *f)
-{
-	put_csv_name(f->name);
-	printf(",%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
+	summary_put_csv_name(f->name);
+	printf(",%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu",
 	       (unsigned long long)f->calls, (unsigned long long)f->total_ns,
 	       (unsigned long long)f->self_ns, (unsigned long long)f->durations[0],
 	       (unsigned long long)mean(f), (unsigned long long)quantile(f, 50, 100),
 	       (unsigned long long)quantile(f, 99, 100),
 	       (unsigned long long)f->durations[f->calls - 1]);
+	if (r->cpu)
+		printf(",%llu,%llu,%llu", (unsigned long long)f->split[SPLIT_ON],
+		       (unsigned long long)f->split[SPLIT_RUNNABLE],
+		       (unsigned long long)f->split[SPLIT_BLOCKED]);
+	putchar('\n');
 }
 
 static void print_text_row(const struct report *r, const struct func *f)
@@ -256,16 +305,34 @@ static void print_text_row(const struct report *r, const struct func *f)
 		if (i == 1)
 			printf(" %5llu.%llu%%", (unsigned long long)(pct / 10),
 			       (unsigned long long)(pct % 10));
+		for (int k = 0; i == 1 && r->cpu && k < SPLITS; k++)
+			printf(" %11s", summary_format_ns(buf, f->split[k]));
 	}
 	printf("  %s\n", f->name);
+}
+
+/* Drops the functions whose calls all lay outside the window (--clip). */
+static void drop_uncounted(struct report *r)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < r->nfuncs; i++) {
+		if (r->funcs[i].calls)
+			r->funcs[n++] = r->funcs[i];
+		else
+			free(r->funcs[i].durations);
+	}
+	r->nfuncs = n;
 }
 
 static int print_report(void *ctx, const struct reader_snapshot *snap)
 {
 	struct report *r = ctx;
-	uint32_t rows = r->nfuncs;
-	char buf[32];
+	uint32_t rows;
+	char buf[32], split[3][32];
 
+	drop_uncounted(r);
+	rows = r->nfuncs;
 	for (uint32_t i = 0; i < r->nfuncs; i++)
 		qsort(r->funcs[i].durations, r->funcs[i].calls, sizeof(uint64_t), by_u64);
 	sort_key = r->sort;
@@ -273,14 +340,16 @@ static int print_report(void *ctx, const struct reader_snapshot *snap)
 	if (r->top >= 0 && (uint64_t)r->top < rows)
 		rows = r->top;
 	if (r->csv)
-		printf("function,calls,total_ns,self_ns,min_ns,mean_ns,p50_ns,p99_ns,max_ns\n");
+		printf("function,calls,total_ns,self_ns,min_ns,mean_ns,p50_ns,p99_ns,max_ns%s\n",
+		       r->cpu ? ",on_cpu_ns,runnable_ns,blocked_ns" : "");
 	else
-		printf("%10s %11s %11s %7s %11s %11s %11s %11s %11s  %s\n", "calls",
-		       "total", "self", "self%", "min", "mean", "p50", "p99",
-		       "max", "function");
+		printf("%10s %11s %11s %7s%s %11s %11s %11s %11s %11s  %s\n", "calls",
+		       "total", "self", "self%",
+		       r->cpu ? "      on-cpu    runnable     blocked" : "",
+		       "min", "mean", "p50", "p99", "max", "function");
 	for (uint32_t i = 0; i < rows; i++) {
 		if (r->csv)
-			print_csv_row(&r->funcs[i]);
+			print_csv_row(r, &r->funcs[i]);
 		else
 			print_text_row(r, &r->funcs[i]);
 	}
@@ -288,11 +357,17 @@ static int print_report(void *ctx, const struct reader_snapshot *snap)
 		printf("%llu calls of %u functions, traced time %s\n",
 		       (unsigned long long)r->calls, r->nfuncs,
 		       summary_format_ns(buf, r->traced_ns));
+	if (!r->csv && r->cpu)
+		printf("of which on-CPU %s, runnable %s, blocked %s\n",
+		       summary_format_ns(split[0], r->traced_split[SPLIT_ON]),
+		       summary_format_ns(split[1], r->traced_split[SPLIT_RUNNABLE]),
+		       summary_format_ns(split[2], r->traced_split[SPLIT_BLOCKED]));
 	/* the next snapshot starts afresh */
 	for (uint32_t i = 0; i < r->nfuncs; i++)
 		free(r->funcs[i].durations);
 	r->nfuncs = 0;
 	r->traced_ns = r->calls = 0;
+	memset(r->traced_split, 0, sizeof(r->traced_split));
 	if (r->slots)
 		memset(r->slots, 0, r->nslots * sizeof(*r->slots));
 	return 0;
@@ -338,6 +413,7 @@ static int report_option(void *ctx, const struct cli_command *cmd, int opt,
 			return cli_usage_error(cmd, "--top %s: expected a number", value);
 		break;
 	case OPT_CSV: r->csv = 1; break;
+	case OPT_CPU: r->cpu = 1; break;
 	}
 	return 0;
 }
@@ -351,7 +427,9 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 
 	if (rc)
 		return rc;
+	summary_clip_window(&o, &r.clip_from_ns, &r.clip_to_ns);
 	rc = summary_print(&o, "report", &report_ops, &r, &hooks);
+	cpu_split_free(r.cs);
 	for (uint32_t i = 0; i < r.nfuncs; i++)
 		free(r.funcs[i].durations);
 	free(r.funcs);
@@ -372,7 +450,10 @@ const struct cli_command cmd_report = {
 		"durations of all its calls (exact: nearest-rank percentiles over every\n"
 		"call).  Sorted by self time, largest first, unless --sort.  --csv gives\n"
 		"function,calls,total_ns,self_ns,min_ns,mean_ns,p50_ns,p99_ns,max_ns.\n"
-		"Memory grows by 8 bytes per call.  TIME is a number with a unit: ns, us,\n"
+		"--cpu splits each total into on-CPU, runnable (waiting for a CPU) and\n"
+		"blocked time from the scheduling events (record --sched), exactly, and\n"
+		"adds on_cpu_ns,runnable_ns,blocked_ns to the CSV.  --clip counts only\n"
+		"the time inside --since/--until.  Memory grows by 8 bytes per call.  TIME is a number with a unit: ns, us,\n"
 		"ms or s.",
 	.options = options,
 	.run = run,

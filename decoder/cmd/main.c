@@ -12,6 +12,8 @@ static const struct cli_command *const commands[] = {
 	&cmd_cull,
 	&cmd_flame,
 	&cmd_report,
+	&cmd_diff,
+	&cmd_scope,
 	&cmd_replay,
 	&cmd_core,
 };

@@ -57,12 +57,19 @@ static void put_label(FILE *out, const char *name, double px)
 	}
 }
 
-static void put_color(FILE *out, const char *name)
+char *flame_svg_color(char *buf, const char *name)
 {
 	uint64_t h = summary_name_hash(name);
 
-	fprintf(out, "rgb(%u,%u,%u)", 205 + (unsigned)(h % 50),
-		90 + (unsigned)(h >> 8 & 127), (unsigned)(h >> 16 & 63));
+	snprintf(buf, 32, "rgb(%u,%u,%u)", 205 + (unsigned)(h % 50),
+		 90 + (unsigned)(h >> 8 & 127), (unsigned)(h >> 16 & 63));
+	return buf;
+}
+
+void flame_svg_geometry(FILE *out)
+{
+	fprintf(out, "{\"frameH\":%d,\"fontW\":%.1f,\"side\":%d,\"top\":%d,"
+		"\"bottom\":%d,\"minPx\":%.1f}", FRAME_H, FONT_W, SIDE, TOP, BOTTOM, MIN_PX);
 }
 
 /* part of whole in percent with two decimals, into buf[32]. */
@@ -76,53 +83,61 @@ static char *percent(char *buf, uint64_t part, uint64_t whole)
 	return buf;
 }
 
-static void put_frame(FILE *out, const struct stack_tree *t, uint32_t i,
+static void put_frame(FILE *out, const struct stack_tree *t,
+		      const struct flame_style *st, uint32_t i,
 		      uint64_t offset, double scale, double y)
 {
 	const struct stack_node *n = &t->nodes[i];
 	double x = SIDE + offset * scale, w = n->total_ns * scale;
-	char total[32], self[32], pct[32];
+	char total[32], self[32], pct[32], note[256] = "";
 
 	fputs("<g class=\"f\" data-n=\"", out);
 	put_xml(out, n->name, SIZE_MAX);
 	fprintf(out, "\" data-x=\"%llu\" data-w=\"%llu\" data-d=\"%u\"><title>",
 		(unsigned long long)offset, (unsigned long long)n->total_ns, n->depth);
 	put_xml(out, n->name, SIZE_MAX);
-	fprintf(out, " \xe2\x80\x94 %s (%s%%), self %s, %llu calls</title>",
+	if (st->note)
+		st->note(st->ctx, i, note, sizeof(note));
+	fprintf(out, " \xe2\x80\x94 %s (%s%%), self %s, %llu calls",
 		summary_format_ns(total, n->total_ns),
 		percent(pct, n->total_ns, t->nodes[0].total_ns),
 		summary_format_ns(self, n->self_ns), (unsigned long long)n->calls);
-	fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" rx=\"2\" fill=\"",
+	put_xml(out, note, sizeof(note));
+	fprintf(out, "</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" rx=\"2\" fill=\"",
 		x, y, w, FRAME_H - 1);
-	put_color(out, n->name);
+	if (st->fill) {
+		uint32_t rgb = st->fill(st->ctx, i);
+
+		fprintf(out, "rgb(%u,%u,%u)", rgb >> 16, rgb >> 8 & 255, rgb & 255);
+	} else {
+		char color[32];
+
+		fputs(flame_svg_color(color, n->name), out);
+	}
 	fprintf(out, "\"/><text x=\"%.2f\" y=\"%.1f\">", x + 3, y + FRAME_H - 4.5);
 	put_label(out, n->name, w);
 	fputs("</text></g>\n", out);
 }
 
-static const char style_sheet[] =
-	"<style>\n"
+const char flame_svg_css[] =
 	"text { font-family: monospace; font-size: 12px; fill: #000; }\n"
 	"#title { font-size: 17px; }\n"
 	"#subtitle { fill: #555; }\n"
 	".button { cursor: pointer; fill: #2a4fb8; }\n"
 	"g.f { cursor: pointer; }\n"
 	"g.f:hover rect { stroke: #000; stroke-width: 0.6; }\n"
-	"g.faded { opacity: 0.6; }\n"
-	"</style>\n";
+	"g.faded { opacity: 0.6; }\n";
 
 /* The interactive part; see the file comment for the layout rules. */
-static const char script[] =
-	"<script type=\"text/ecmascript\"><![CDATA[\n"
-	"(function () {\n"
+const char flame_svg_js[] =
+	"function ctrailFlame(svg) {\n"
 	"\"use strict\";\n"
-	"var svg = document.documentElement;\n"
 	"var width = +svg.getAttribute(\"width\"), side = +svg.getAttribute(\"data-side\");\n"
 	"var fontW = +svg.getAttribute(\"data-font-w\"), minPx = +svg.getAttribute(\"data-min-px\");\n"
-	"var details = document.getElementById(\"details\");\n"
-	"var matched = document.getElementById(\"matched\");\n"
-	"var resetButton = document.getElementById(\"reset\");\n"
-	"var searchButton = document.getElementById(\"search\");\n"
+	"var details = svg.querySelector(\"#details\");\n"
+	"var matched = svg.querySelector(\"#matched\");\n"
+	"var resetButton = svg.querySelector(\"#reset\");\n"
+	"var searchButton = svg.querySelector(\"#search\");\n"
 	"var frames = [], root = null, zoomed = null, searching = false;\n"
 	"\n"
 	"function label(name, px) {\n"
@@ -204,7 +219,7 @@ static const char script[] =
 	"  if (text) search(text);\n"
 	"}\n"
 	"\n"
-	"Array.prototype.forEach.call(document.querySelectorAll(\"g.f\"), function (g) {\n"
+	"Array.prototype.forEach.call(svg.querySelectorAll(\"g.f\"), function (g) {\n"
 	"  var f = {\n"
 	"    g: g, rect: g.querySelector(\"rect\"), text: g.querySelector(\"text\"),\n"
 	"    name: g.getAttribute(\"data-n\"), x: +g.getAttribute(\"data-x\"),\n"
@@ -222,16 +237,23 @@ static const char script[] =
 	"searchButton.addEventListener(\"click\", function () {\n"
 	"  if (searching) clearSearch(); else askSearch();\n"
 	"});\n"
-	"document.addEventListener(\"keydown\", function (e) {\n"
-	"  if ((e.ctrlKey || e.metaKey) && e.key === \"f\") { e.preventDefault(); askSearch(); }\n"
-	"  else if (e.key === \"Escape\") { clearSearch(); zoom(root); }\n"
-	"});\n"
 	"layout();\n"
+	"return { search: search, askSearch: askSearch,\n"
+	"         escape: function () { clearSearch(); zoom(root); } };\n"
+	"}\n";
+
+/* The SVG file's own start-up: keys, ?s=REGEX. */
+static const char boot[] =
+	"(function () {\n"
+	"var flame = ctrailFlame(document.documentElement);\n"
+	"document.addEventListener(\"keydown\", function (e) {\n"
+	"  if ((e.ctrlKey || e.metaKey) && e.key === \"f\") { e.preventDefault(); flame.askSearch(); }\n"
+	"  else if (e.key === \"Escape\") flame.escape();\n"
+	"});\n"
 	"var query = new URLSearchParams(window.location.search).get(\"s\");\n"
-	"if (query) search(query);\n"
-	"svg.setAttribute(\"data-ready\", \"1\");\n"
-	"})();\n"
-	"]]></script>\n";
+	"if (query) flame.search(query);\n"
+	"document.documentElement.setAttribute(\"data-ready\", \"1\");\n"
+	"})();\n";
 
 static void put_header(FILE *out, const struct flame_style *st, unsigned height)
 {
@@ -240,7 +262,7 @@ static void put_header(FILE *out, const struct flame_style *st, unsigned height)
 		"width=\"%u\" height=\"%u\" viewBox=\"0 0 %u %u\" "
 		"data-side=\"%d\" data-font-w=\"%.1f\" data-min-px=\"%.1f\">\n",
 		st->width, height, st->width, height, SIDE, FONT_W, MIN_PX);
-	fputs(style_sheet, out);
+	fprintf(out, "<style>\n%s</style>\n", flame_svg_css);
 	fprintf(out, "<rect x=\"0\" y=\"0\" width=\"%u\" height=\"%u\" fill=\"#f8f8f0\"/>\n",
 		st->width, height);
 	fprintf(out, "<text id=\"title\" x=\"%u\" y=\"24\" text-anchor=\"middle\">",
@@ -283,10 +305,11 @@ int flame_svg_write(FILE *out, const struct stack_tree *t,
 			next += t->nodes[c].total_ns;
 		}
 		if (i == 0 || n->total_ns * scale >= MIN_PX)
-			put_frame(out, t, i, offset[i], scale, y);
+			put_frame(out, t, st, i, offset[i], scale, y);
 	}
 	fputs("</g>\n", out);
-	fputs(script, out);
+	fprintf(out, "<script type=\"text/ecmascript\"><![CDATA[\n%s%s]]></script>\n",
+		flame_svg_js, boot);
 	fputs("</svg>\n", out);
 	free(offset);
 	return 0;

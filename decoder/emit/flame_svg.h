@@ -18,7 +18,23 @@ struct flame_style {
 	const char *subtitle; /* a line under the title, may be NULL */
 	int inverted;         /* icicle: root on top */
 	unsigned width;       /* pixels */
+	/* Optional (ctrail diff): node i's fill as 0xRRGGBB instead of the
+	 * colour of its name, and text added to its tooltip (note writes at
+	 * most n bytes, NUL included, into buf). */
+	uint32_t (*fill)(void *ctx, uint32_t node);
+	void (*note)(void *ctx, uint32_t node, char *buf, size_t n);
+	void *ctx;
 };
+
+/* For pages that draw flame graphs themselves (ctrail scope): the style
+ * sheet and the script, whose ctrailFlame(svg) makes the boxes of an
+ * svg element built like this file's interactive and returns { search(re),
+ * askSearch(), escape() }; a name's fill ("rgb(R,G,B)" into buf[32]); the
+ * layout constants as a JSON object {frameH, fontW, side, top, bottom,
+ * minPx}. */
+extern const char flame_svg_css[], flame_svg_js[];
+char *flame_svg_color(char *buf, const char *name);
+void flame_svg_geometry(FILE *out);
 
 /* Writes the SVG of t (after stack_tree_finish).  Returns 0 or -ENOMEM;
  * write errors are left in out's error flag. */

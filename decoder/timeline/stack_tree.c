@@ -16,7 +16,7 @@ struct stack_open {
 
 void stack_tree_init(struct stack_tree *t, int per_thread)
 {
-	*t = (struct stack_tree){ .per_thread = per_thread };
+	*t = (struct stack_tree){ .per_thread = per_thread, .clip_to_ns = UINT64_MAX };
 }
 
 void stack_tree_free(struct stack_tree *t)
@@ -66,8 +66,8 @@ static int add_root(struct stack_tree *t)
 	return grow_slots(t);
 }
 
-/* The child of parent named name, made if new; 0 on no memory. */
-static uint32_t child(struct stack_tree *t, uint32_t parent, const char *name)
+/* The slot of the child of parent named name: holding it, or empty. */
+static uint32_t *slot_of(const struct stack_tree *t, uint32_t parent, const char *name)
 {
 	uint64_t h = key_hash(parent, name);
 	uint32_t *slot, i;
@@ -75,12 +75,26 @@ static uint32_t child(struct stack_tree *t, uint32_t parent, const char *name)
 	for (;; h++) {
 		slot = &t->slots[h & (t->nslots - 1)];
 		if (!*slot)
-			break;
+			return slot;
 		i = *slot;
 		if (t->nodes[i].parent == parent &&
 		    (t->nodes[i].name == name || !strcmp(t->nodes[i].name, name)))
-			return i;
+			return slot;
 	}
+}
+
+uint32_t stack_tree_find(const struct stack_tree *t, uint32_t parent, const char *name)
+{
+	return t->nslots ? *slot_of(t, parent, name) : STACK_NONE;
+}
+
+/* The child of parent named name, made if new; 0 on no memory. */
+static uint32_t child(struct stack_tree *t, uint32_t parent, const char *name)
+{
+	uint32_t *slot = slot_of(t, parent, name), i;
+
+	if (*slot)
+		return *slot;
 	if (t->nnodes == t->cap) {
 		struct stack_node *grown = realloc(t->nodes, 2 * t->cap * sizeof(*grown));
 
@@ -117,6 +131,7 @@ int stack_tree_thread(void *ctx, const struct reader_thread *th)
 
 	t->depth = 0;
 	t->base = 0;
+	t->thread = th;
 	if (!t->per_thread)
 		return 0;
 	grown = realloc(t->labels, (t->nlabels + 1) * sizeof(char *));
@@ -157,10 +172,31 @@ int stack_tree_slice_end(void *ctx, const struct slice *s)
 {
 	struct stack_tree *t = ctx;
 	struct stack_open *o = &t->open[--t->depth];
-	struct stack_node *n = &t->nodes[o->node];
+	uint64_t begin = o->begin_ns, end = time_base_ns(t->tb, s->end_tsc), value;
+	int inside = summary_clip(t->clip_from_ns, t->clip_to_ns, &begin, &end);
 
-	n->total_ns += time_base_ns(t->tb, s->end_tsc) - o->begin_ns;
-	n->calls++;
+	if (!inside)
+		begin = end = t->clip_from_ns;
+	value = t->measure ? t->measure(t->measure_ctx, t, o->node, t->depth, begin, end)
+			   : end - begin;
+	if (value == UINT64_MAX)
+		return -ENOMEM;
+	if (inside) {
+		t->nodes[o->node].total_ns += value;
+		t->nodes[o->node].calls++;
+	}
+	return 0;
+}
+
+int stack_tree_add(struct stack_tree *t, uint32_t parent, const char *name,
+		   uint64_t value)
+{
+	uint32_t node = child(t, parent, name);
+
+	if (!node)
+		return -ENOMEM;
+	t->nodes[node].total_ns += value;
+	t->nodes[node].calls++;
 	return 0;
 }
 

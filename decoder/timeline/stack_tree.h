@@ -15,7 +15,12 @@
  * it is freed.  Memory is the number of distinct stacks, not of calls.
  *
  * With per_thread, each thread's stacks hang under a node named after the
- * thread ("NAME [TID]") instead of directly under the root. */
+ * thread ("NAME [TID]") instead of directly under the root.
+ *
+ * Two optional settings change what a call counts for: a window
+ * [clip_from_ns, clip_to_ns] the calls are cut to (summary_clip; calls
+ * outside it are not counted), and a measure replacing the cut duration
+ * (cpu_split.c's on- and off-CPU time). */
 #ifndef STACK_TREE_H
 #define STACK_TREE_H
 
@@ -32,6 +37,15 @@ struct stack_node {
 };
 
 struct stack_open; /* a frame not ended yet */
+struct stack_tree;
+
+/* What the call of node cut to [begin_ns, end_ns] counts for; depth is
+ * its depth on the thread's stack (0: outermost).  Called for every call
+ * in its end order, also with begin_ns == end_ns for calls left out by
+ * the window.  May add nodes (stack_tree_add); returns the value, or
+ * UINT64_MAX when out of memory. */
+typedef uint64_t stack_tree_measure(void *ctx, struct stack_tree *t, uint32_t node,
+				    size_t depth, uint64_t begin_ns, uint64_t end_ns);
 
 struct stack_tree {
 	struct stack_node *nodes;
@@ -46,10 +60,22 @@ struct stack_tree {
 	char **labels;   /* thread names made for per_thread, owned */
 	size_t nlabels;
 	uint32_t max_depth;
+	uint64_t clip_from_ns, clip_to_ns; /* [0, UINT64_MAX] after init */
+	stack_tree_measure *measure;       /* NULL: the duration */
+	void *measure_ctx;
+	const struct reader_thread *thread; /* being walked */
 };
 
 void stack_tree_init(struct stack_tree *t, int per_thread);
 void stack_tree_free(struct stack_tree *t);
+
+/* Adds value and one call to the child of parent called name (made if
+ * new; name must outlive the tree).  Returns 0 or -ENOMEM. */
+int stack_tree_add(struct stack_tree *t, uint32_t parent, const char *name,
+		   uint64_t value);
+
+/* The child of parent called name, or STACK_NONE. */
+uint32_t stack_tree_find(const struct stack_tree *t, uint32_t parent, const char *name);
 
 /* struct emitter_ops callbacks over a ctx whose first member is a
  * struct stack_tree (stack_tree_ops uses them as is). */

@@ -46,6 +46,8 @@ static int shared_option(struct summary_opts *o, const struct cli_command *cmd,
 		time_option(cmd, name, value, &o->since_ns, &o->has_since);
 	else if (!strcmp(name, "until"))
 		time_option(cmd, name, value, &o->until_ns, &o->has_until);
+	else if (!strcmp(name, "clip"))
+		o->clip = 1;
 	else if (!strcmp(name, "snapshot")) {
 		o->snapshot = strtol(value, &end, 10);
 		if (*value < '0' || *value > '9' || *end)
@@ -67,9 +69,13 @@ int summary_parse(struct summary_opts *o, const struct cli_command *cmd,
 	cli_parser_init(&p, cmd, argc, argv);
 	while ((opt = cli_next(&p, &value)) != CLI_DONE) {
 		if (opt == CLI_ARG) {
-			if (o->trace)
-				return cli_usage_error(cmd, "one TRACE only");
-			o->trace = value;
+			if (o->trace && o->two_traces && !o->trace_b)
+				o->trace_b = value;
+			else if (o->trace)
+				return cli_usage_error(cmd, o->two_traces ? "two TRACEs at most"
+								      : "one TRACE only");
+			else
+				o->trace = value;
 		} else if (!shared_option(o, cmd, opt, value) &&
 			   (rc = option(ctx, cmd, opt, value)))
 			return rc;
@@ -96,14 +102,23 @@ static int walk_snapshot(const struct summary_opts *o,
 	timeline_init(&tl, syms, ops, ctx);
 	if (o->has_since)
 		tl.from_tsc = tb.first_tsc + ticks_from_ns(hz, o->since_ns);
+	/* with --clip a call must begin at or before until in ns, which
+	 * some ticks after first + ticks_from_ns(until) still do */
 	if (o->has_until)
-		tl.to_tsc = tb.first_tsc + ticks_from_ns(hz, o->until_ns);
+		tl.to_tsc = tb.first_tsc + ticks_from_ns(hz, o->until_ns + !!o->clip);
 	err = timeline_snapshot(&tl, snap, &tb, cli_keep_thread, (void *)&o->threads, NULL);
 	if (!err && hooks && hooks->after)
 		err = hooks->after(ctx, snap);
 	timeline_free(&tl);
 	symbolizer_free(syms);
 	return err;
+}
+
+void summary_clip_window(const struct summary_opts *o, uint64_t *from_ns,
+			 uint64_t *to_ns)
+{
+	*from_ns = o->clip && o->has_since ? o->since_ns : 0;
+	*to_ns = o->clip && o->has_until ? o->until_ns : UINT64_MAX;
 }
 
 int summary_snapshot_header(void *ctx, const struct reader_snapshot *snap,
@@ -166,6 +181,31 @@ char *summary_format_ns(char *buf, uint64_t ns)
 		}
 	snprintf(buf, 32, "%lluns", (unsigned long long)ns);
 	return buf;
+}
+
+char *summary_default_output(const char *trace, const char *suffix)
+{
+	size_t n = strlen(trace);
+	char *out = malloc(n + strlen(suffix) + 1);
+
+	if (!out)
+		return NULL;
+	if (n > 4 && !strcmp(trace + n - 4, ".ctr"))
+		n -= 4;
+	memcpy(out, trace, n);
+	strcpy(out + n, suffix);
+	return out;
+}
+
+void summary_put_csv_name(const char *name)
+{
+	putchar('"');
+	for (; *name; name++) {
+		if (*name == '"')
+			putchar('"');
+		putchar(*name);
+	}
+	putchar('"');
 }
 
 int summary_output_open(struct summary_output *out, const char *path)

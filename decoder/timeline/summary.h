@@ -18,12 +18,15 @@
 
 struct summary_opts {
 	const char *trace;   /* the TRACE operand */
+	const char *trace_b; /* a second one, taken when two_traces (diff) */
+	int two_traces;
 	const char *threads_arg; /* the last --threads as given */
 	struct cli_threads threads; /* --threads items */
 	char **remaps;  /* --remap OLD=NEW rules */
 	int nremaps;
 	uint64_t since_ns, until_ns;
 	int has_since, has_until;
+	int clip;       /* --clip: calls cut to the window */
 	long snapshot;  /* --snapshot N, or -1 for every snapshot */
 };
 
@@ -33,10 +36,31 @@ struct summary_opts {
 #define SUMMARY_OPT_SINCE { "since", 0, "TIME", "only calls running at or after TIME after the first event" }
 #define SUMMARY_OPT_UNTIL { "until", 0, "TIME", "only calls running at or before TIME after the first event" }
 #define SUMMARY_OPT_SNAPSHOT { "snapshot", 0, "N", "only snapshot N (0 is the first)" }
+#define SUMMARY_OPT_CLIP { "clip", 0, NULL, "count only the time inside --since/--until (calls cut at its edges)" }
 #define SUMMARY_OPT_REMAP { "remap", 0, "OLD=NEW", "read binaries and sources under NEW instead of OLD (repeatable)" }
 /* All of them, in that order, for a table listing them last. */
 #define SUMMARY_OPTS CLI_OPT_THREADS, SUMMARY_OPT_SINCE, SUMMARY_OPT_UNTIL, \
 	SUMMARY_OPT_SNAPSHOT, SUMMARY_OPT_REMAP
+
+/* The window calls are cut to with --clip, in output ns (time_base_ns,
+ * from the first event): [since, until], or [0, UINT64_MAX] without
+ * --clip (nothing cut).  A call counts when it has a moment in it
+ * (end >= from and begin <= to), for the part inside it. */
+void summary_clip_window(const struct summary_opts *o, uint64_t *from_ns,
+			 uint64_t *to_ns);
+
+/* Cuts [*begin_ns, *end_ns] to [from_ns, to_ns]; 0 if it lies outside. */
+static inline int summary_clip(uint64_t from_ns, uint64_t to_ns,
+			       uint64_t *begin_ns, uint64_t *end_ns)
+{
+	if (*end_ns < from_ns || *begin_ns > to_ns)
+		return 0;
+	if (*begin_ns < from_ns)
+		*begin_ns = from_ns;
+	if (*end_ns > to_ns)
+		*end_ns = to_ns;
+	return 1;
+}
 
 /* A command's own options: takes option `opt` of cmd's table (value is
  * its argument or NULL) into ctx; returns 0, or EXIT_USAGE from
@@ -45,7 +69,8 @@ typedef int summary_option_fn(void *ctx, const struct cli_command *cmd,
 			      int opt, const char *value);
 
 /* Parses argv into o (set o->snapshot's default first) and, through
- * option(ctx, ...), the options that are not shared.  Exactly one TRACE.
+ * option(ctx, ...), the options that are not shared.  Exactly one TRACE
+ * (one or two with o->two_traces).
  * Returns 0, or EXIT_USAGE after printing the usage error. */
 int summary_parse(struct summary_opts *o, const struct cli_command *cmd,
 		  int argc, char **argv, summary_option_fn *option, void *ctx);
@@ -85,6 +110,9 @@ int summary_print(const struct summary_opts *o, const char *what,
  * needs 32 bytes; returns buf. */
 char *summary_format_ns(char *buf, uint64_t ns);
 
+/* A name as a CSV field on stdout: between double quotes, quotes doubled. */
+void summary_put_csv_name(const char *name);
+
 /* FNV-1a of a function name, for the name tables of the summaries. */
 static inline uint64_t summary_name_hash(const char *s)
 {
@@ -94,6 +122,10 @@ static inline uint64_t summary_name_hash(const char *s)
 		h = (h ^ (unsigned char)*s++) * 0x100000001b3ull;
 	return h;
 }
+
+/* The default output of a command writing one file: trace without its
+ * .ctr, plus suffix (".svg").  Malloc'ed; NULL when out of memory. */
+char *summary_default_output(const char *trace, const char *suffix);
 
 /* Output through out_file.h (NAME.tmp.PID renamed to NAME when complete,
  * or a device or FIFO written in place); "-" is stdout. */
@@ -110,6 +142,6 @@ int summary_output_open(struct summary_output *out, const char *path);
 int summary_output_close(struct summary_output *out, int ok);
 
 /* The summary commands, one file each (cmd_flame.c, ...). */
-extern const struct cli_command cmd_flame, cmd_report, cmd_replay;
+extern const struct cli_command cmd_flame, cmd_report, cmd_replay, cmd_diff, cmd_scope;
 
 #endif
