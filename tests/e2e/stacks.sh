@@ -6,8 +6,10 @@
 # first, with the names and nesting of a snapshot whose ring is big enough
 # to hold it all (taken with CTRAIL_STACK_BYTES=0), plus what the ring
 # cannot show: libc's frames above main and the uninstrumented `middle`
-# halfway down.  The same from `ctrail core` and from ctrail-gdb.py; and
-# CTRAIL_STACK_BYTES=0 writes no STACK chunk.
+# halfway down.  The same from `ctrail core` and from ctrail-gdb.py.  Then
+# races (tests/progs/o_race.c), a thread that cannot answer, the thread
+# taking the snapshot, the switch (CTRAIL_STACK_BYTES=0 and `ctrail record
+# --stack-bytes 0` write no STACK chunk) and Perfetto's importer.
 . "$(dirname "$0")/../lib.sh"
 CTRAIL=$BIN/ctrail
 CHECK="python3 $CTRAIL_ROOT/tests/e2e/json_check.py"
@@ -72,6 +74,31 @@ for mode in $MODES clang-xray; do
 	expect_eq "$mode-core-outside" "libc middle" "$(outside "$d/core.ctr" o_deep)"
 	gdb -nx -batch -ex "source $GDB_PY" -ex "ctrail-dump $d/gdb.ctr" "$d/o_deep" "$core" >/dev/null 2>&1
 	expect_eq "$mode-gdb-chain" "$want" "$(chain "$d/gdb.ctr" o_deep)"
+done
+
+# races, 2 s a mode: two threads snapshotting at once while workers block
+# and unblock the stack signal and come and go; no crash, no hang, every
+# snapshot written decodes
+for mode in $MODES clang-xray; do
+	d=$WORK/race-$mode
+	mkdir -p "$d"
+	if ! build $mode "$d/o_race" "$PROGS/o_race.c" -lpthread; then
+		fail "$mode-race-build" "build failed"
+		continue
+	fi
+	if CTRAIL_RING_SIZE=64K timeout 60 "$d/o_race" "$d/r" 2 >"$d/out" 2>&1; then
+		pass "$mode-race"
+	else
+		fail "$mode-race" "exit $?: $(tail -n 3 "$d/out")"
+	fi
+	n=0 bad=
+	for f in "$d"/r-*.ctr; do
+		[ -e "$f" ] || continue
+		n=$((n + 1))
+		"$CTRAIL" convert "$f" -o "$d/x.json" >/dev/null 2>&1 || bad="$bad ${f##*/}"
+	done
+	if [ $n -gt 0 ] && [ -z "$bad" ]; then pass "$mode-race-decodes ($n)"
+	else fail "$mode-race-decodes" "$n snapshots, these do not decode:$bad"; fi
 done
 
 # a thread with every signal blocked cannot answer: the snapshot goes on
