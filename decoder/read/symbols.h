@@ -10,6 +10,7 @@
 #ifndef SYMBOLS_H
 #define SYMBOLS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "ctr.h"
 
@@ -56,6 +57,13 @@ const char *symbolizer_string(struct symbolizer *s, uint64_t addr);
  * the unwinder (unwind.c); NULL when out of memory. */
 struct Dwfl;
 struct Dwfl *symbolizer_session(const struct symbolizer *s);
+
+/* The functions inlined at a run-time code address, innermost first (at
+ * most max of them), from DWARF: each the symbol of its out-of-line copy
+ * when the module has one, else a symbol of its own.  Returns how many: 0
+ * without debug info, or when nothing is inlined there. */
+size_t symbolizer_inlined(struct symbolizer *s, uint64_t addr,
+			  const struct symbol **out, size_t max);
 
 /* Notes on modules whose file or debug info could not be used, one per
  * line ("libfoo.so: no such file; addresses shown raw").  NULL if none. */

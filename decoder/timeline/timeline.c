@@ -441,10 +441,14 @@ static int unwind_thread(struct timeline *tl, const struct reader_thread *t,
 	    !(tl->snapshot_unwound = malloc(MAX_UNWOUND * sizeof(*tl->snapshot_unwound))))
 		return -ENOMEM;
 	n = unwinder_frames(tl->unwinder, t->stack, pcs, MAX_UNWOUND);
-	for (size_t i = 0; i < n; i++)
-		tl->snapshot_unwound[i] = tl->lookup(tl->lookup_ctx, pcs[i]);
+	/* each frame: the functions inlined at its pc, then its own */
+	for (size_t i = 0, k = 0; i < n && k < MAX_UNWOUND; i++) {
+		k += symbolizer_inlined(tl->syms, pcs[i], tl->snapshot_unwound + k,
+					MAX_UNWOUND - 1 - k);
+		tl->snapshot_unwound[k++] = tl->lookup(tl->lookup_ctx, pcs[i]);
+		tl->nunwound = k;
+	}
 	tl->unwound = tl->snapshot_unwound;
-	tl->nunwound = n;
 	tl->unwound_self = (t->stack->hdr->flags & CTR_STACK_SELF) != 0;
 	tl->unwound_cut = since != 0;
 	tl->unwound_at = t->stack->hdr->written < first ? 0 : t->stack->hdr->written - first;

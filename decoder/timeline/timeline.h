@@ -87,7 +87,8 @@ struct timeline_stats {
 	uint64_t custom[16];      /* custom events by kind */
 	uint64_t first_tsc, last_tsc; /* span of its events */
 	unsigned max_depth;
-	unsigned unwound;     /* frames unwound from its STACK chunk */
+	unsigned unwound;     /* frames unwound from its STACK chunk, inlined
+				 functions included */
 	int stack;            /* 0 no STACK chunk, 1 one, -1 one marked missing */
 };
 
@@ -132,10 +133,11 @@ struct timeline {
 	const struct emitter_ops *ops;
 	void *ops_ctx;
 	uint64_t from_tsc, to_tsc; /* deliver slices overlapping [from, to] */
-	/* The thread's stack when its snapshot was taken, innermost first,
-	 * and the index of its first event after that moment: set per thread
-	 * by timeline_snapshot from the STACK chunks (unwind.c), or by the
-	 * caller of timeline_thread.  Frames of it the ring did not open are
+	/* The thread's stack when its snapshot was taken, innermost first
+	 * (inlined functions before the frame they are in), and the index of
+	 * its first event after that moment: set per thread by
+	 * timeline_snapshot from the STACK chunks (unwind.c, then
+	 * symbolizer_inlined), or by the caller of timeline_thread.  Frames of it the ring did not open are
 	 * opened before the first event (open_before.h). */
 	const struct symbol **unwound;
 	size_t nunwound;

@@ -17,28 +17,33 @@ GDB_PY=$CTRAIL_BUILD/share/ctrail/ctrail-gdb.py
 cores=1
 core_setup stacks.sh-cores || cores=0
 
-# chain FILE.ctr PROG : the main thread's frames from main down to leaf,
-# one name a line, "middle" left out (the big ring cannot see it); "not a
-# chain" when one is not the only child of the one before.
+# chain FILE.ctr PROG MODE : the main thread's frames from main down to
+# leaf, one name a line, "middle" left out (the big ring cannot see it),
+# and the inlined "step" too but in the finstr modes (which trace it);
+# "not a chain" when one is not the only child of the one before.
 chain() {
+	case $3 in *finstr) hidden=middle ;; *) hidden="middle|step" ;; esac
 	"$CTRAIL" convert "$1" -o "$1.json" >/dev/null 2>&1 &&
-		$CHECK tree "$1.json" "$2" | awk '
+		$CHECK tree "$1.json" "$2" | awk -v hidden="^($hidden)$" '
 		{ d = match($0, /[^ ]/); name = substr($0, d) }
 		name == "main" && !on { on = 1; want = d }
 		name == "tiny" { done = 1 }
 		!on || done { next }
 		d != want { print "not a chain at " name; done = 1; next }
 		{ want = d + 2 }
-		name != "middle" { print name }'
+		name !~ hidden { print name }'
 }
 
 # outside FILE.ctr PROG : what the big ring cannot show: libc above main,
-# middle in the recursion, each frame marked open before the ring.
+# middle in the recursion, the inlined step (from DWARF), each frame
+# marked open before the ring.
 outside() {
 	$CHECK tree "$1.json" "$2" --repairs | awk '
 		/__libc_start_call_main \[open before ring/ { libc = 1 }
 		/middle \[open before ring/ { middle = 1 }
-		END { print (libc ? "libc" : "no libc"), (middle ? "middle" : "no middle") }'
+		/step \[open before ring/ { step = 1 }
+		END { print (libc ? "libc" : "no libc"), (middle ? "middle" : "no middle"),
+			(step ? "step" : "no step") }'
 }
 
 # trap_run MODE-DIR NAME ENV... : runs o_deep until its SIGTRAP snapshot.
@@ -57,11 +62,16 @@ for mode in $MODES clang-xray; do
 	fi
 	trap_run "$d" big CTRAIL_RING_SIZE=64M CTRAIL_STACK_BYTES=0
 	trap_run "$d" small CTRAIL_RING_SIZE=4K
-	want=$(chain "$d/big.ctr" o_deep)
+	want=$(chain "$d/big.ctr" o_deep $mode)
 	expect_eq "$mode-big-ring-chain" 43 "$(echo "$want" | grep -c -e '^main$' -e '^descend$' -e '^leaf$')"
+	case $mode in *finstr) traced=1 ;; *) traced=0 ;; esac
+	expect_eq "$mode-big-ring-inlined" $traced "$(echo "$want" | grep -c '^step$')"
 	expect_eq "$mode-no-stacks-off" "" "$("$CTRAIL" dump "$d/big.ctr" | grep '^stack')"
-	expect_eq "$mode-trap-chain" "$want" "$(chain "$d/small.ctr" o_deep)"
-	expect_eq "$mode-trap-outside" "libc middle" "$(outside "$d/small.ctr" o_deep)"
+	expect_eq "$mode-trap-chain" "$want" "$(chain "$d/small.ctr" o_deep $mode)"
+	# XRay builds: the symbolizer finds no DWARF scopes for the program's
+	# clang unit next to libctrail-xray's gcc one (no file:line either)
+	case $mode in clang-xray) outs="libc middle" ;; *) outs="libc middle step" ;; esac
+	expect_eq "$mode-trap-outside" "$outs" "$(outside "$d/small.ctr" o_deep | cut -d' ' -f1-$(echo $outs | wc -w))"
 	expect_eq "$mode-trap-info" 1 "$("$CTRAIL" info "$d/small.ctr" |
 		grep -c 'stack: .* frames unwound, 4[0-9] open before the ring')"
 	[ $cores = 1 ] || continue
@@ -70,10 +80,10 @@ for mode in $MODES clang-xray; do
 		fail "$mode-core" "no core, or ctrail core failed"
 		continue
 	fi
-	expect_eq "$mode-core-chain" "$want" "$(chain "$d/core.ctr" o_deep)"
-	expect_eq "$mode-core-outside" "libc middle" "$(outside "$d/core.ctr" o_deep)"
+	expect_eq "$mode-core-chain" "$want" "$(chain "$d/core.ctr" o_deep $mode)"
+	expect_eq "$mode-core-outside" "$outs" "$(outside "$d/core.ctr" o_deep | cut -d' ' -f1-$(echo $outs | wc -w))"
 	gdb -nx -batch -ex "source $GDB_PY" -ex "ctrail-dump $d/gdb.ctr" "$d/o_deep" "$core" >/dev/null 2>&1
-	expect_eq "$mode-gdb-chain" "$want" "$(chain "$d/gdb.ctr" o_deep)"
+	expect_eq "$mode-gdb-chain" "$want" "$(chain "$d/gdb.ctr" o_deep $mode)"
 done
 
 # races, 2 s a mode: two threads snapshotting at once while workers block
@@ -131,7 +141,7 @@ if [ -x "$d/o_deep" ]; then
 fi
 
 # Perfetto's own importer sees the frames open before the ring as slices:
-# leaf as deep (46) as the JSON tree has it, under the whole recursion
+# leaf as deep as the JSON tree has it, under the whole recursion
 TP=$CTRAIL_ROOT/../shared/tools/trace_processor_shell
 [ -x "$TP" ] || TP=$(command -v trace_processor_shell)
 d=$WORK/gcc-fentry
@@ -139,7 +149,7 @@ if [ -z "$TP" ]; then
 	pass "perfetto-open-before-ring (skipped: trace_processor_shell not found)"
 elif [ -f "$d/small.ctr" ] && "$CTRAIL" convert "$d/small.ctr" -o "$d/small.pftrace" >/dev/null 2>&1; then
 	echo "select depth from slice where name = 'leaf';" > "$d/q.sql"
-	want=$($CHECK tree "$d/small.ctr.json" o_deep | awk '$1 == "leaf" { print (length($0) - 4) / 2; exit }')
+	want=$($CHECK tree "$d/small.ctr.json" o_deep | awk '$1 == "leaf" && !done { print (length($0) - 4) / 2; done = 1 }')
 	got=$(timeout 120 "$TP" -q "$d/q.sql" "$d/small.pftrace" 2>/dev/null | tail -n 1)
 	[ -n "$want" ] || want="no leaf in the JSON tree"
 	expect_eq perfetto-open-before-ring "$want" "$got"

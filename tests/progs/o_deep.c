@@ -1,7 +1,8 @@
 /* o_deep.c - calls open before the ring (tests/e2e/stacks.sh): main calls
  * descend(), a recursion DEPTH deep with an uninstrumented frame (middle)
- * halfway, whose innermost call runs leaf(): a loop of tiny() calls, far
- * more than a small ring holds.  argv[1] "trap": leaf raises SIGTRAP and
+ * halfway and an inlined one (step, traced only by the finstr modes) a
+ * quarter down, whose innermost call runs leaf(): a loop of tiny() calls,
+ * far more than a small ring holds.  argv[1] "trap": leaf raises SIGTRAP and
  * goes on looping, slowly, until the snapshot argv[2] exists, then
  * everything returns; "crash": leaf aborts (for `ctrail core`). */
 #include <signal.h>
@@ -44,6 +45,12 @@ NOINLINE void leaf(void)
 
 void descend(int n);
 
+static inline __attribute__((always_inline)) void step(int n)
+{
+	descend(n - 1);
+	sink++;
+}
+
 UNTRACED void middle(int n)
 {
 	descend(n - 1);
@@ -56,6 +63,8 @@ NOINLINE void descend(int n)
 		leaf();
 	else if (n == DEPTH / 2)
 		middle(n);
+	else if (n == DEPTH / 4)
+		step(n);
 	else
 		descend(n - 1);
 	sink++;
