@@ -65,11 +65,27 @@ static const struct ctr_event events1[] = {
 	{ CTR_EVENT_WORD(CTR_KIND_CATCH, 0x7f0000001234), 200 },
 };
 
+/* Ends the file and reads it back into aligned storage. */
+static struct file finish(struct build *b)
+{
+	struct file f = { 0 };
+
+	b->starts[b->nchunks++] = lseek(b->fd, 0, SEEK_CUR);
+	ctr_writer_end(&b->w);
+	f.size = lseek(b->fd, 0, SEEK_CUR);
+	f.words = calloc(1, f.size + 8);
+	if (pread(b->fd, f.words, f.size, 0) != (ssize_t)f.size)
+		abort();
+	close(b->fd);
+	memcpy(f.starts, b->starts, sizeof(b->starts));
+	f.nchunks = b->nchunks;
+	return f;
+}
+
 /* One snapshot (or two), with every chunk type and one unknown tag. */
 static struct file make_file(int nsnapshots)
 {
 	struct build b = { .fd = memfd_create("ctr", 0) };
-	struct file f = { 0 };
 
 	ctr_writer_start(&b.w, b.fd);
 	for (int s = 0; s < nsnapshots; s++) {
@@ -107,16 +123,7 @@ static struct file make_file(int nsnapshots)
 		chunk(&b, CTR_CHUNK_THREAD, &t1, sizeof(t1), events1,
 		      sizeof(events1), NULL, 0);
 	}
-	b.starts[b.nchunks++] = lseek(b.fd, 0, SEEK_CUR);
-	ctr_writer_end(&b.w);
-	f.size = lseek(b.fd, 0, SEEK_CUR);
-	f.words = calloc(1, f.size + 8);
-	if (pread(b.fd, f.words, f.size, 0) != (ssize_t)f.size)
-		abort();
-	close(b.fd);
-	memcpy(f.starts, b.starts, sizeof(b.starts));
-	f.nchunks = b.nchunks;
-	return f;
+	return finish(&b);
 }
 
 static uint8_t *bytes(struct file *f) { return (uint8_t *)f->words; }
@@ -345,7 +352,6 @@ static void test_structure(void)
 static struct file make_stack_file(int second)
 {
 	struct build b = { .fd = memfd_create("ctr", 0) };
-	struct file f = { 0 };
 	struct ctr_snapshot snap = { .taken_tsc = 1000 };
 	struct ctr_process proc = { .pid = 42 };
 	struct ctr_clock clk = { .tsc_hz = 1000000000 };
@@ -365,16 +371,7 @@ static struct file make_stack_file(int second)
 	chunk(&b, CTR_CHUNK_THREAD, &gone, sizeof(gone), NULL, 0, NULL, 0);
 	chunk(&b, CTR_CHUNK_STACK, second ? &again : &st43, sizeof(st),
 	      NULL, 0, NULL, 0);
-	b.starts[b.nchunks++] = lseek(b.fd, 0, SEEK_CUR);
-	ctr_writer_end(&b.w);
-	f.size = lseek(b.fd, 0, SEEK_CUR);
-	f.words = calloc(1, f.size + 8);
-	if (pread(b.fd, f.words, f.size, 0) != (ssize_t)f.size)
-		abort();
-	close(b.fd);
-	memcpy(f.starts, b.starts, sizeof(b.starts));
-	f.nchunks = b.nchunks;
-	return f;
+	return finish(&b);
 }
 
 static void test_stacks(void)
