@@ -68,6 +68,8 @@ $(B)/bench/sched: $(B)/obj/bench/sched.o $(B)/lib/libctrail.so
 		-L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) -lctrail -ldl -pthread
 
 BENCHES += $(B)/bench/sched
+# ClickHouse ingest (bench/ingest.sh): snapshot and row sizes, ingest rate.
+BENCHES += bench/ingest.sh
 
 # Stacks at snapshot time (bench/stacks.c): time per thread and bytes.
 $(B)/bench/stacks: $(B)/obj/bench/stacks.o $(B)/lib/libctrail.so

@@ -11,7 +11,7 @@ DECODER_CORE_SRCS := $(filter-out decoder/cmd/main.c,$(foreach d,$(DECODER_DIRS)
 DECODER_CORE_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(DECODER_CORE_SRCS)) \
 	$(B)/obj/format/ctr_write.o $(B)/obj/format/out_file.o
 DECODER_INCLUDES := $(addprefix -I,$(DECODER_DIRS))
-DECODER_LIBS := -lelf -ldw -lstdc++
+DECODER_LIBS := -lelf -ldw -ldebuginfod -lz -lcurl -lstdc++
 
 all: $(B)/bin/ctrail
 

@@ -63,6 +63,8 @@ enum ctr_chunk_tag {
 	CTR_CHUNK_SCHED = 6,    /* struct ctr_sched + kernel scheduling events */
 	CTR_CHUNK_COUNTS = 7,   /* struct ctr_counts + records (libctrail-count) */
 	CTR_CHUNK_STACK = 9,    /* struct ctr_stack + stack bytes */
+	CTR_CHUNK_PACKED = 11,  /* struct ctr_packed + build id + path + file (ctrail pack) */
+	/* 12 is kept for the pack too */
 	CTR_CHUNK_END = 0x454e44, /* "END": struct ctr_end */
 };
 
@@ -331,6 +333,25 @@ enum ctr_stack_flags {
 				  function are the runtime's own */
 	CTR_STACK_MISSING = 2, /* no answer in time (signal blocked, exiting) */
 	CTR_STACK_CUT = 4,     /* the stack goes on above the bytes kept */
+};
+
+/* PACKED payload (written by `ctrail pack`, file-wide, after the last
+ * snapshot's chunks): this header, build_id_size bytes of build id,
+ * path_size bytes of the module's path as recorded (no NUL), then
+ * data_size bytes: an ELF file of elf_size bytes holding the sections the
+ * decoder reads (symbol tables, DWARF, read-only data; the others as
+ * NOBITS), compressed as `compression` says. */
+struct ctr_packed {
+	uint64_t elf_size;
+	uint64_t data_size;
+	uint32_t build_id_size;
+	uint32_t path_size;
+	uint32_t compression; /* CTR_PACKED_* */
+	uint32_t reserved;
+};
+
+enum ctr_packed_compression {
+	CTR_PACKED_ZLIB = 1, /* one zlib stream (RFC 1950) */
 };
 
 /* END payload: how many chunks came before it, so a reader can tell a

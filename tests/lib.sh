@@ -32,17 +32,25 @@ expect_fail() {
 	if out=$("$@" 2>&1); then fail "$n" "'$*' succeeded: $out"; else pass "$n"; fi
 }
 
+# expect_status NAME STATUS PATTERN CMD... : the command must exit with
+# STATUS and print PATTERN
+expect_status() {
+	n=$1 st=$2 pat=$3
+	shift 3
+	out=$("$@" 2>&1)
+	rc=$?
+	case "$rc:$out" in
+	"$st":*$pat*) pass "$n" ;;
+	*) fail "$n" "wanted exit $st and '$pat', got $rc: $out" ;;
+	esac
+}
+
 # expect_err NAME PATTERN CMD... : the command must exit 2 (the wrappers'
 # usage errors) and print PATTERN
 expect_err() {
 	n=$1 pat=$2
 	shift 2
-	out=$("$@" 2>&1)
-	rc=$?
-	case "$rc:$out" in
-	2:*$pat*) pass "$n" ;;
-	*) fail "$n" "wanted exit 2 and '$pat', got $rc: $out" ;;
-	esac
+	expect_status "$n" 2 "$pat" "$@"
 }
 
 # The instrumentation modes end-to-end tests run in: name, compilers, mode.

@@ -22,14 +22,56 @@ char **cli_rest(struct cli_parser *p, int *n)
 	return p->argv + p->next;
 }
 
+static int find_in(const struct cli_option *options, const char *name, size_t len)
+{
+	for (int i = 0; options[i].name; i++)
+		if (strlen(options[i].name) == len && !strncmp(options[i].name, name, len))
+			return i;
+	return -1;
+}
+
 static int find_long(const struct cli_command *cmd, const char *name,
 		     size_t len)
 {
-	for (int i = 0; cmd->options[i].name; i++)
-		if (strlen(cmd->options[i].name) == len &&
-		    !strncmp(cmd->options[i].name, name, len))
-			return i;
-	return -1;
+	return find_in(cmd->options, name, len);
+}
+
+/* Where symbols are looked up: options of every command that reads
+ * binaries (those with --remap), handled here for all of them. */
+static const struct cli_option symbol_options[] = {
+	{ "debug-dir", 0, "DIR", "look up debug files by build id in DIR/.build-id/ first (repeatable)" },
+	{ "no-debuginfod", 0, NULL, "do not ask debuginfod servers (DEBUGINFOD_URLS)" },
+	{ 0 },
+};
+enum { OPT_DEBUG_DIR, OPT_NO_DEBUGINFOD };
+
+static int reads_binaries(const struct cli_command *cmd)
+{
+	return find_long(cmd, "remap", 5) >= 0;
+}
+
+/* Takes a symbol option if `a` is one; returns 1 when it was. */
+static int symbol_option(struct cli_parser *p, const char *name, size_t len,
+			 const char *inline_value)
+{
+	int i = reads_binaries(p->cmd) ? find_in(symbol_options, name, len) : -1;
+	const char *value = inline_value;
+
+	if (i < 0)
+		return 0;
+	if (i == OPT_NO_DEBUGINFOD) {
+		if (inline_value)
+			exit(cli_usage_error(p->cmd, "--no-debuginfod takes no value"));
+		symbols_no_debuginfod();
+		return 1;
+	}
+	if (!value && p->next >= p->argc)
+		exit(cli_usage_error(p->cmd, "--debug-dir needs DIR"));
+	if (!value)
+		value = p->argv[p->next++];
+	if (symbols_add_debug_dir(value) < 0)
+		exit(cli_error("out of memory"));
+	return 1;
 }
 
 static int find_short(const struct cli_command *cmd, char c)
@@ -88,6 +130,9 @@ int cli_next(struct cli_parser *p, const char **value)
 	}
 	if (a[1] == '-') {
 		eq = strchr(a + 2, '=');
+		if (symbol_option(p, a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2),
+				  eq ? eq + 1 : NULL))
+			return cli_next(p, value);
 		i = find_long(p->cmd, a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2));
 		if (i < 0)
 			exit(cli_usage_error(p->cmd, "unknown option %s", a));
@@ -99,14 +144,9 @@ int cli_next(struct cli_parser *p, const char **value)
 	return take_value(p, i, a[2] ? a + 2 : NULL, value);
 }
 
-void cli_print_help(const struct cli_command *cmd, FILE *out)
+static void print_options(const struct cli_option *options, FILE *out)
 {
-	fprintf(out, "usage: ctrail %s %s\n\n%s\n", cmd->name, cmd->synopsis,
-		cmd->description);
-	if (!cmd->options[0].name)
-		return;
-	fprintf(out, "\noptions:\n");
-	for (const struct cli_option *o = cmd->options; o->name; o++) {
+	for (const struct cli_option *o = options; o->name; o++) {
 		char head[64];
 		int n = snprintf(head, sizeof(head), "%c%c%s--%s%s%s",
 				 o->short_name ? '-' : ' ',
@@ -115,6 +155,18 @@ void cli_print_help(const struct cli_command *cmd, FILE *out)
 				 o->arg ? " " : "", o->arg ? o->arg : "");
 		fprintf(out, "  %s%*s%s\n", head, n < 26 ? 26 - n : 1, "", o->help);
 	}
+}
+
+void cli_print_help(const struct cli_command *cmd, FILE *out)
+{
+	fprintf(out, "usage: ctrail %s %s\n\n%s\n", cmd->name, cmd->synopsis,
+		cmd->description);
+	if (!cmd->options[0].name)
+		return;
+	fprintf(out, "\noptions:\n");
+	print_options(cmd->options, out);
+	if (reads_binaries(cmd))
+		print_options(symbol_options, out);
 	fprintf(out, "  -h, --help%16s%s\n", "", "show this help");
 	if (cmd->help_extra)
 		cmd->help_extra(out);
@@ -262,6 +314,7 @@ struct symbolizer *cli_symbolizer(const struct reader_snapshot *snap,
 	for (int i = 0; i < nremaps; i++)
 		if (add_remap(s, remaps[i]) < 0)
 			goto fail;
+	symbolizer_add_packed(s, snap->packed, snap->npacked);
 	for (size_t i = 0; i < snap->nmodules; i++) {
 		const struct reader_module *m = &snap->modules[i];
 		char *path = strndup(m->path, m->hdr->path_size);

@@ -109,5 +109,7 @@ extern const struct cli_command cmd_dump, cmd_convert, cmd_info, cmd_record;
 extern const struct cli_command cmd_count;
 extern const struct cli_command cmd_cull;
 extern const struct cli_command cmd_core;
+extern const struct cli_command cmd_pack;
+extern const struct cli_command cmd_ingest;
 
 #endif

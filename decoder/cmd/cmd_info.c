@@ -63,7 +63,7 @@ static void print_header(size_t index, const struct reader_snapshot *snap,
 }
 
 static void print_modules(const struct reader_snapshot *snap,
-			  const struct symbolizer *syms)
+			  struct symbolizer *syms)
 {
 	const char *notes = symbolizer_notes(syms);
 

@@ -150,12 +150,7 @@ static int report_thread(void *ctx, const struct reader_thread *t)
 static void add_split(const struct report *r, uint64_t begin_ns, uint64_t end_ns,
 		      uint64_t split[SPLITS])
 {
-	uint64_t ns[CPU_STATES];
-
-	cpu_track_range(r->track, begin_ns, end_ns, ns);
-	split[SPLIT_ON] += ns[CPU_RUNNING];
-	split[SPLIT_RUNNABLE] += ns[CPU_RUNNABLE];
-	split[SPLIT_BLOCKED] += cpu_blocked(ns);
+	cpu_track_add_split(r->track, begin_ns, end_ns, split);
 }
 
 static int report_slice_begin(void *ctx, const struct slice *s)

@@ -16,6 +16,8 @@ static const struct cli_command *const commands[] = {
 	&cmd_scope,
 	&cmd_replay,
 	&cmd_core,
+	&cmd_pack,
+	&cmd_ingest,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

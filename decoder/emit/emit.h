@@ -61,4 +61,10 @@ extern const struct emitter_ops speedscope_emitter_ops;
 void *speedscope_emitter_new(int fd);
 int speedscope_emitter_free(void *emitter);
 
+/* pprof's profile.proto, gzipped: a sample per call stack with calls,
+ * total and self ns (emit_pprof.c). */
+extern const struct emitter_ops pprof_emitter_ops;
+void *pprof_emitter_new(int fd);
+int pprof_emitter_free(void *emitter);
+
 #endif

@@ -64,6 +64,7 @@
 #include <string.h>
 #include "emit.h"
 #include "outbuf.h"
+#include "protobuf.h"
 
 /* Field numbers. */
 enum {
@@ -110,7 +111,6 @@ enum {
 	NT_PID = 1, NT_COMM = 2, NT_CLONE_FLAGS = 3,
 	RN_PID = 1, RN_OLDCOMM = 2, RN_NEWCOMM = 3,
 };
-enum { WIRE_VARINT = 0, WIRE_FIXED64 = 1, WIRE_LEN = 2 };
 enum { TYPE_SLICE_BEGIN = 1, TYPE_SLICE_END = 2, TYPE_INSTANT = 3,
        TYPE_COUNTER = 4 };
 enum { SEQ_INCREMENTAL_STATE_CLEARED = 1 };
@@ -139,66 +139,6 @@ struct perfetto {
 	uint64_t last_ns;    /* of the last timestamp on the sequence */
 	struct outbuf out;
 };
-
-static inline uint8_t *pb_varint(uint8_t *p, uint64_t v)
-{
-	while (v >= 0x80) {
-		*p++ = (uint8_t)v | 0x80;
-		v >>= 7;
-	}
-	*p++ = (uint8_t)v;
-	return p;
-}
-
-static inline uint8_t *pb_uint(uint8_t *p, unsigned field, uint64_t v)
-{
-	return pb_varint(pb_varint(p, field << 3 | WIRE_VARINT), v);
-}
-
-/* An int32 or int64 field: negative values sign-extended to 64 bits. */
-static inline uint8_t *pb_int(uint8_t *p, unsigned field, int64_t v)
-{
-	return pb_uint(p, field, (uint64_t)v);
-}
-
-static uint8_t *pb_fixed64(uint8_t *p, unsigned field, uint64_t v)
-{
-	p = pb_varint(p, field << 3 | WIRE_FIXED64);
-	memcpy(p, &v, 8);
-	return p + 8;
-}
-
-static uint8_t *pb_bytes(uint8_t *p, unsigned field, const char *s, size_t n)
-{
-	p = pb_varint(pb_varint(p, field << 3 | WIRE_LEN), n);
-	memcpy(p, s, n);
-	return p + n;
-}
-
-/* Starts a nested message: its tag, then a one-byte length slot, whose
- * address is returned through slot. */
-static inline uint8_t *pb_open(uint8_t *p, unsigned field, uint8_t **slot)
-{
-	p = pb_varint(p, field << 3 | WIRE_LEN);
-	*slot = p;
-	return p + 1;
-}
-
-/* Ends the message whose slot is given, at end; returns the new end. */
-static inline uint8_t *pb_close(uint8_t *slot, uint8_t *end)
-{
-	size_t n = end - slot - 1, k = 1;
-
-	if (n < 0x80) {
-		*slot = (uint8_t)n;
-		return end;
-	}
-	for (size_t v = n; v >= 0x80; v >>= 7)
-		k++;
-	memmove(slot + k, slot + 1, n);
-	pb_varint(slot, n);
-	return slot + k + n;
-}
 
 /* A packet's start: the Trace field, the sequence id.  Space for `room`
  * bytes of packet is reserved first; NULL on a write error. */

@@ -14,6 +14,8 @@ const struct output_format output_formats[] = {
 	  &folded_emitter_ops, folded_emitter_new, folded_emitter_free, 0 },
 	{ "speedscope", ".speedscope.json", "speedscope evented profiles, one per thread",
 	  &speedscope_emitter_ops, speedscope_emitter_new, speedscope_emitter_free, 0 },
+	{ "pprof", ".pb.gz", "pprof profile.proto, gzipped (go tool pprof, Pyroscope, Parca)",
+	  &pprof_emitter_ops, pprof_emitter_new, pprof_emitter_free, 0 },
 	{ 0 },
 };
 

@@ -176,6 +176,27 @@ static int read_module(struct reader *r, struct reader_snapshot *snap,
 	return 0;
 }
 
+static int read_packed(struct reader *r, uint64_t at, const uint8_t *p, uint64_t size)
+{
+	const struct ctr_packed *h = (const void *)p;
+	struct reader_packed *f;
+	uint64_t rest = size < sizeof(*h) ? 0 : h->data_size > size ? UINT64_MAX :
+		h->build_id_size + (uint64_t)h->path_size + h->data_size;
+	int err = check_payload(r, at, size, sizeof(*h), rest,
+				at + 16 + FIELD_OFFSET(ctr_packed, data_size), "PACKED");
+
+	if (err)
+		return err;
+	f = append((void **)&r->packed, &r->npacked, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->hdr = h;
+	f->build_id = (const uint8_t *)(h + 1);
+	f->path = (const char *)(f->build_id + h->build_id_size);
+	f->data = (const uint8_t *)(f->path + h->path_size);
+	return 0;
+}
+
 static int read_thread(struct reader *r, struct reader_snapshot *snap,
 		       uint64_t at, const uint8_t *p, uint64_t size)
 {
@@ -372,6 +393,8 @@ static int read_chunk(struct reader *r, uint64_t at, uint32_t tag,
 		if (tag == CTR_CHUNK_STACK)
 			return read_stack(r, snap, at, p, size);
 		return read_sched(r, snap, at, p, size);
+	case CTR_CHUNK_PACKED:
+		return read_packed(r, at, p, size);
 	default:
 		return 0; /* unknown: skipped, as the format asks */
 	}
@@ -413,8 +436,10 @@ static int read_chunks(struct reader *r)
 		err = check_padding(r, at, h->size, padded);
 		if (!err && h->tag == CTR_CHUNK_END)
 			err = check_snapshot_done(r);
-		if (!err && h->tag == CTR_CHUNK_END)
+		if (!err && h->tag == CTR_CHUNK_END) {
+			r->end_offset = at;
 			err = read_end(r, at, r->data + at + 16, h->size);
+		}
 		if (!err && h->tag != CTR_CHUNK_END)
 			err = read_chunk(r, at, h->tag, r->data + at + 16, h->size);
 		if (err)
@@ -429,6 +454,10 @@ static int read_chunks(struct reader *r)
 			    (unsigned long long)(r->size - at));
 	if (r->nsnapshots == 0)
 		return fail(r, at, "the file holds no snapshot");
+	for (size_t i = 0; i < r->nsnapshots; i++) {
+		r->snapshots[i].packed = r->packed;
+		r->snapshots[i].npacked = r->npacked;
+	}
 	return 0;
 }
 
@@ -442,6 +471,9 @@ static void free_model(struct reader *r)
 	free(r->snapshots);
 	r->snapshots = NULL;
 	r->nsnapshots = 0;
+	free(r->packed);
+	r->packed = NULL;
+	r->npacked = 0;
 }
 
 int reader_load(struct reader *r, const void *data, size_t size)

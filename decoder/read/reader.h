@@ -29,6 +29,14 @@ struct reader_stack {
 	const uint8_t *bytes;
 };
 
+/* A module file in a pack (PACKED chunk), for the symbolizer. */
+struct reader_packed {
+	const struct ctr_packed *hdr;
+	const uint8_t *build_id; /* hdr->build_id_size bytes */
+	const char *path;        /* hdr->path_size bytes, no NUL */
+	const uint8_t *data;     /* hdr->data_size bytes, compressed */
+};
+
 struct reader_thread {
 	const struct ctr_thread *hdr;
 	const struct ctr_event *events; /* hdr->nevents, oldest first */
@@ -61,6 +69,9 @@ struct reader_snapshot {
 	const struct ctr_sched *sched_hdr; /* NULL: no scheduling events */
 	const struct ctr_sched_event *sched;
 	size_t nsched;
+	/* The pack's module files (the whole file's, shared by its snapshots). */
+	const struct reader_packed *packed;
+	size_t npacked;
 };
 
 struct reader {
@@ -70,6 +81,9 @@ struct reader {
 	struct reader_snapshot *snapshots;
 	size_t nsnapshots;
 	uint64_t chunks; /* before the END chunk, unknown tags included */
+	struct reader_packed *packed; /* PACKED chunks: a pack (ctrail pack) */
+	size_t npacked;
+	uint64_t end_offset; /* of the END chunk's header */
 	/* Set when loading fails: where and what. */
 	uint64_t err_offset;
 	char err[160];

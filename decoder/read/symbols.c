@@ -4,9 +4,25 @@
  * Each module gets its own libdwfl session (Dwfl), reported at bias 0, so
  * everything asked of elfutils is in file addresses (run-time address minus
  * the module's bias), and modules whose ranges overlap (one dlclose'd, another
- * loaded in its place) never clash.  libdwfl opens the file, checks it is ELF,
- * reads the build id and finds separate debug info the standard way
- * (.gnu_debuglink, /usr/lib/debug/.build-id/xx/yyyy.debug, .gnu_debugdata).
+ * loaded in its place) never clash.
+ *
+ * Where a module's file comes from, by its build id (docs/ctrail.md, "Where
+ * symbols come from"): a pack's copy (ctrail pack), else the file at its
+ * recorded path (after remaps) when its build id matches, else a debug file
+ * found by build id (below) standing in for the binary.  Debug info the
+ * binary lacks is looked up, in order, in each --debug-dir DIR as
+ * DIR/.build-id/xx/rest.debug, then the standard places through libdwfl
+ * (/usr/lib/debug/.build-id, .gnu_debuglink next to the binary, in its
+ * .debug/ and under /usr/lib/debug), then debuginfod.
+ *
+ * debuginfod is asked by this file only, never by libdwfl itself:
+ * DEBUGINFOD_URLS is taken out of the environment when the first symbolizer
+ * is made and put back only around our own query, so libdwfl's built-in
+ * client (which asked up to six times per build id, 90 s each) finds no
+ * server.  Each build id is asked once per run (the answer is kept in
+ * `asked`), with DEBUGINFOD_TIMEOUT defaulting to 5 s and
+ * DEBUGINFOD_RETRY_LIMIT to 0 (the client's 90 s and 2), and after a server
+ * fails to answer it is not asked again in the run: one note says so.
  *
  * Address to function does not use dwfl_module_addrinfo: it scans the whole
  * symbol table on every call and prefers weak over global symbols.  Instead,
@@ -23,10 +39,13 @@
  * are interned in a hash set so the same file name is stored once. */
 #define _GNU_SOURCE /* asprintf, vasprintf */
 #include "symbols.h"
+#include "pack.h"
 
 #include <dwarf.h>
+#include <elfutils/debuginfod.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -181,6 +200,9 @@ struct module {
 	uint32_t nsegs;
 	Dwfl *dwfl;       /* NULL when the file could not be used */
 	Dwfl_Module *mod;
+	char *note;       /* what `ctrail info` says of it, malloc'd; NULL: none */
+	bool dwarf_note;  /* no note yet: say "no debug info" if it has none */
+	bool dwarf_loaded; /* has_dwarf is known (loaded on first need) */
 	bool has_dwarf;
 	bool funcs_loaded;
 	struct func *funcs;
@@ -197,22 +219,208 @@ struct remap {
 struct symbolizer {
 	struct module *modules;
 	size_t nmodules;
+	const struct reader_packed *packed; /* files of a pack, by build id */
+	size_t npacked;
 	struct remap *remaps;
 	size_t nremaps;
 	struct addr_map cache;
 	struct addr_map string_cache; /* symbolizer_string(): name is the string */
 	struct str_set strings;
 	struct arena_block *arena;
-	char *notes; /* malloc'd, lines ending in '\n' */
+	char *notes; /* malloc'd, lines ending in '\n', made by symbolizer_notes */
+	char *lookup_note; /* the debuginfod note, if it came in this symbolizer */
 	size_t notes_len;
 	struct symbol nomem; /* returned when memory runs out: never NULL */
 };
+
+/* ---- lookups by build id: debug dirs, the standard places, debuginfod ---- */
+
+/* What debuginfod said about one build id this run: the file it gave (NULL:
+ * none). */
+struct asked {
+	uint8_t id[64];
+	uint32_t size;
+	char *path;
+};
+
+static struct {
+	bool started;       /* DEBUGINFOD_URLS taken out of the environment */
+	char *urls;         /* its value, NULL when unset or turned off */
+	bool server_down;   /* a query got no answer: none more this run */
+	char *down_note;    /* the note saying so, until a symbolizer takes it */
+	char **debug_dirs;  /* --debug-dir, in order */
+	size_t ndebug_dirs;
+	struct asked *asked;
+	size_t nasked;
+} lookup;
+
+static void start_lookups(void)
+{
+	const char *urls = getenv("DEBUGINFOD_URLS");
+
+	if (lookup.started)
+		return;
+	lookup.started = true;
+	if (urls && *urls && !lookup.urls)
+		lookup.urls = strdup(urls);
+	unsetenv("DEBUGINFOD_URLS");
+	if (!getenv("DEBUGINFOD_TIMEOUT"))
+		setenv("DEBUGINFOD_TIMEOUT", SYMBOLS_DEBUGINFOD_TIMEOUT, 1);
+	/* The client tries twice more after a failure unless told. */
+	if (!getenv("DEBUGINFOD_RETRY_LIMIT"))
+		setenv("DEBUGINFOD_RETRY_LIMIT", "0", 1);
+}
+
+int symbols_add_debug_dir(const char *dir)
+{
+	char **dirs = realloc(lookup.debug_dirs, (lookup.ndebug_dirs + 1) * sizeof(*dirs));
+
+	if (!dirs)
+		return -ENOMEM;
+	lookup.debug_dirs = dirs;
+	if (!(dirs[lookup.ndebug_dirs] = strdup(dir)))
+		return -ENOMEM;
+	lookup.ndebug_dirs++;
+	return 0;
+}
+
+void symbols_no_debuginfod(void)
+{
+	start_lookups();
+	free(lookup.urls);
+	lookup.urls = NULL;
+}
+
+/* "DIR/.build-id/xx/rest.debug" for a build id, malloc'd, or NULL. */
+static char *build_id_path(const char *dir, const uint8_t *id, uint32_t size)
+{
+	char *path = malloc(strlen(dir) + 2 * size + 32), *p;
+
+	if (!path || size < 2) {
+		free(path);
+		return NULL;
+	}
+	p = path + sprintf(path, "%s/.build-id/%02x/", dir, id[0]);
+	for (uint32_t i = 1; i < size; i++)
+		p += sprintf(p, "%02x", id[i]);
+	strcpy(p, ".debug");
+	return path;
+}
+
+/* The first --debug-dir holding the build id's debug file, opened; -1 if
+ * none.  *path gets its name (malloc'd). */
+static int open_from_debug_dirs(const uint8_t *id, uint32_t size, char **path)
+{
+	for (size_t i = 0; i < lookup.ndebug_dirs; i++) {
+		char *p = build_id_path(lookup.debug_dirs[i], id, size);
+		int fd = p ? open(p, O_RDONLY | O_CLOEXEC) : -1;
+
+		if (fd >= 0) {
+			*path = p;
+			return fd;
+		}
+		free(p);
+	}
+	return -1;
+}
+
+static struct asked *asked_before(const uint8_t *id, uint32_t size)
+{
+	for (size_t i = 0; i < lookup.nasked; i++)
+		if (lookup.asked[i].size == size && !memcmp(lookup.asked[i].id, id, size))
+			return &lookup.asked[i];
+	return NULL;
+}
+
+/* Keeps debuginfod's answer (path, malloc'd, or NULL) for the build id;
+ * returns path, or NULL (path freed) when out of memory. */
+static const char *remember(const uint8_t *id, uint32_t size, char *path)
+{
+	struct asked *a = realloc(lookup.asked, (lookup.nasked + 1) * sizeof(*a));
+
+	if (!a) {
+		free(path);
+		return NULL;
+	}
+	lookup.asked = a;
+	a = &a[lookup.nasked++];
+	memcpy(a->id, id, size);
+	a->size = size;
+	a->path = path;
+	return path;
+}
+
+/* debuginfod's debug file for a build id: the path of its cached copy
+ * (owned by `lookup`), or NULL.  Asks at most once per build id per run and
+ * not at all once a server failed to answer. */
+static const char *debuginfod_debuginfo(const uint8_t *id, uint32_t size)
+{
+	struct asked *a = asked_before(id, size);
+	debuginfod_client *client;
+	char *path = NULL;
+	int fd;
+
+	if (a)
+		return a->path;
+	if (!lookup.urls || lookup.server_down || size == 0 || size > sizeof(a->id))
+		return NULL;
+	client = debuginfod_begin();
+	if (!client)
+		return NULL;
+	/* The client reads the servers from the environment when it asks. */
+	setenv("DEBUGINFOD_URLS", lookup.urls, 1);
+	fd = debuginfod_find_debuginfo(client, id, (int)size, &path);
+	unsetenv("DEBUGINFOD_URLS");
+	debuginfod_end(client);
+	if (fd >= 0)
+		close(fd);
+	if (fd < 0 && fd != -ENOENT) {
+		lookup.server_down = true;
+		if (asprintf(&lookup.down_note,
+			     "debuginfod (%s): %s after at most %s s; not asked again in this run "
+			     "(DEBUGINFOD_TIMEOUT sets the wait, --no-debuginfod turns it off)",
+			     lookup.urls, strerror(-fd), getenv("DEBUGINFOD_TIMEOUT")) < 0)
+			lookup.down_note = NULL;
+	}
+	if (fd < 0) {
+		free(path);
+		path = NULL;
+	}
+	return remember(id, size, path);
+}
+
+/* libdwfl's find_debuginfo: the --debug-dir trees, then the standard
+ * places (with no debuginfod: it is not in the environment), then our
+ * debuginfod query. */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+			  Dwarf_Addr base, const char *file_name,
+			  const char *debuglink_file, GElf_Word debuglink_crc,
+			  char **debuginfo_file_name)
+{
+	const unsigned char *id;
+	GElf_Addr vaddr;
+	int size = dwfl_module_build_id(mod, &id, &vaddr);
+	int fd = size > 0 ? open_from_debug_dirs(id, size, debuginfo_file_name) : -1;
+	const char *fetched;
+
+	if (fd >= 0)
+		return fd;
+	fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
+					  debuglink_file, debuglink_crc,
+					  debuginfo_file_name);
+	if (fd >= 0 || size <= 0 || !(fetched = debuginfod_debuginfo(id, size)))
+		return fd;
+	fd = open(fetched, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		*debuginfo_file_name = strdup(fetched);
+	return fd;
+}
 
 static char *debuginfo_path;
 
 static const Dwfl_Callbacks offline_callbacks = {
 	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = find_debuginfo,
 	.section_address = dwfl_offline_section_address,
 	.debuginfo_path = &debuginfo_path,
 };
@@ -222,6 +430,7 @@ struct symbolizer *symbolizer_new(void)
 	struct symbolizer *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
+	start_lookups();
 	s->nomem.name = "[out of memory]";
 	s->nomem.module = -1;
 	s->nomem.flags = SYMBOL_UNKNOWN;
@@ -236,6 +445,7 @@ void symbolizer_free(struct symbolizer *s)
 		struct module *m = &s->modules[i];
 		if (m->dwfl)
 			dwfl_end(m->dwfl);
+		free(m->note);
 		free(m->path);
 		free(m->open_path);
 		free(m->segs);
@@ -252,6 +462,7 @@ void symbolizer_free(struct symbolizer *s)
 	free(s->strings.slots);
 	arena_free(s->arena);
 	free(s->notes);
+	free(s->lookup_note);
 	free(s);
 }
 
@@ -296,29 +507,100 @@ static const char *intern_owned(struct symbolizer *s, char *str)
 	return r;
 }
 
-static void add_note(struct symbolizer *s, const char *fmt, ...)
+/* The module's note, "PATH[ (as OPEN_PATH)]: " and the text. */
+static void set_note(struct module *m, const char *fmt, ...)
 {
 	va_list ap;
+	char *text = NULL;
+	char *note = NULL;
+	int n;
+
 	va_start(ap, fmt);
-	char *line = NULL;
-	int n = vasprintf(&line, fmt, ap);
+	n = vasprintf(&text, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	char *notes = realloc(s->notes, s->notes_len + n + 2);
-	if (notes) {
-		memcpy(notes + s->notes_len, line, n);
-		s->notes_len += n;
-		notes[s->notes_len++] = '\n';
-		notes[s->notes_len] = '\0';
-		s->notes = notes;
-	}
-	free(line);
+	if (strcmp(m->path, m->open_path) != 0)
+		n = asprintf(&note, "%s (as %s): %s", m->path, m->open_path, text);
+	else
+		n = asprintf(&note, "%s: %s", m->path, text);
+	free(text);
+	free(m->note);
+	m->note = n < 0 ? NULL : note;
 }
 
-const char *symbolizer_notes(const struct symbolizer *s)
+/* Loads the module's DWARF on first need: libdw inflates compressed debug
+ * sections as it opens them (libc's take tens of ms), so a module none of
+ * whose addresses is looked up never pays for it. */
+static bool module_dwarf(struct module *m)
 {
+	Dwarf_Addr bias;
+
+	if (!m->dwarf_loaded && m->mod)
+		m->has_dwarf = dwfl_module_getdwarf(m->mod, &bias) != NULL;
+	m->dwarf_loaded = true;
+	return m->has_dwarf;
+}
+
+static void append_line(struct symbolizer *s, const char *line)
+{
+	size_t n = strlen(line);
+	char *notes = realloc(s->notes, s->notes_len + n + 2);
+
+	if (!notes)
+		return;
+	memcpy(notes + s->notes_len, line, n);
+	s->notes_len += n;
+	notes[s->notes_len++] = '\n';
+	notes[s->notes_len] = '\0';
+	s->notes = notes;
+}
+
+const char *symbolizer_notes(struct symbolizer *s)
+{
+	free(s->notes);
+	s->notes = NULL;
+	s->notes_len = 0;
+	for (size_t i = 0; i < s->nmodules; i++) {
+		struct module *m = &s->modules[i];
+
+		if (m->dwarf_note && !module_dwarf(m))
+			set_note(m, "no debug info; no file:line");
+		m->dwarf_note = false;
+		if (m->note)
+			append_line(s, m->note);
+	}
+	if (lookup.down_note) {
+		free(s->lookup_note);
+		s->lookup_note = lookup.down_note;
+		lookup.down_note = NULL;
+	}
+	if (s->lookup_note)
+		append_line(s, s->lookup_note);
 	return s->notes;
+}
+
+void symbolizer_add_packed(struct symbolizer *s, const struct reader_packed *files,
+			   size_t n)
+{
+	s->packed = files;
+	s->npacked = n;
+}
+
+int symbolizer_module_elfs(struct symbolizer *s, int module, Elf **main, Elf **debug)
+{
+	struct module *m = &s->modules[module];
+	Dwarf_Addr bias;
+	Dwarf *dw;
+
+	if (!m->mod)
+		return -ENOENT;
+	*main = dwfl_module_getelf(m->mod, &bias);
+	dw = dwfl_module_getdwarf(m->mod, &bias);
+	*debug = dw ? dwarf_getelf(dw) : NULL;
+	if (*debug == *main)
+		*debug = NULL;
+	return *main ? 0 : -ENOENT;
 }
 
 /* ---- remaps ---- */
@@ -363,27 +645,67 @@ static char *remap_path(const struct symbolizer *s, const char *path)
 
 /* ---- modules ---- */
 
-/* Opens the module's file with libdwfl.  Returns "" on success or the
- * reason it cannot be used, for the note. */
-static const char *open_module(struct module *m)
+/* Makes the module's libdwfl session on ELF file `fd` (consumed), or on
+ * `file` when fd is -1.  Returns false when it is not usable ELF. */
+static bool report_file(struct module *m, const char *file, int fd)
 {
-	if (access(m->open_path, F_OK) != 0)
-		return "no such file";
-	if (access(m->open_path, R_OK) != 0)
-		return "cannot read";
 	m->dwfl = dwfl_begin(&offline_callbacks);
-	if (!m->dwfl)
-		return "out of memory";
+	if (!m->dwfl) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
 	dwfl_report_begin(m->dwfl);
 	/* Base 0: libdwfl addresses are the file's own. */
-	m->mod = dwfl_report_elf(m->dwfl, m->path, m->open_path, -1, 0, true);
+	m->mod = dwfl_report_elf(m->dwfl, m->path, file, fd, 0, true);
 	dwfl_report_end(m->dwfl, NULL, NULL);
 	if (!m->mod) {
 		dwfl_end(m->dwfl);
 		m->dwfl = NULL;
-		return "not a usable ELF file";
 	}
-	return "";
+	return m->mod != NULL;
+}
+
+static void drop_file(struct module *m)
+{
+	dwfl_end(m->dwfl);
+	m->dwfl = NULL;
+	m->mod = NULL;
+}
+
+/* The pack's copy of the build id's file, inflated and opened; -ENOENT
+ * when the pack has none, another negative errno when it is damaged. */
+static int open_packed(const struct symbolizer *s, const uint8_t *id, uint32_t size)
+{
+	for (size_t i = 0; size && i < s->npacked; i++)
+		if (s->packed[i].hdr->build_id_size == size &&
+		    !memcmp(s->packed[i].build_id, id, size))
+			return pack_open_elf(&s->packed[i]);
+	return -ENOENT;
+}
+
+/* A debug file found by build id, standing in for a binary that is
+ * missing or another build: from a --debug-dir tree, /usr/lib/debug or
+ * debuginfod.  Returns it opened with *path set (malloc'd), or -1. */
+static int open_stand_in(const uint8_t *id, uint32_t size, char **path)
+{
+	int fd = open_from_debug_dirs(id, size, path);
+	char *p;
+	const char *fetched;
+
+	if (fd >= 0 || !size)
+		return fd;
+	p = build_id_path("/usr/lib/debug", id, size);
+	if (p && (fd = open(p, O_RDONLY | O_CLOEXEC)) >= 0) {
+		*path = p;
+		return fd;
+	}
+	free(p);
+	if (!(fetched = debuginfod_debuginfo(id, size)) ||
+	    (fd = open(fetched, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	*path = strdup(fetched);
+	return fd;
 }
 
 static bool build_id_differs(struct module *m, const uint8_t *id, uint32_t size)
@@ -396,31 +718,60 @@ static bool build_id_differs(struct module *m, const uint8_t *id, uint32_t size)
 	return (uint32_t)n != size || memcmp(bits, id, size) != 0;
 }
 
-/* Opens the module and writes at most one note about it. */
+/* Opens the module's file: the pack's copy, the file at its path, or a
+ * stand-in found by build id.  Returns "" when it is the traced build, or
+ * what is wrong, for the note; *stand_in names a stand-in used (malloc'd). */
+static const char *open_module(struct symbolizer *s, struct module *m,
+			       const uint8_t *id, uint32_t size, char **stand_in)
+{
+	const char *why = "";
+	int fd = open_packed(s, id, size);
+
+	if (fd >= 0)
+		return report_file(m, m->open_path, fd) ? "" : "the pack's copy is not usable ELF";
+	if (fd != -ENOENT)
+		return "the pack's copy is damaged";
+	if (access(m->open_path, F_OK) != 0)
+		why = "no such file";
+	else if (access(m->open_path, R_OK) != 0)
+		why = "cannot read";
+	else if (!report_file(m, m->open_path, -1))
+		why = "not a usable ELF file";
+	else if (build_id_differs(m, id, size))
+		why = "build id differs from the traced binary";
+	if (!*why || (fd = open_stand_in(id, size, stand_in)) < 0)
+		return why;
+	if (m->mod)
+		drop_file(m);
+	if (!report_file(m, *stand_in, fd)) {
+		free(*stand_in);
+		*stand_in = NULL;
+	}
+	return why;
+}
+
+/* Opens the module and makes its note, if any (the one about missing
+ * debug info waits for symbolizer_notes). */
 static void check_module(struct symbolizer *s, struct module *m,
 			 const uint8_t *build_id, uint32_t build_id_size)
 {
-	char shown[4096] = "";
-	if (strcmp(m->path, m->open_path) != 0)
-		snprintf(shown, sizeof(shown), " (as %s)", m->open_path);
-	const char *why = open_module(m);
-	if (*why) {
+	char *stand_in = NULL;
+	const char *why = open_module(s, m, build_id, build_id_size, &stand_in);
+
+	if (stand_in) {
+		set_note(m, "%s; symbols from %s, found by build id", why, stand_in);
+		free(stand_in);
+	} else if (!m->mod) {
 		/* "linux-vdso.so.1" and the like: no file to read, nothing to say. */
-		if (!strchr(m->path, '/'))
-			return;
-		add_note(s, "%s%s: %s; addresses shown raw", m->path, shown, why);
-		return;
+		if (strchr(m->path, '/'))
+			set_note(m, "%s; addresses shown raw", why);
+	} else if (*why) {
+		set_note(m, "%s; names may be wrong", why);
+	} else if (dwfl_module_getsymtab(m->mod) <= 0) {
+		set_note(m, "no symbols; addresses shown raw");
+	} else {
+		m->dwarf_note = true;
 	}
-	Dwarf_Addr bias;
-	m->has_dwarf = dwfl_module_getdwarf(m->mod, &bias) != NULL;
-	bool differs = build_id_differs(m, build_id, build_id_size);
-	if (differs)
-		add_note(s, "%s%s: build id differs from the traced binary; names may be wrong",
-			 m->path, shown);
-	else if (dwfl_module_getsymtab(m->mod) <= 0)
-		add_note(s, "%s%s: no symbols; addresses shown raw", m->path, shown);
-	else if (!m->has_dwarf)
-		add_note(s, "%s%s: no debug info; no file:line", m->path, shown);
 }
 
 int symbolizer_add_module(struct symbolizer *s, const char *path, uint64_t bias,
@@ -459,8 +810,14 @@ Dwfl *symbolizer_session(const struct symbolizer *s)
 	dwfl_report_begin(dwfl);
 	for (size_t i = 0; i < s->nmodules; i++) {
 		const struct module *m = &s->modules[i];
+		const char *file = NULL;
+		/* the file the module's own session opened (a stand-in found
+		 * by build id, when the recorded one was missing or another
+		 * build); a pack's copy, opened from memory, has no name */
 		if (m->mod)
-			dwfl_report_elf(dwfl, m->path, m->open_path, -1, m->bias, false);
+			dwfl_module_info(m->mod, NULL, NULL, NULL, NULL, NULL, &file, NULL);
+		if (file && access(file, R_OK) == 0)
+			dwfl_report_elf(dwfl, m->path, file, -1, m->bias, false);
 	}
 	dwfl_report_end(dwfl, NULL, NULL);
 	return dwfl;
@@ -579,7 +936,9 @@ static void load_plt(struct module *m, size_t *cap)
 		else if (strcmp(name, ".plt.sec") == 0)
 			plt_sec = sh;
 	}
-	if (ehdr.e_machine != EM_X86_64 || !rela || rela_shdr.sh_entsize == 0)
+	/* A debug file standing in for the binary has them as NOBITS. */
+	if (ehdr.e_machine != EM_X86_64 || !rela || rela_shdr.sh_entsize == 0 ||
+	    rela_shdr.sh_type == SHT_NOBITS)
 		return;
 	uint64_t base = plt_sec.sh_size ? plt_sec.sh_addr : plt.sh_addr + 16;
 	uint64_t limit = plt_sec.sh_size ? plt_sec.sh_addr + plt_sec.sh_size
@@ -588,7 +947,8 @@ static void load_plt(struct module *m, size_t *cap)
 	Elf_Scn *dynsym = elf_getscn(elf, rela_shdr.sh_link);
 	GElf_Shdr dynsym_shdr;
 	Elf_Data *symdata = dynsym ? elf_getdata(dynsym, NULL) : NULL;
-	if (!data || !symdata || !gelf_getshdr(dynsym, &dynsym_shdr))
+	if (!data || !symdata || !gelf_getshdr(dynsym, &dynsym_shdr) ||
+	    dynsym_shdr.sh_type == SHT_NOBITS || !data->d_buf || !symdata->d_buf)
 		return;
 	size_t n = rela_shdr.sh_size / rela_shdr.sh_entsize;
 	for (size_t i = 0; i < n && base + 16 * (i + 1) <= limit; i++) {
@@ -804,7 +1164,7 @@ static void decl_of(struct symbolizer *s, struct module *m, uint64_t addr,
 	Dwarf_Addr bias;
 	const char *file = NULL;
 	int line = 0;
-	Dwarf_Die *cu = m->has_dwarf ? cu_of(m, addr, &bias) : NULL;
+	Dwarf_Die *cu = module_dwarf(m) ? cu_of(m, addr, &bias) : NULL;
 	if (cu) {
 		Dwarf_Die *scopes = NULL;
 		int n = dwarf_getscopes(cu, addr - bias, &scopes);
@@ -818,7 +1178,7 @@ static void decl_of(struct symbolizer *s, struct module *m, uint64_t addr,
 		}
 		free(scopes);
 	}
-	if (!file && m->has_dwarf) {
+	if (!file && module_dwarf(m)) {
 		Dwfl_Line *l = dwfl_module_getsrc(m->mod, addr);
 		if (l)
 			file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
@@ -944,28 +1304,28 @@ const struct symbol *symbolizer_lookup(struct symbolizer *s, uint64_t addr)
 
 /* ---- strings in read-only data ---- */
 
-/* The NUL-terminated string at file address vaddr in the module's file, as
- * its PT_LOAD segments map it, or NULL. */
+/* The NUL-terminated string at file address vaddr in the module's file,
+ * from the allocated section holding it (sections, not segments: a pack's
+ * copy keeps the sections but not the segments' file offsets), or NULL. */
 static const char *read_string(struct symbolizer *s, struct module *m, uint64_t vaddr)
 {
 	GElf_Addr bias;
 	Elf *elf = m->mod ? dwfl_module_getelf(m->mod, &bias) : NULL;
-	size_t nphdr, size;
-	const char *file = elf ? elf_rawfile(elf, &size) : NULL;
+	Elf_Scn *scn = NULL;
 
-	if (!file || elf_getphdrnum(elf, &nphdr))
-		return NULL;
-	for (size_t i = 0; i < nphdr; i++) {
-		GElf_Phdr ph;
-		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD ||
-		    vaddr < ph.p_vaddr || vaddr - ph.p_vaddr >= ph.p_filesz ||
-		    ph.p_offset + ph.p_filesz > size)
+	while (elf && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) ||
+		    sh.sh_type != SHT_PROGBITS || vaddr < sh.sh_addr ||
+		    vaddr - sh.sh_addr >= sh.sh_size)
 			continue;
-		uint64_t off = ph.p_offset + (vaddr - ph.p_vaddr);
-		uint64_t room = ph.p_offset + ph.p_filesz - off;
-		if (strnlen(file + off, room) == room)
+		d = elf_rawdata(scn, NULL);
+		uint64_t off = vaddr - sh.sh_addr;
+		if (!d || !d->d_buf || off >= d->d_size ||
+		    strnlen((const char *)d->d_buf + off, d->d_size - off) == d->d_size - off)
 			return NULL;
-		return intern(s, file + off);
+		return intern(s, (const char *)d->d_buf + off);
 	}
 	return NULL;
 }

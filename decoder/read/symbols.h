@@ -10,9 +10,19 @@
 #ifndef SYMBOLS_H
 #define SYMBOLS_H
 
+#include <gelf.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "ctr.h"
+#include "reader.h"
+
+/* Where symbols are looked up, for the whole run (cli.c sets them from
+ * --debug-dir and --no-debuginfod before the first symbolizer).  Returns 0
+ * or -ENOMEM. */
+int symbols_add_debug_dir(const char *dir);
+void symbols_no_debuginfod(void);
+/* debuginfod's DEBUGINFOD_TIMEOUT when the environment has none, in s. */
+#define SYMBOLS_DEBUGINFOD_TIMEOUT "5"
 
 enum symbol_flags {
 	SYMBOL_UNKNOWN = 1, /* no symbol covers the address: name is "0x..." or "module+0x..." */
@@ -39,6 +49,11 @@ void symbolizer_free(struct symbolizer *s);
  * binaries and before reporting source files.  Returns 0 or -ENOMEM. */
 int symbolizer_add_remap(struct symbolizer *s, const char *from, const char *to);
 
+/* Files of a pack (ctrail pack), found by build id before any other
+ * place; they must outlive the symbolizer.  Call before adding modules. */
+void symbolizer_add_packed(struct symbolizer *s, const struct reader_packed *files,
+			   size_t n);
+
 /* Adds a loaded object.  Returns its index, or a negative errno. */
 int symbolizer_add_module(struct symbolizer *s, const char *path, uint64_t bias,
 			  const struct ctr_segment *segs, uint32_t nsegs,
@@ -52,9 +67,10 @@ const struct symbol *symbolizer_lookup(struct symbolizer *s, uint64_t addr);
  * holds one there.  Cached; it lives as long as the symbolizer. */
 const char *symbolizer_string(struct symbolizer *s, uint64_t addr);
 
-/* A new libdwfl session (dwfl_end it) holding every module whose file
- * could be opened at its run-time address, from the remapped path, for
- * the unwinder (unwind.c); NULL when out of memory. */
+/* A new libdwfl session (dwfl_end it) holding every module at its
+ * run-time address, from the file its symbols come from, for the unwinder
+ * (unwind.c); modules read from a pack are left out.  NULL when out of
+ * memory. */
 struct Dwfl;
 struct Dwfl *symbolizer_session(const struct symbolizer *s);
 
@@ -65,8 +81,16 @@ struct Dwfl *symbolizer_session(const struct symbolizer *s);
 size_t symbolizer_inlined(struct symbolizer *s, uint64_t addr,
 			  const struct symbol **out, size_t max);
 
+/* The ELF files module `module` is read from: its binary (or the stand-in
+ * for it) and, when separate, its debug file (else *debug is NULL); they
+ * live as long as the symbolizer.  Returns 0, or -ENOENT when none. */
+int symbolizer_module_elfs(struct symbolizer *s, int module, Elf **main, Elf **debug);
+
 /* Notes on modules whose file or debug info could not be used, one per
- * line ("libfoo.so: no such file; addresses shown raw").  NULL if none. */
-const char *symbolizer_notes(const struct symbolizer *s);
+ * line ("libfoo.so: no such file; addresses shown raw"), and on a
+ * debuginfod server that did not answer.  NULL if none.  Made on each call
+ * (it loads the debug info of modules no lookup needed yet, to tell); the
+ * result lives until the next call. */
+const char *symbolizer_notes(struct symbolizer *s);
 
 #endif

@@ -297,3 +297,14 @@ void cpu_flame_free(struct cpu_flame *f)
 {
 	free(f->below);
 }
+
+void cpu_track_add_split(const struct cpu_track *t, uint64_t from_ns, uint64_t to_ns,
+			 uint64_t split[CPU_SPLITS])
+{
+	uint64_t ns[CPU_STATES];
+
+	cpu_track_range(t, from_ns, to_ns, ns);
+	split[CPU_SPLIT_ON] += ns[CPU_RUNNING];
+	split[CPU_SPLIT_RUNNABLE] += ns[CPU_RUNNABLE];
+	split[CPU_SPLIT_BLOCKED] += cpu_blocked(ns);
+}

@@ -70,6 +70,12 @@ void cpu_track_change(const struct cpu_track *t, size_t i, uint64_t *ns,
 void cpu_track_range(const struct cpu_track *t, uint64_t from_ns, uint64_t to_ns,
 		     uint64_t ns[CPU_STATES]);
 
+/* The three figures (report --cpu's columns, ingest's) of [from_ns,
+ * to_ns], added to split: running, runnable, blocked. */
+enum { CPU_SPLIT_ON, CPU_SPLIT_RUNNABLE, CPU_SPLIT_BLOCKED, CPU_SPLITS };
+void cpu_track_add_split(const struct cpu_track *t, uint64_t from_ns, uint64_t to_ns,
+			 uint64_t split[CPU_SPLITS]);
+
 /* flame --on-cpu / --off-cpu: a stack_tree measure (stack_tree.h) over
  * the track of the thread being walked.  On-CPU, a call counts for its
  * time running.  Off-CPU, for its time runnable or blocked, and each

@@ -18,9 +18,9 @@ status() {
 
 # help and usage
 status help-lists-commands 0 "$CTRAIL" help
-expect_eq help-commands "record convert info dump count cull flame report diff scope replay core help" \
+expect_eq help-commands "record convert info dump count cull flame report diff scope replay core pack ingest help" \
 	"$(awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { printf "%s%s", s, $1; s = " " }' "$WORK/out")"
-for c in record convert info dump count cull flame report diff scope replay core; do
+for c in record convert info dump count cull flame report diff scope replay core pack ingest; do
 	status "help-$c" 0 "$CTRAIL" $c --help
 	expect_eq "help-$c-usage" "usage: ctrail $c" "$(head -1 "$WORK/out" | cut -d' ' -f1-3)"
 done

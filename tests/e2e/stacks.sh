@@ -50,7 +50,9 @@ outside() {
 trap_run() {
 	dir=$1 out=$1/$2.ctr
 	shift 2
-	env "$@" CTRAIL_OUTPUT="$out" "$dir/o_deep" trap "$out" >/dev/null 2>&1
+	env "$@" CTRAIL_OUTPUT="$out" timeout 60 "$dir/o_deep" trap "$out" >"$out.log" 2>&1
+	rc=$?
+	[ -f "$out" ] || fail "${dir##*/}-${out##*/}" "no snapshot: exit $rc: $(tail -n 3 "$out.log")"
 }
 
 for mode in $MODES clang-xray; do

@@ -54,23 +54,11 @@ static void chunk(struct build *b, uint32_t tag, const void *a, size_t alen,
 		abort();
 }
 
-static const struct ctr_event events0[] = {
-	{ CTR_EVENT_WORD(CTR_KIND_CALL, 0x401000), 100 },
-	{ CTR_EVENT_WORD(CTR_KIND_CALL, 0x401100), 110 },
-	{ CTR_EVENT_WORD(CTR_KIND_RETURN, 0x401104), 120 },
-	{ CTR_EVENT_WORD(CTR_KIND_RETURN, 0x401010), 130 },
-};
-
-static const struct ctr_event events1[] = {
-	{ CTR_EVENT_WORD(CTR_KIND_CATCH, 0x7f0000001234), 200 },
-};
-
 /* Ends the file and reads it back into aligned storage. */
 static struct file finish(struct build *b)
 {
 	struct file f = { 0 };
 
-	b->starts[b->nchunks++] = lseek(b->fd, 0, SEEK_CUR);
 	ctr_writer_end(&b->w);
 	f.size = lseek(b->fd, 0, SEEK_CUR);
 	f.words = calloc(1, f.size + 8);
@@ -81,6 +69,17 @@ static struct file finish(struct build *b)
 	f.nchunks = b->nchunks;
 	return f;
 }
+
+static const struct ctr_event events0[] = {
+	{ CTR_EVENT_WORD(CTR_KIND_CALL, 0x401000), 100 },
+	{ CTR_EVENT_WORD(CTR_KIND_CALL, 0x401100), 110 },
+	{ CTR_EVENT_WORD(CTR_KIND_RETURN, 0x401104), 120 },
+	{ CTR_EVENT_WORD(CTR_KIND_RETURN, 0x401010), 130 },
+};
+
+static const struct ctr_event events1[] = {
+	{ CTR_EVENT_WORD(CTR_KIND_CATCH, 0x7f0000001234), 200 },
+};
 
 /* One snapshot (or two), with every chunk type and one unknown tag. */
 static struct file make_file(int nsnapshots)
@@ -123,6 +122,7 @@ static struct file make_file(int nsnapshots)
 		chunk(&b, CTR_CHUNK_THREAD, &t1, sizeof(t1), events1,
 		      sizeof(events1), NULL, 0);
 	}
+	b.starts[b.nchunks++] = lseek(b.fd, 0, SEEK_CUR);
 	return finish(&b);
 }
 
@@ -347,6 +347,45 @@ static void test_structure(void)
 	free(f.words);
 }
 
+/* A PACKED chunk (ctrail pack) after the snapshot: the model holds it,
+ * every snapshot points at it, and sizes past the chunk are refused. */
+static void test_packed(void)
+{
+	struct build b = { .fd = memfd_create("ctr", 0) };
+	struct ctr_snapshot snap = { .taken_tsc = 1000, .reason = CTR_REASON_EXIT };
+	struct ctr_process proc = { .pid = 1 };
+	struct ctr_clock clk = { .tsc_hz = 1000000000 };
+	struct ctr_packed pk = { .elf_size = 100, .data_size = 4, .build_id_size = 2,
+				 .path_size = 3, .compression = CTR_PACKED_ZLIB };
+	struct file f;
+	struct reader r;
+	struct ctr_packed *in_file;
+
+	ctr_writer_start(&b.w, b.fd);
+	chunk(&b, CTR_CHUNK_SNAPSHOT, &snap, sizeof(snap), NULL, 0, NULL, 0);
+	chunk(&b, CTR_CHUNK_PROCESS, &proc, sizeof(proc), NULL, 0, NULL, 0);
+	chunk(&b, CTR_CHUNK_CLOCK, &clk, sizeof(clk), NULL, 0, NULL, 0);
+	chunk(&b, CTR_CHUNK_PACKED, &pk, sizeof(pk), "\xab\xcd/ab", 5, "zlib", 4);
+	f = finish(&b);
+	CHECK("packed chunk read", reader_load(&r, f.words, f.size) == 0 && r.npacked == 1 &&
+	      r.snapshots[0].npacked == 1 && r.snapshots[0].packed == r.packed &&
+	      r.packed[0].build_id[1] == 0xcd && !memcmp(r.packed[0].path, "/ab", 3) &&
+	      !memcmp(r.packed[0].data, "zlib", 4) && r.packed[0].hdr->elf_size == 100,
+	      "%s", r.err);
+	reader_close(&r);
+	in_file = (void *)(bytes(&f) + f.starts[3] + 16);
+	in_file->data_size = UINT64_MAX - 2;
+	CHECK("packed data past its chunk",
+	      rejected_at(&f, f.size, f.starts[3] + 16 + offsetof(struct ctr_packed, data_size), &r),
+	      "offset %llu: %s", (unsigned long long)r.err_offset, r.err);
+	in_file->data_size = 4;
+	((struct ctr_chunk_header *)(bytes(&f) + f.starts[3]))->size = 8;
+	CHECK("packed chunk too small", rejected_at(&f, f.size, f.starts[3] + 8, &r) &&
+	      strstr(r.err, "PACKED chunk too small"), "offset %llu: %s",
+	      (unsigned long long)r.err_offset, r.err);
+	free(f.words);
+}
+
 /* STACK chunks: linked to their live thread, not to an exited one of the
  * same tid; a second one for a tid, or bytes past the chunk, rejected. */
 static struct file make_stack_file(int second)
@@ -369,8 +408,8 @@ static struct file make_stack_file(int second)
 	chunk(&b, CTR_CHUNK_STACK, &st, sizeof(st), stack_bytes, sizeof(stack_bytes), NULL, 0);
 	chunk(&b, CTR_CHUNK_THREAD, &live, sizeof(live), NULL, 0, NULL, 0);
 	chunk(&b, CTR_CHUNK_THREAD, &gone, sizeof(gone), NULL, 0, NULL, 0);
-	chunk(&b, CTR_CHUNK_STACK, second ? &again : &st43, sizeof(st),
-	      NULL, 0, NULL, 0);
+	chunk(&b, CTR_CHUNK_STACK, second ? &again : &st43, sizeof(st), NULL, 0, NULL, 0);
+	b.starts[b.nchunks++] = lseek(b.fd, 0, SEEK_CUR);
 	return finish(&b);
 }
 
@@ -409,5 +448,6 @@ int main(void)
 	test_damage();
 	test_structure();
 	test_stacks();
+	test_packed();
 	return failures != 0;
 }
