@@ -39,7 +39,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/ctrail
 	cp -P $(B)/bin/* $(DESTDIR)$(PREFIX)/bin/
-	cp -P $(B)/lib/lib* $(DESTDIR)$(PREFIX)/lib/
+	cp -P $(B)/lib/lib* $(B)/lib/ctrail-mode-*.o $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/ctrail.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(B)/share/ctrail/ctrail-gdb.py $(DESTDIR)$(PREFIX)/share/ctrail/
 	sed 's|@PREFIX@|$(PREFIX)|' tools/ctrail.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ctrail.pc

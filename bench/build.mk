@@ -40,8 +40,23 @@ $(B)/bench/symbols: $(B)/obj/bench/symbols.o $(DECODER_CORE_OBJS)
 
 BENCHES += $(B)/bench/symbols
 
+# A full snapshot's time, memory and pause (bench/snapshot.c): linked with
+# libctrail, the fentry loop of overhead_callee.c and the decoder's reader.
+$(B)/bench/snapshot: $(B)/obj/bench/snapshot.o $(BENCH_CALLEE)_fentry.o \
+		$(DECODER_CORE_OBJS) $(B)/lib/libctrail.so
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $(B)/obj/bench/snapshot.o $(BENCH_CALLEE)_fentry.o $(DECODER_CORE_OBJS) \
+		-L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) -lctrail $(DECODER_LIBS) -ldl -pthread
+
+BENCHES += $(B)/bench/snapshot
+
+# The decoder's benchmarks (decoder/build.mk) run too.  BENCHES grows
+# below and in files included later: the prerequisites are expanded a
+# second time, once every makefile is read, so each one is built.
+BENCHES += $(DECODER_BENCHES)
+.SECONDEXPANSION:
 .PHONY: bench
-bench: $(BENCHES)
+bench: $$(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 
 # The call counter (bench/count.c): `count` with libctrail-count as built

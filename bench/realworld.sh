@@ -1,14 +1,17 @@
 #!/bin/sh
-# realworld.sh - ctrail on two programs nobody here wrote: the Lua 5.4
+# realworld.sh - ctrail on programs nobody here wrote: the Lua 5.4
 # interpreter and SQLite's speedtest1, built from their Debian source
 # packages plainly and with ctrail-cc in every mode, timed on a fixed
-# workload, and their snapshots checked.  `make realworld` runs it (it is
-# not part of `make check`); docs/realworld.md explains the table.
+# workload, and their snapshots checked; and the nginx web server (master
+# and one worker) under load from ab, plain, fully traced, counted and
+# culled, with SIGTRAP snapshots of its worker under load ("nginx" below).
+# `make realworld` runs it (it is not part of `make check`);
+# docs/realworld.md explains the tables.
 #
 # Everything lives under build/realworld/; the sources are fetched once
 # and kept between runs:
-#   src/                  `apt-get source lua5.4 sqlite3` (deb-src is added
-#                         for the machine's Debian suite when missing)
+#   src/                  `apt-get source lua5.4 sqlite3 nginx` (deb-src is
+#                         added for the machine's suite when missing)
 #   sqlite/amalgamation/  sqlite3.c, made once from SQLite's source tree
 #   PROG/VARIANT/         one build of PROG (lua or sqlite); VARIANT/stamp
 #                         holds the command it was built with and the
@@ -32,10 +35,11 @@
 # one names the interpreter loop (luaV_execute, sqlite3VdbeExec) with the
 # file and line of its definition.
 #
-# usage: bench/realworld.sh [--smoke]
+# usage: bench/realworld.sh [--smoke] [PROG...]
 #   --smoke  Lua only, fentry mode, a short workload, no timing: the checks
 #            alone, as "ok"/"FAIL" lines (tests/e2e/realworld.sh), and a
 #            SIGTRAP in the middle of the full workload (trap_check)
+#   PROG     only these of lua, sqlite, nginx (default: all three)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$ROOT/build/bin
@@ -45,7 +49,8 @@ FULL_ROUNDS=${FULL_ROUNDS:-3}
 SQLITE_SIZE=${SQLITE_SIZE:-150}
 BUDGET=5%
 SMOKE=0
-[ "${1:-}" = --smoke ] && SMOKE=1
+[ "${1:-}" = --smoke ] && SMOKE=1 && shift
+PROGS=${*:-lua sqlite nginx}
 
 say() { echo "realworld: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -89,9 +94,14 @@ fetch() {
 		apt-get update -qq > "$RW/src/update.log" 2>&1 || die "apt-get update failed: see $RW/src/update.log"
 	fi
 	say "apt-get source $1"
-	(cd "$RW/src" && apt-get source -q "$1") > "$RW/src/$1.log" 2>&1 ||
-		die "apt-get source $1 failed: see $RW/src/$1.log"
-	tree=$(ls -d "$RW/src/$1"-*/ | head -1)
+	# a mirror may lack the files of the newest version its index names (a
+	# security update): then the older versions, newest first
+	for want in "$1" $(apt-cache showsrc "$1" 2>/dev/null |
+			sed -n "s/^Version: /$1=/p" | sort -t= -k2 -Vr); do
+		(cd "$RW/src" && apt-get source -q "$want") > "$RW/src/$1.log" 2>&1 && break
+	done
+	tree=$(ls -d "$RW/src/$1"-*/ 2>/dev/null | head -1)
+	[ -n "$tree" ] || die "apt-get source $1 failed: see $RW/src/$1.log"
 	touch "$tree/.ctrail-fetched"
 	echo "${tree%/}"
 }
@@ -151,7 +161,9 @@ build() {
 	echo "$stamp" > "$d/stamp"
 }
 
-program_file() { [ "$1" = lua ] && echo lua || echo speedtest1; }
+program_file() {
+	case $1 in lua) echo lua ;; sqlite) echo speedtest1 ;; nginx) echo nginx ;; esac
+}
 
 # Lua's own src/Makefile, target linux (no readline), CC replaced.
 build_lua() {
@@ -163,6 +175,17 @@ build_lua() {
 build_sqlite() {
 	$2 -O2 -g -DSQLITE_OMIT_LOAD_EXTENSION -I"$AM" "$AM/sqlite3.c" \
 		"$SQL_SRC/test/speedtest1.c" -o "$1/speedtest1" -lpthread -lm -ldl
+}
+
+# nginx's configure and make, out of its tree (objects in DIR/obj), with
+# a one-line script as the compiler since the command may be several
+# words.  Without the rewrite and gzip modules: no PCRE or zlib needed.
+build_nginx() {
+	printf '#!/bin/sh\nexec %s "$@"\n' "$2" > "$1/cc" && chmod +x "$1/cc" &&
+		(cd "$NGX_SRC" && ./configure --with-cc="$1/cc" --with-cc-opt="-O2 -g" \
+			--builddir="$1/obj" --prefix="$1" --without-http_rewrite_module \
+			--without-http_gzip_module && make -f "$1/obj/Makefile" -j2) &&
+		cp "$1/obj/nginx" "$1/nginx"
 }
 
 # ---- runs ----
@@ -207,15 +230,18 @@ median_ms() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)
 # ---- checks ----
 
 # snapshot_fault CTR : what is wrong with a snapshot, or nothing: `ctrail
-# info` must show no repairs but orphan returns, and `ctrail convert`
-# must decode it (to CTR.json, for function_at).
+# info` must show no repairs but orphan returns (and, in a snapshot taken
+# on a signal, the calls still open then), and `ctrail convert` must
+# decode it (to CTR.json, for function_at).
 snapshot_fault() {
 	if ! info=$("$BIN/ctrail" info "$1" 2>&1); then
 		echo "ctrail info: $info"
 		return
 	fi
-	repairs=$(echo "$info" | sed -n 's/^  repairs   //p' |
-		sed 's/, /\n/g' | grep -v ' orphan return$' | grep -vx none | tr '\n' ' ')
+	open=' orphan return$'
+	echo "$info" | grep -q '^snapshot 0: .*taken by signal' && open=' no return in snapshot$'
+	repairs=$(echo "$info" | sed -n 's/^  repairs   //p' | sed 's/, /\n/g' |
+		grep -v -e ' orphan return$' -e "$open" | grep -vx none | tr '\n' ' ')
 	if [ -n "$repairs" ]; then
 		echo "repairs other than orphan returns in ${1##*/}: $repairs"
 	elif ! err=$("$BIN/ctrail" convert "$1" -o "$1.json" 2>&1); then
@@ -242,7 +268,7 @@ EOF
 # with no repairs but orphan returns, and FUNCTION shows in the last one
 # with its FILE and LINE.  Prints one "ok ..." or "FAIL ..." line.
 check() {
-	p=$1 v=$2 fn=$3 file=$4 line=$5
+	p=$1 v=$2 fn=$3 file=$4 line=$5 open_note=
 	shift 5
 	for ctr; do
 		fault=$(snapshot_fault "$ctr")
@@ -252,10 +278,12 @@ check() {
 			return
 		fi
 		found=$(function_at "$ctr.json" "$fn")
+		"$BIN/ctrail" dump "$ctr" | head -1 | grep -q ' reason=signal ' &&
+			open_note=" and calls open at the snapshot"
 		rm -f "$ctr.json"
 	done
 	if [ "$found" = "$file:$line" ]; then
-		echo "ok   $p $v: $fn at ${file##*/}:$line, repairs: only orphan returns"
+		echo "ok   $p $v: $fn at ${file##*/}:$line, repairs: only orphan returns$open_note"
 	else
 		echo "FAIL $p $v: $fn is at $found, not $file:$line"
 	fi
@@ -411,19 +439,223 @@ table() {
 	done
 }
 
+# ---- nginx: a server under load ----
+#
+# nginx 1.22 from Debian's source package, master and one worker (the
+# master forks it and rewrites both process titles), serving a 4 KiB file
+# on 127.0.0.1 at a free port, driven by ab (apache2-utils): each run
+# starts the server, warms it up (NGX_WARM requests), measures NGX_N
+# requests at concurrency NGX_C (requests/s, and p50/p99 latency from ab's
+# CSV percentiles), and stops it with SIGQUIT (graceful: every process
+# writes its exit snapshot), with the worker's CPU time per request.
+# Variants: plain gcc -O2; fully traced (fentry); counting (fentry
+# --count), whose worker's counts under the same load make `ctrail cull`'s
+# list (run time: the plain worker's CPU time for as many requests; the
+# worker waits for ab most of the wall time); culled (fentry
+# --exclude-file).
+# ROUNDS rounds of every variant in turn, medians kept.  Then, for the
+# traced and culled builds, a SIGTRAP snapshot of the worker while ab
+# loads it, checked like Lua's and SQLite's: `ctrail info` finds no
+# repairs but orphan returns and the calls still open at the snapshot (a
+# live worker is inside its event loop), convert decodes it, and the event
+# loop ngx_process_events_and_timers shows with its file and line.
+NGX_N=${NGX_N:-50000}
+NGX_WARM=${NGX_WARM:-2000}
+NGX_C=${NGX_C:-8}
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# nginx_conf RUN PORT : the configuration, on stdout.  As root the worker
+# stays root (not nobody), so it can write its snapshot next to ours.
+nginx_conf() {
+	[ "$(id -u)" = 0 ] && echo "user root;"
+	printf '%s\n' "worker_processes 1;" "daemon off;" "master_process on;" \
+		"error_log $1/logs/error.log;" "pid $1/logs/nginx.pid;" \
+		"events { worker_connections 1024; }" \
+		"http { access_log off; server { listen 127.0.0.1:$2; root $1/html; } }"
+}
+
+# nginx_start VARIANT RUN [VAR=VALUE...] : starts the master in RUN/ with
+# the variables set, and waits until it answers; NGX_PID and NGX_URL say
+# where it is.
+nginx_start() {
+	v=$1 run=$2
+	shift 2
+	mkdir -p "$run/logs" "$run/html"
+	[ -e "$run/html/index.html" ] || head -c 3072 /dev/urandom | base64 > "$run/html/index.html"
+	port=$(free_port)
+	nginx_conf "$run" "$port" > "$run/nginx.conf"
+	env "$@" "$RW/nginx/$v/nginx" -p "$run" -c "$run/nginx.conf" > "$run/logs/stdout" 2>&1 &
+	NGX_PID=$!
+	NGX_URL=http://127.0.0.1:$port/index.html
+	i=0
+	until ab -q -n 1 "$NGX_URL" > /dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 $NGX_PID 2> /dev/null; then
+			kill $NGX_PID 2> /dev/null
+			die "nginx $v did not start: $(tail -3 "$run/logs/error.log" 2>/dev/null)"
+		fi
+		sleep 0.05
+	done
+}
+
+nginx_stop() {
+	kill -QUIT $NGX_PID
+	wait $NGX_PID
+}
+
+nginx_worker() { cut -d' ' -f1 < /proc/$NGX_PID/task/$NGX_PID/children; }
+
+# worker_cpu PID : the process's user + system CPU time, in clock ticks.
+worker_cpu() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+
+# ab_run N OUT : N requests; appends "req/s p50_ms p99_ms seconds" to OUT.
+ab_run() {
+	ab -q -n "$1" -c $NGX_C -e "$RW/nginx/ab.csv" "$NGX_URL" > "$RW/nginx/ab.out" 2>&1 ||
+		die "ab failed: $(tail -3 "$RW/nginx/ab.out")"
+	grep -q '^Failed requests: *0$' "$RW/nginx/ab.out" ||
+		die "ab: $(grep '^Failed' "$RW/nginx/ab.out")"
+	echo "$(awk '/^Requests per second:/ { print $4 }' "$RW/nginx/ab.out")" \
+	     "$(awk -F, '$1 == 50 { print $2 }' "$RW/nginx/ab.csv")" \
+	     "$(awk -F, '$1 == 99 { print $2 }' "$RW/nginx/ab.csv")" \
+	     "$(awk '/^Time taken for tests:/ { print $5 }' "$RW/nginx/ab.out")" >> "$2"
+}
+
+# nginx_run VARIANT : one measured run, its figures and the worker's CPU
+# time per request in us appended to nginx/VARIANT.ab; traced builds write
+# their exit snapshots (counts) to nginx/VARIANT.PID.ctr; NGX_LAST_WORKER
+# is the worker's pid.
+nginx_run() {
+	nginx_start "$1" "$RW/nginx/run-$1" CTRAIL_WRITE_AT_EXIT=1 \
+		CTRAIL_OUTPUT="$RW/nginx/$1.%p.ctr"
+	ab_run $NGX_WARM /dev/null
+	NGX_LAST_WORKER=$(nginx_worker)
+	c0=$(worker_cpu $NGX_LAST_WORKER)
+	ab_run $NGX_N "$RW/nginx/ab.last"
+	c1=$(worker_cpu $NGX_LAST_WORKER)
+	echo "$(cat "$RW/nginx/ab.last")" \
+	     "$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n=$NGX_N 'BEGIN { print t / hz * 1e6 / n }')" \
+	     >> "$RW/nginx/$1.ab"
+	rm -f "$RW/nginx/ab.last"
+	nginx_stop
+}
+
+# nginx_trap VARIANT : a SIGTRAP snapshot of the worker under load, to
+# nginx/VARIANT.trap.PID.0.ctr; prints its path.
+nginx_trap() {
+	rm -f "$RW/nginx/$1".trap.*
+	nginx_start "$1" "$RW/nginx/run-$1" CTRAIL_OUTPUT="$RW/nginx/$1.trap.%p.%n.ctr"
+	w=$(nginx_worker)
+	ab -q -n $NGX_N -c $NGX_C "$NGX_URL" > /dev/null 2>&1 &
+	abp=$!
+	sleep 1
+	kill -TRAP "$w"
+	i=0
+	while [ ! -e "$RW/nginx/$1.trap.$w.0.ctr" ] && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	wait $abp
+	nginx_stop
+	echo "$RW/nginx/$1.trap.$w.0.ctr"
+}
+
+# median_col FILE COLUMN
+median_col() {
+	cut -d' ' -f"$2" "$1" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+# Variants: name, compiler, ctrail-cc options ("-": built without ctrail).
+nginx_variants() {
+	echo "plain gcc -"
+	echo "fentry gcc --ctrail-mode=fentry"
+	echo "count gcc --ctrail-mode=fentry --count"
+	echo "culled gcc --ctrail-mode=fentry --exclude-file $RW/nginx/exclude.txt"
+}
+
+measure_nginx() {
+	NGX_SRC=$(fetch nginx) || exit 1
+	NGX_LINE=$(def_line "$NGX_SRC/src/event/ngx_event.c" '^ngx_process_events_and_timers(')
+	nginx_variants | while read -r v c o; do
+		[ "$v" = culled ] || build nginx "$v" "$c" "$o"
+	done || exit 1
+	rm -f "$RW/nginx"/*.ab "$RW/nginx"/*.ctr
+	say "nginx: counting and culling"
+	for i in 1 2 3; do nginx_run plain; done
+	# the worker's own time for what it counted (warm-up and measured
+	# requests): its CPU time, since it waits for ab most of the wall time
+	runtime=$(awk -v us="$(median_col "$RW/nginx/plain.ab" 5)" -v n=$((NGX_N + NGX_WARM)) \
+		'BEGIN { printf "%.0fus\n", us * n }')
+	nginx_run count
+	cp "$RW/nginx/count.$NGX_LAST_WORKER.ctr" "$RW/nginx/counts.ctr"
+	"$BIN/ctrail" cull --budget $BUDGET --runtime "$runtime" \
+		--keep ngx_process_events_and_timers -o "$RW/nginx/exclude.txt" \
+		"$RW/nginx/counts.ctr" 2> "$RW/nginx/cull.txt" ||
+		die "ctrail cull failed: $(cat "$RW/nginx/cull.txt")"
+	nginx_variants | while read -r v c o; do
+		[ "$v" != culled ] || build nginx "$v" "$c" "$o"
+	done || exit 1
+	rm -f "$RW/nginx"/*.ab "$RW/nginx"/*.ctr
+	r=1
+	while [ $r -le "$ROUNDS" ]; do
+		say "nginx: round $r of $ROUNDS"
+		nginx_variants | while read -r v c o; do nginx_run "$v"; done || exit 1
+		r=$((r + 1))
+	done
+	for v in plain fentry count culled; do
+		echo "nginx $v $(median_col "$RW/nginx/$v.ab" 1) $(median_col "$RW/nginx/$v.ab" 2)" \
+		     "$(median_col "$RW/nginx/$v.ab" 3) $(median_col "$RW/nginx/$v.ab" 5)" \
+		     >> "$RW/nginx.results"
+	done
+	for v in fentry culled; do
+		ctr=$(nginx_trap "$v")
+		check nginx "$v worker, SIGTRAP under load" ngx_process_events_and_timers \
+			"$NGX_SRC/src/event/ngx_event.c" "$NGX_LINE" "$ctr" >> "$RW/checks"
+	done
+	awk '$2 == "plain" { p = $3 } $2 == "culled" { c = $3 }
+		END { printf "%s nginx: culled traced throughput %.2f x plain (goal >= 0.90)\n",
+			(c >= 0.90 * p) ? "ok  " : "FAIL", c / p }' "$RW/nginx.results" >> "$RW/checks"
+}
+
+# Per build: median requests/s, p50/p99 latency and the worker's CPU time
+# per request, and their ratios to plain.
+nginx_table() {
+	printf '%-8s %-30s %7s %7s %7s %7s %7s %7s %7s %7s  %s\n' program build "req/s" "x plain" \
+		"p50 ms" "x plain" "p99 ms" "x plain" "cpu us" "x plain" culled
+	set -- $(grep "^nginx plain " "$RW/nginx.results")
+	prps=$3 p50=$4 p99=$5 pcpu=$6
+	for v in plain fentry count culled; do
+		set -- $(grep "^nginx $v " "$RW/nginx.results")
+		extra=
+		[ "$v" = culled ] && extra=$(sed -n 's/^ctrail cull: excluded \([0-9]*\) of \([0-9]*\) functions; still traced: .*(\(.*\))$/\1 of \2 functions excluded, \3 of calls traced/p' "$RW/nginx/cull.txt")
+		case $v in
+		plain) l="plain, gcc -O2" ;;
+		fentry) l="traced, fentry (gcc)" ;;
+		count) l="counting only, fentry (gcc)" ;;
+		culled) l="traced, culled, fentry (gcc)" ;;
+		esac
+		awk -v l="$l" -v r="$3" -v a="$4" -v b="$5" -v u="$6" -v pr="$prps" -v pa="$p50" \
+			-v pb="$p99" -v pu="$pcpu" -v x="$extra" 'BEGIN {
+			printf "%-8s %-30s %7.0f %7.2f %7.3f %7.2f %7.3f %7.2f %7.1f %7.2f  %s\n",
+				"nginx", l, r, r / pr, a, a / pa, b, b / pb, u, u / pu, x }'
+	done
+}
+
 # ---- main ----
 
 [ -x "$BIN/ctrail-cc" ] && [ -x "$BIN/ctrail" ] || die "build ctrail first: make all"
 if [ "$(id -u)" = 0 ]; then
-	# tcl: tclsh makes sqlite3.c
-	[ "$SMOKE" = 1 ] && extra= || extra=tcl
+	# tcl: tclsh makes sqlite3.c; apache2-utils: ab loads nginx
+	[ "$SMOKE" = 1 ] && extra= || extra="tcl apache2-utils"
 	sh "$ROOT/tools/install-deps.sh" $extra || exit 1
 fi
 mkdir -p "$RW"
-prepare_lua
-LUA_LINE=$(def_line "$LUA_SRC/src/lvm.c" '^void luaV_execute (')
 
 if [ "$SMOKE" = 1 ]; then
+	prepare_lua
+	LUA_LINE=$(def_line "$LUA_SRC/src/lvm.c" '^void luaV_execute (')
 	LUA_SCALE=0.05
 	build lua smoke gcc --ctrail-mode=fentry
 	launch lua smoke "$RW/lua/smoke.ctr"
@@ -433,15 +665,23 @@ if [ "$SMOKE" = 1 ]; then
 	case $result in *FAIL*) exit 1 ;; *) exit 0 ;; esac
 fi
 
-prepare_sqlite
-SQL_LINE=$(def_line "$AM/sqlite3.c" '^SQLITE_PRIVATE int sqlite3VdbeExec($')
-rm -f "$RW/results" "$RW/checks"
-measure lua luaV_execute "$RW/lua/%s/lvm.c" "$LUA_LINE"
-measure sqlite sqlite3VdbeExec "$AM/sqlite3.c" "$SQL_LINE"
+rm -f "$RW/results" "$RW/nginx.results" "$RW/checks"
+case " $PROGS " in *" lua "*)
+	prepare_lua
+	LUA_LINE=$(def_line "$LUA_SRC/src/lvm.c" '^void luaV_execute (')
+	measure lua luaV_execute "$RW/lua/%s/lvm.c" "$LUA_LINE" ;;
+esac
+case " $PROGS " in *" sqlite "*)
+	prepare_sqlite
+	SQL_LINE=$(def_line "$AM/sqlite3.c" '^SQLITE_PRIVATE int sqlite3VdbeExec($')
+	measure sqlite sqlite3VdbeExec "$AM/sqlite3.c" "$SQL_LINE" ;;
+esac
+case " $PROGS " in *" nginx "*) measure_nginx ;; esac
 echo
-table
-echo
+if [ -s "$RW/results" ]; then table; echo; fi
+if [ -s "$RW/nginx.results" ]; then nginx_table; echo; fi
 for prog in lua sqlite; do
+	grep -q "^$prog " "$RW/results" 2> /dev/null || continue
 	awk -v p="$prog" '$1 == p && $2 == "plain-gcc" { plain = $3 } $1 == p && $2 == "culled" { c = $3 }
 		END { printf "%s %s: culled traced wall time %.2f x plain (goal <= 1.10)\n",
 			c <= 1.10 * plain ? "ok  " : "FAIL", p, c / plain }' "$RW/results"

@@ -130,7 +130,9 @@ int main(int argc, char **argv)
 		       strerror(-rc));
 		return 0;
 	}
-	reader = thread_named("ctrail-sched");
+	/* the reader names itself once it runs: wait for it (up to 1 s) */
+	for (int i = 0; i < 1000 && !(reader = thread_named("ctrail-sched")); i++)
+		usleep(1000);
 	if (!reader || pipe(ping) || pipe(pong) ||
 	    pthread_create(&t, NULL, ponger, NULL))
 		return 1;

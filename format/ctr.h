@@ -145,7 +145,25 @@ enum ctr_module_flags {
 	CTR_MODULE_MAIN = 1,    /* the executable */
 	CTR_MODULE_DLOPEN = 2,  /* loaded by dlopen after start */
 	CTR_MODULE_UNLOADED = 4, /* dlclose'd before the snapshot */
+	/* bits 8-11: the instrumentation mode ctrail-cc compiled the module
+	 * in (enum ctr_mode), from the "ctrail" note it links in; 0 when the
+	 * module has none (not linked by ctrail-cc, or by an older one) */
+	CTR_MODULE_MODE_MASK = 0xf00,
 };
+#define CTR_MODULE_MODE_SHIFT 8
+#define CTR_MODULE_MODE(flags) (((flags) & CTR_MODULE_MODE_MASK) >> CTR_MODULE_MODE_SHIFT)
+
+/* Instrumentation modes (ctrail-cc --ctrail-mode), as module flags hold
+ * them: what a count or an exclusion list is only valid for. */
+enum ctr_mode {
+	CTR_MODE_UNKNOWN = 0,
+	CTR_MODE_FINSTR = 1,         /* -finstrument-functions */
+	CTR_MODE_AFTER_INLINING = 2, /* -finstrument-functions-after-inlining */
+	CTR_MODE_FENTRY = 3,         /* -pg -mfentry -minstrument-return=call */
+	CTR_MODE_XRAY = 4,           /* -fxray-instrument */
+};
+/* Their names, as ctrail-cc spells them, indexed by enum ctr_mode. */
+#define CTR_MODE_NAMES { "unknown", "finstr", "after-inlining", "fentry", "xray" }
 
 /* A PT_LOAD segment as mapped: [start, end) in memory. */
 struct ctr_segment {
@@ -158,7 +176,9 @@ struct ctr_segment {
 
 /* THREAD payload: this header, then nevents struct ctr_event, oldest first.
  * written counts every event the thread ever put in its ring; overwritten
- * counts those the ring wrapped over (written - capacity, or 0). */
+ * counts those the ring wrapped over (written - capacity, or 0); nevents
+ * can be less than the difference by the events a live thread was still
+ * writing (slots reserved, not yet stored). */
 struct ctr_thread {
 	uint32_t tid;
 	uint32_t flags; /* CTR_THREAD_* */

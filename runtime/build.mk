@@ -33,6 +33,14 @@ $(B)/lib/libctrail-xray.a: $(B)/obj/pic/runtime/xray.o
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# The mode notes ctrail-cc links into what it links (runtime/mode_note.S).
+CTRAIL_MODES := finstr after-inlining fentry xray
+all: $(CTRAIL_MODES:%=$(B)/lib/ctrail-mode-%.o)
+
+$(B)/lib/ctrail-mode-%.o: runtime/mode_note.S | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -DMODE_NAME='"$*"' -c $< -o $@
+
 $(B)/include/ctrail.h: include/ctrail.h
 	@mkdir -p $(dir $@)
 	cp $< $@
@@ -43,7 +51,7 @@ $(B)/include/ctrail.h: include/ctrail.h
 # runtime/count/ go to obj/count-N/, so changing N rebuilds them.
 COUNT_TABLES ?= 1
 COUNT_SHARED_OBJS := $(patsubst %.c,$(B)/obj/pic/%.o,runtime/modules.c \
-	runtime/clock.c runtime/config.c runtime/ctrfile.c runtime/sigtrap.c \
+	runtime/clock.c runtime/config.c runtime/ctrfile.c runtime/sigtrap.c runtime/record.c \
 	format/ctr_write.c format/out_file.c)
 # count_objs(N): the objects of a counter with N tables.
 count_objs = $(patsubst runtime/count/%,$(B)/obj/count-$1/%.o,$(basename \

@@ -5,6 +5,7 @@
  *   CTRAIL_RING_SIZE      bytes per thread ring (K/M/G suffix), default 4M
  *   CTRAIL_MAX_EXITED     exited threads kept for the next snapshot (32)
  *   CTRAIL_WRITE_AT_EXIT  1: write a snapshot when the process exits
+ *   CTRAIL_EXIT_WAIT      seconds exit waits for a snapshot in progress (10)
  *   CTRAIL_OUTPUT         snapshot path; %p pid, %n sequence number
  *   CTRAIL_FTRACE         1: collect the kernel's scheduling events (ftrace.c)
  *   CTRAIL_SCHED_EVENTS   scheduling events kept for snapshots (65536)
@@ -27,6 +28,7 @@ struct ctrail_config config = {
 	.max_exited = 32,
 	.sched_events = 65536,
 	.stack_bytes = DEFAULT_STACK_BYTES,
+	.exit_wait_ns = UINT64_C(10000000000),
 };
 
 uint64_t ring_size_round(uint64_t bytes)
@@ -50,6 +52,16 @@ static uint64_t parse_size(const char *s)
 	case 'g': case 'G': n <<= 30; end++; break;
 	}
 	return *end || end == s ? 0 : n;
+}
+
+/* "2.5" seconds in nanoseconds (at most a day); dflt when unreadable. */
+static uint64_t seconds_parse(const char *s, uint64_t dflt)
+{
+	char *end;
+	double sec = strtod(s, &end);
+
+	return *end || !(sec >= 0) ? dflt : sec > 86400 ? UINT64_C(86400000000000) :
+	       (uint64_t)(sec * 1e9);
 }
 
 /* A copy of the variable's value, "" when unset (or out of memory). */
@@ -78,6 +90,8 @@ void config_init(void)
 		config.max_exited = strtoul(s, NULL, 10);
 	if ((s = getenv("CTRAIL_WRITE_AT_EXIT")))
 		config.write_at_exit = *s == '1';
+	if ((s = getenv("CTRAIL_EXIT_WAIT")) && *s)
+		config.exit_wait_ns = seconds_parse(s, config.exit_wait_ns);
 	if ((s = getenv("CTRAIL_FTRACE")))
 		config.ftrace = *s == '1';
 	if ((s = getenv("CTRAIL_SCHED_EVENTS")) && (n = strtoull(s, NULL, 10)))

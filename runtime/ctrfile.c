@@ -6,13 +6,26 @@
  * half a file, or in place for a device, a FIFO or a link to one.
  *
  * struct process_chunks is a copy of those facts taken at one moment; it
- * owns its strings and module records until process_chunks_free(). */
+ * owns its strings and module records until process_chunks_free().
+ *
+ * Exit: the process ends when its exiting thread is done with the exit
+ * handlers, whatever other threads are doing, so a snapshot the SIGTRAP
+ * helper was writing would be cut off and its temporary left behind.
+ * Files are written one at a time under write_lock.  ctr_file_exit_wait()
+ * waits until the SIGTRAPs received are answered, then records the exiting
+ * thread and waits until the lock is free, up to CTRAIL_EXIT_WAIT in all,
+ * and otherwise removes the temporary being written and says so.  From
+ * then on only the exiting thread writes: another that takes the lock
+ * later finds exit_tid set and gives up before opening anything, so no
+ * file is begun that the process's end would cut. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "ctr_write.h"
 #include "out_file.h"
@@ -105,6 +118,39 @@ static int path_expand(const char *pattern, char *out, size_t size)
 	return 0;
 }
 
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+/* the file being written and its temporary ("" in place), under write_lock */
+static char writing[OUT_FILE_PATH_MAX], writing_tmp[OUT_FILE_PATH_MAX + 32];
+static pid_t exit_tid;  /* the exiting thread once it waited, 0 before */
+static int exit_gave_up;                     /* nothing is written any more */
+static struct timespec exit_deadline;        /* CLOCK_REALTIME, for timedlock */
+
+/* Takes write_lock: 0, or -ECANCELED for a thread other than the exiting
+ * one, and for every thread once exit gave up (it said why). */
+static int write_enter(void)
+{
+	pid_t exiting = __atomic_load_n(&exit_tid, __ATOMIC_ACQUIRE);
+
+	if ((exiting && exiting != gettid()) || __atomic_load_n(&exit_gave_up, __ATOMIC_ACQUIRE))
+		return -ECANCELED;
+	if (exiting)
+		return pthread_mutex_timedlock(&write_lock, &exit_deadline) ? -ECANCELED : 0;
+	pthread_mutex_lock(&write_lock);
+	/* exit may have begun while we waited for the lock */
+	exiting = __atomic_load_n(&exit_tid, __ATOMIC_ACQUIRE);
+	if (exiting && exiting != gettid()) {
+		pthread_mutex_unlock(&write_lock);
+		return -ECANCELED;
+	}
+	return 0;
+}
+
+static void write_leave(void)
+{
+	writing[0] = writing_tmp[0] = 0;
+	pthread_mutex_unlock(&write_lock);
+}
+
 int ctr_file_write(const char *pattern,
 		   int (*body)(struct ctr_writer *w, const void *arg),
 		   const void *arg)
@@ -114,9 +160,15 @@ int ctr_file_write(const char *pattern,
 	struct out_file o;
 	int rc;
 
-	if ((rc = path_expand(pattern, final, sizeof(final))) ||
-	    (rc = out_file_open(&o, final, 0644)))
+	if ((rc = path_expand(pattern, final, sizeof(final))) || (rc = write_enter()))
 		return rc;
+	if ((rc = out_file_open(&o, final, 0644))) {
+		write_leave();
+		record_status(final, rc);
+		return rc;
+	}
+	strcpy(writing, o.path);
+	strcpy(writing_tmp, o.tmp);
 	rc = ctr_writer_start(&w, o.fd);
 	if (!rc)
 		rc = body(&w, arg);
@@ -129,5 +181,60 @@ int ctr_file_write(const char *pattern,
 		rc = out_file_commit(&o);
 	else
 		out_file_discard(&o);
+	write_leave();
+	record_status(final, rc);
 	return rc;
+}
+
+static int before(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return now.tv_sec < deadline->tv_sec ||
+	       (now.tv_sec == deadline->tv_sec && now.tv_nsec < deadline->tv_nsec);
+}
+
+void ctr_file_exit_wait(void)
+{
+	struct timespec tick = { 0, 1000000 };
+	char path[sizeof(writing)], tmp[sizeof(writing_tmp)];
+	int done;
+
+	if (__atomic_load_n(&exit_tid, __ATOMIC_ACQUIRE))
+		return;
+	clock_gettime(CLOCK_REALTIME, &exit_deadline);
+	exit_deadline.tv_nsec += config.exit_wait_ns % 1000000000;
+	exit_deadline.tv_sec += config.exit_wait_ns / 1000000000 +
+		exit_deadline.tv_nsec / 1000000000;
+	exit_deadline.tv_nsec %= 1000000000;
+	while (sigtrap_busy() && before(&exit_deadline))
+		nanosleep(&tick, NULL);
+	__atomic_store_n(&exit_tid, gettid(), __ATOMIC_RELEASE);
+	done = !pthread_mutex_timedlock(&write_lock, &exit_deadline);
+	if (done)
+		pthread_mutex_unlock(&write_lock);
+	if (done && !sigtrap_busy())
+		return;
+	__atomic_store_n(&exit_gave_up, 1, __ATOMIC_RELEASE);
+	/* read without the lock its holder keeps: the strings are set before
+	 * the long part of the write and cleared after it; if the writer
+	 * finished meanwhile, its temporary is gone and so is the problem */
+	memcpy(path, writing, sizeof(path));
+	memcpy(tmp, writing_tmp, sizeof(tmp));
+	path[sizeof(path) - 1] = tmp[sizeof(tmp) - 1] = 0;
+	if (*tmp && unlink(tmp))
+		return;
+	fprintf(stderr, "ctrail: exiting without the snapshot %s%s (not done after %.3gs, "
+		"CTRAIL_EXIT_WAIT); nothing more is written\n",
+		*path ? "being written to " : "asked for by SIGTRAP", path,
+		config.exit_wait_ns / 1e9);
+}
+
+void ctr_file_after_fork(void)
+{
+	pthread_mutex_init(&write_lock, NULL);
+	writing[0] = writing_tmp[0] = 0;
+	exit_tid = 0;
+	exit_gave_up = 0;
 }

@@ -31,9 +31,11 @@ static size_t flows_total; /* snapshots kept by all flows */
 
 static void write_flows_at_exit(void)
 {
-	int rc = ctrail_flows_write(NULL);
+	int rc;
 
-	if (rc)
+	ctr_file_exit_wait();
+	/* -ECANCELED: exit gave up on a snapshot and said so */
+	if ((rc = ctrail_flows_write(NULL)) && rc != -ECANCELED)
 		fprintf(stderr, "ctrail: cannot write kept flows to %s: %s\n",
 			config.output, strerror(-rc));
 }

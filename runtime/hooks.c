@@ -10,7 +10,10 @@ void __cyg_profile_func_enter(void *fn, void *site);
 /* Sets up the calling thread's ring, then records the event that found it
  * missing.  Threads made by our pthread_create arrive set up already; this
  * is for the main thread before our constructor ran and for threads made
- * some other way. */
+ * some other way.  Not async-signal-safe (it allocates and locks): a
+ * handler that traces in a thread still in state TLS_NEW comes here; once
+ * the state is TLS_STARTING, events from handlers are dropped until the
+ * ring is in place. */
 void ctrail_first_event(uint64_t word)
 {
 	runtime_init();

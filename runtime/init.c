@@ -1,6 +1,7 @@
 /* init.c - starting the runtime, and the triggers that write snapshots:
  * SIGTRAP (through sigtrap.c) and process exit. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,9 +9,10 @@
 #include "ctrail.h"
 #include "runtime.h"
 
+/* -ECANCELED: the process is exiting, and exit said what was left out. */
 static void report(int rc)
 {
-	if (rc)
+	if (rc && rc != -ECANCELED)
 		fprintf(stderr, "ctrail: cannot write snapshot to %s: %s\n",
 			config.output, strerror(-rc));
 }
@@ -26,9 +28,13 @@ static void helper_untraced(void)
 	ctrail_tls.state = TLS_GONE;
 }
 
-static void write_at_exit(void)
+/* Exit waits for a snapshot in progress (ctrfile.c), then writes its own
+ * with CTRAIL_WRITE_AT_EXIT=1. */
+static void at_exit(void)
 {
-	report(snapshot_write_default(CTR_REASON_EXIT));
+	ctr_file_exit_wait();
+	if (config.write_at_exit)
+		report(snapshot_write_default(CTR_REASON_EXIT));
 }
 
 /* After fork only the forking thread lives on in the child. */
@@ -47,6 +53,7 @@ static void forget_other_threads(void)
 	/* the parent's other threads, live or exited, are not the child's;
 	 * their rings stay mapped (copy-on-write, untouched) */
 	exited_threads = NULL;
+	ctr_file_after_fork();
 	sigtrap_after_fork();
 }
 
@@ -59,10 +66,10 @@ static void runtime_start(void)
 	sigtrap_init(&(struct sigtrap_trigger){ write_on_signal, helper_untraced,
 						real_pthread_create });
 	pthread_atfork(NULL, NULL, forget_other_threads);
-	if (config.ftrace) /* before write_at_exit: its atexit runs after */
+	record_init();
+	if (config.ftrace) /* before at_exit: its atexit runs after */
 		sched_start(1);
-	if (config.write_at_exit)
-		atexit(write_at_exit);
+	atexit(at_exit);
 }
 
 /* From our constructor, or from the first traced event if that comes

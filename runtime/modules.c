@@ -5,13 +5,17 @@
  * It is refreshed when the library starts, before each dlclose (so a
  * library unloaded before a snapshot is still described) and at each
  * snapshot.  Objects that went away are kept and flagged unloaded until a
- * new object is mapped over them.  dlopen itself is not interposed: glibc
+ * new object is mapped over them.  Paths are recorded absolute: an object
+ * dlopen'ed by a relative path ("./libplugin.so"), which the loader names
+ * so, is looked up in /proc/self/maps by the address of its first
+ * segment, so the decoder finds it from any directory.  dlopen itself is not interposed: glibc
  * decides which RUNPATH to search from dlopen's caller, and a wrapper would
  * become that caller. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <elf.h>
 #include <link.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,7 +26,20 @@ static pthread_mutex_t mods_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct module_record *mods;
 static uint32_t nmods, mods_cap;
 
-static void build_id_read(struct module_record *m, struct dl_phdr_info *info)
+/* "fentry" -> CTR_MODE_FENTRY, from the note ctrail-cc links in. */
+static uint32_t mode_of(const char *name, size_t size)
+{
+	static const char *const names[] = CTR_MODE_NAMES;
+
+	for (uint32_t i = 1; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strnlen(name, size) == strlen(names[i]) && !strncmp(name, names[i], size))
+			return i;
+	return CTR_MODE_UNKNOWN;
+}
+
+/* The GNU build id and ctrail's mode note (runtime/mode_note.S), from
+ * the object's PT_NOTE segments. */
+static void notes_read(struct module_record *m, struct dl_phdr_info *info)
 {
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -39,11 +56,14 @@ static void build_id_read(struct module_record *m, struct dl_phdr_info *info)
 			if (desc + n->n_descsz > end)
 				break;
 			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
-			    !memcmp(name, "GNU", 4) && n->n_descsz <= sizeof(m->build_id)) {
+			    !memcmp(name, "GNU", 4) && n->n_descsz <= sizeof(m->build_id) &&
+			    !m->hdr.build_id_size) {
 				memcpy(m->build_id, desc, n->n_descsz);
 				m->hdr.build_id_size = n->n_descsz;
-				return;
 			}
+			if (n->n_type == 1 && n->n_namesz == 7 && !memcmp(name, "ctrail", 7) &&
+			    !(m->hdr.flags & CTR_MODULE_MODE_MASK))
+				m->hdr.flags |= mode_of(desc, n->n_descsz) << CTR_MODULE_MODE_SHIFT;
 			p = desc + ((n->n_descsz + 3) & ~3u);
 		}
 	}
@@ -69,11 +89,32 @@ static int segments_read(struct module_record *m, struct dl_phdr_info *info)
 	return 0;
 }
 
-static char *path_of(const char *name, int first)
+/* The file mapped at addr, from /proc/self/maps, or NULL. */
+static char *mapped_file(uintptr_t addr)
 {
-	char buf[4096];
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[4096 + 128], *path = NULL, *slash;
+	unsigned long lo, hi;
+
+	while (f && !path && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= addr && addr < hi &&
+		    (slash = strchr(line, '/'))) {
+			slash[strcspn(slash, "\n")] = 0;
+			path = strdup(slash);
+		}
+	if (f)
+		fclose(f);
+	return path;
+}
+
+static char *path_of(const char *name, int first, const struct module_record *m)
+{
+	char buf[4096], *abs;
 	ssize_t n;
 
+	if (*name && *name != '/' && m->hdr.nsegments &&
+	    (abs = mapped_file(m->segs[0].start)))
+		return abs;
 	if (*name || !first)
 		return strdup(*name ? name : "[unnamed]");
 	n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
@@ -97,6 +138,7 @@ static void record_free(struct module_record *m)
 {
 	free(m->segs);
 	free(m->path);
+	free(m->loader_name);
 }
 
 static int overlaps_loaded(const struct module_record *m)
@@ -141,7 +183,8 @@ static int module_seen(struct dl_phdr_info *info, size_t size, void *data)
 		if (mods[i].hdr.bias == info->dlpi_addr &&
 		    !(mods[i].hdr.flags & CTR_MODULE_UNLOADED) &&
 		    (first ? (mods[i].hdr.flags & CTR_MODULE_MAIN)
-			   : !strcmp(mods[i].path, info->dlpi_name))) {
+			   : !strcmp(mods[i].loader_name ? mods[i].loader_name : mods[i].path,
+				     info->dlpi_name))) {
 			mods[i].seen = r->gen;
 			return 0;
 		}
@@ -155,12 +198,14 @@ static int module_seen(struct dl_phdr_info *info, size_t size, void *data)
 	}
 	m.hdr.bias = info->dlpi_addr;
 	m.hdr.flags = (first ? CTR_MODULE_MAIN : 0) | (r->gen > 1 ? CTR_MODULE_DLOPEN : 0);
-	if (!(m.path = path_of(info->dlpi_name, first)) || segments_read(&m, info)) {
+	if (segments_read(&m, info) || !(m.path = path_of(info->dlpi_name, first, &m)) ||
+	    (strcmp(m.path, info->dlpi_name) && *info->dlpi_name &&
+	     !(m.loader_name = strdup(info->dlpi_name)))) {
 		record_free(&m);
 		return 1;
 	}
 	m.hdr.path_size = strlen(m.path);
-	build_id_read(&m, info);
+	notes_read(&m, info);
 	mods[nmods++] = m;
 	return 0;
 }
@@ -189,6 +234,7 @@ int modules_copy(struct module_record **out, uint32_t *n)
 	for (i = 0; c && i < nmods; i++) {
 		c[i] = mods[i];
 		c[i].path = strdup(mods[i].path);
+		c[i].loader_name = NULL;
 		c[i].segs = malloc(mods[i].hdr.nsegments * sizeof(*c->segs) + 1);
 		if (!c[i].path || !c[i].segs) {
 			modules_free(c, i + 1);

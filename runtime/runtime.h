@@ -28,6 +28,8 @@ struct ctrail_thread {
 	int is_main;
 	char name[16];          /* read at exit; live threads are asked at snapshot */
 	pthread_t handle;
+	void *(*start_fn)(void *); /* what our pthread_create was asked to run */
+	void *start_arg;
 };
 
 /* thread.c */
@@ -63,8 +65,9 @@ struct module_record {
 	struct ctr_module hdr;
 	struct ctr_segment *segs;
 	uint8_t build_id[64];
-	char *path;
+	char *path;    /* absolute */
 	uint32_t seen; /* the refresh that last found it loaded */
+	char *loader_name; /* the loader's name when not path (relative); NULL in copies */
 };
 HIDDEN void modules_refresh(void);
 HIDDEN int modules_copy(struct module_record **out, uint32_t *n);
@@ -84,11 +87,19 @@ HIDDEN int process_chunks_take(struct process_chunks *p);
 HIDDEN void process_chunks_free(struct process_chunks *p);
 /* PROCESS, CLOCK and the MODULE chunks. */
 HIDDEN int process_chunks_write(struct ctr_writer *w, const struct process_chunks *p);
-/* Writes pattern (%p %n %% expanded) as NAME.tmp.PID renamed into place:
- * the file header, body's chunks and the END chunk. */
+/* Writes pattern (%p %n %% expanded) through out_file.h: the file header,
+ * body's chunks and the END chunk.  One file at a time per process.  Once
+ * the process exits (ctr_file_exit_wait), only the exiting thread may
+ * write: -ECANCELED for the others, -ETIMEDOUT after the wait ran out. */
 HIDDEN int ctr_file_write(const char *pattern,
 			  int (*body)(struct ctr_writer *w, const void *arg),
 			  const void *arg);
+/* Every exit path calls this first: waits (config.exit_wait_ns at most)
+ * for a SIGTRAP still being answered and a file still being written, or
+ * gives up on it, removing its temporary, with one line on stderr. */
+HIDDEN void ctr_file_exit_wait(void);
+/* In a forked child: no file is being written. */
+HIDDEN void ctr_file_after_fork(void);
 
 /* sigtrap.c: SIGTRAP wakes a helper thread, made with create(), that
  * calls fire(); enter() (may be NULL) runs first in that thread. */
@@ -100,6 +111,20 @@ struct sigtrap_trigger {
 HIDDEN void sigtrap_init(const struct sigtrap_trigger *t);
 /* In a forked child: a new helper, if the parent had one. */
 HIDDEN void sigtrap_after_fork(void);
+/* 1 while a SIGTRAP received has not been answered by a snapshot. */
+HIDDEN int sigtrap_busy(void);
+/* Starts the helper if need be and returns the handler that wakes it with
+ * the signal's number (record.c), or NULL if no helper could start. */
+HIDDEN void (*sigtrap_handler(void))(int);
+
+/* record.c: one output file per process, the status file and writing on
+ * SIGHUP/SIGINT/SIGTERM for a supervisor (ctrail record).  record_init
+ * runs after config_init and sigtrap_init; record_status reports one
+ * attempt to write path (rc: 0 or -errno); record_signal_done, in the
+ * helper thread after the snapshot for sig, lets sig kill the process. */
+HIDDEN void record_init(void);
+HIDDEN void record_status(const char *path, int rc);
+HIDDEN void record_signal_done(int sig);
 
 /* stackcap.c: a live thread's registers and stack top for the STACK
  * chunk.  The signal is the runtime's own, never the program's: handled
@@ -149,6 +174,7 @@ struct ctrail_config {
 	uint64_t ring_size;
 	uint32_t max_exited;
 	int write_at_exit;
+	uint64_t exit_wait_ns; /* CTRAIL_EXIT_WAIT */
 	const char *output;    /* a copy, never the environment's string */
 	const char *tracefs;   /* CTRAIL_TRACEFS, "" when unset */
 	int ftrace;            /* CTRAIL_FTRACE=1 */

@@ -22,7 +22,8 @@
  * the rule above, so no snapshot has a hole and none invents calls across
  * another's (each ring is cut at the moment it was copied).  A pinned
  * record is only used after checking, under the lock, that it is still
- * listed (an exited thread's record may have been freed by exited_trim).
+ * listed with the same tid (an exited thread's record may have been freed
+ * by exited_trim, or made a spare and given to a new thread).
  *
  * Each live thread's step takes its stack first (stackcap.c: the STACK
  * chunk), then its ring, so the ring holds the moment the registers were
@@ -110,7 +111,9 @@ static int copy_ring(struct snap_thread *out, const struct ctrail_thread *t,
 		n -= skip;
 		lost += skip;
 	}
-	/* another live thread may not have stored every slot it reserved */
+	/* another live thread may not have stored every slot it reserved
+	 * (the scan costs about half the copy: the calling thread, which is
+	 * in no hook, and exited ones are spared it) */
 	if (t->tls && t->tls != &ctrail_tls)
 		n = ring_drop_unwritten(out->events, n, since);
 	out->hdr.tid = t->tid;
@@ -282,7 +285,8 @@ static int stream_thread(struct ctr_writer *w, struct ctrail_snapshot *s,
 	int rc = 0, found;
 
 	pthread_mutex_lock(&registry_lock);
-	found = thread_listed(t);
+	/* a record freed or reused by a new thread since is left out */
+	found = thread_listed(t) && (uint32_t)t->tid == st->hdr.tid;
 	if (found && s->buf_events < t->size / EV) {
 		free(s->buf);
 		s->buf_events = t->size / EV;
@@ -426,8 +430,10 @@ static struct ctrail_snapshot *snapshot_pin(uint32_t reason)
 					 sizeof(*s->threads))))
 		rc = -ENOMEM;
 	for (int l = 0; l < 2 && !rc; l++)
-		for (struct ctrail_thread *t = l ? exited_threads : live_threads; t; t = t->next)
+		for (struct ctrail_thread *t = l ? exited_threads : live_threads; t; t = t->next) {
+			s->threads[s->nthreads].hdr.tid = t->tid;
 			s->threads[s->nthreads++].pinned = t;
+		}
 	if (!rc) {
 		s->hdr.dropped_threads = dropped_threads;
 		s->hdr.dropped_events = dropped_events;

@@ -96,7 +96,8 @@ _Static_assert(__builtin_offsetof(struct ctrail_state, clock) == 96, "state layo
  * than the reader, or any thread stopped by a crash) may not have stored
  * some yet: the last one, and any it was filling when a signal handler
  * interrupted it (the handler's own events follow it).  Such a slot still
- * holds the previous lap's event, or zeros.  Readers copy a ring as
+ * holds the previous lap's event, or zeros (a siglongjmp out of such a
+ * handler leaves it so for good).  Readers copy a ring as
  * follows, the same way everywhere (snapshot.c, the core readers):
  *
  * ring_first_stable(): the first event index of a ring holding `cap`

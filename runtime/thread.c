@@ -83,6 +83,66 @@ static void thread_free(struct ctrail_thread *t)
 	free(t);
 }
 
+/* A record whose thread is gone and whose events no snapshot will read
+ * becomes a spare, ring and all, while there are fewer than SPARE_MAX and
+ * its ring has the default size; else it is freed.  Reusing one spares a
+ * new thread the mmap, the first-touch page fault and the munmap (with its
+ * TLB shootdown) later.  Beyond its first SPARE_RESIDENT bytes the ring's
+ * pages are given back, so spares hold little memory.  Called with
+ * registry_lock held. */
+#define SPARE_MAX 8
+#define SPARE_RESIDENT (64 << 10)
+static struct ctrail_thread *spares;
+static unsigned nspares;
+
+static void thread_retire(struct ctrail_thread *t)
+{
+	if (nspares == SPARE_MAX || t->size != config.ring_size) {
+		thread_free(t);
+		return;
+	}
+	if (t->final_off > SPARE_RESIDENT && t->size > SPARE_RESIDENT)
+		madvise(t->ring + SPARE_RESIDENT, t->size - SPARE_RESIDENT, MADV_DONTNEED);
+	t->next = spares;
+	spares = t;
+	nspares++;
+}
+
+/* A zeroed record with a ring of the default size, for a new thread: a
+ * spare, or a new one; NULL without memory.  A spare's ring still holds
+ * its last thread's events, which ring_drop_unwritten() tells from the new
+ * ones by their older stamps, as it does a previous lap's; only the first
+ * slots, where it takes its floor from, are zeroed. */
+static struct ctrail_thread *thread_new(void)
+{
+	struct ctrail_thread *t;
+
+	config_init();
+	pthread_mutex_lock(&registry_lock);
+	if ((t = spares)) {
+		spares = t->next;
+		nspares--;
+	}
+	pthread_mutex_unlock(&registry_lock);
+	if (t) {
+		char *ring = t->ring;
+		uint64_t size = t->size;
+		memset(t, 0, sizeof(*t));
+		t->ring = ring;
+		t->size = size;
+		memset(ring, 0, 4 * sizeof(struct ctr_event));
+		return t;
+	}
+	if (!(t = calloc(1, sizeof(*t))))
+		return NULL;
+	if (!(t->ring = ring_map(config.ring_size))) {
+		free(t);
+		return NULL;
+	}
+	t->size = config.ring_size;
+	return t;
+}
+
 /* Keeps at most config.max_exited exited threads, newest first, freeing
  * and counting the oldest.  Called with registry_lock held. */
 static void exited_trim(void)
@@ -96,7 +156,7 @@ static void exited_trim(void)
 		*p = old->next;
 		dropped_threads++;
 		dropped_events += old->final_off / sizeof(struct ctr_event);
-		thread_free(old);
+		thread_retire(old);
 	}
 }
 
@@ -130,34 +190,22 @@ static void exit_key_make(void)
 	pthread_key_create(&exit_key, thread_exit);
 }
 
-/* Gives the calling thread a ring and registers it.  On failure (no
- * memory) the thread simply is not traced. */
-void thread_start(void)
+/* Makes t (from thread_new) the calling thread's record and registers
+ * it; the thread's state is TLS_STARTING.  Only the main thread has no
+ * destructor: its ring stays live until the process ends. */
+static void thread_install(struct ctrail_thread *t, int is_main)
 {
 	struct ctrail_tls *tls = &ctrail_tls;
-	struct ctrail_thread *t;
 
-	if (tls->state != TLS_NEW)
-		return;
-	tls->state = TLS_STARTING;
-	config_init();
-	threads_init();
-	t = calloc(1, sizeof(*t));
-	if (!t || !(t->ring = ring_map(config.ring_size))) {
-		free(t);
-		tls->state = TLS_GONE;
-		return;
-	}
-	t->size = config.ring_size;
 	t->tid = gettid();
-	t->is_main = t->tid == getpid();
+	t->is_main = is_main;
 	t->handle = pthread_self();
 	t->tls = tls;
 	tls->off = 0;
 	tls->mask = t->size - 1;
 	tls->thread = t;
 	pthread_once(&exit_key_once, exit_key_make);
-	if (!t->is_main)
+	if (!is_main)
 		pthread_setspecific(exit_key, t);
 	pthread_mutex_lock(&registry_lock);
 	t->next = live_threads;
@@ -167,38 +215,61 @@ void thread_start(void)
 	pthread_mutex_unlock(&registry_lock);
 }
 
-struct start_args {
-	void *(*fn)(void *);
-	void *arg;
-};
-
-static void *thread_trampoline(void *p)
+/* Gives the calling thread (the main thread, or one not made by our
+ * pthread_create) a ring and registers it.  On failure (no memory) the
+ * thread simply is not traced. */
+void thread_start(void)
 {
-	struct start_args a = *(struct start_args *)p;
+	struct ctrail_thread *t;
 
-	free(p);
-	thread_start();
-	return a.fn(a.arg);
+	if (ctrail_tls.state != TLS_NEW)
+		return;
+	ctrail_tls.state = TLS_STARTING;
+	threads_init();
+	if (!(t = thread_new())) {
+		ctrail_tls.state = TLS_GONE;
+		return;
+	}
+	thread_install(t, gettid() == getpid());
 }
 
+/* A thread made by our pthread_create starts here with the record its
+ * creator made for it: no allocation in the new thread, and it is
+ * registered before user code runs.  Until the first store below, a
+ * signal handler that traces would set up a ring itself
+ * (ctrail_first_event), the one window left. */
+static void *thread_trampoline(void *p)
+{
+	struct ctrail_thread *t = p;
+	void *(*fn)(void *) = t->start_fn, *arg = t->start_arg;
+
+	ctrail_tls.state = TLS_STARTING;
+	thread_install(t, 0);
+	return fn(arg);
+}
+
+/* Without memory for a record and ring the thread is made all the same,
+ * and traced if its first event finds some. */
 int pthread_create(pthread_t *th, const pthread_attr_t *attr,
 		   void *(*fn)(void *), void *arg)
 {
-	struct start_args *a;
+	struct ctrail_thread *t;
 	int rc;
 
 	if (!real_pthread_create)
 		threads_init();
 	if (!real_pthread_create) /* a -static link: no libc to pass on to */
 		return ENOSYS;
-	a = malloc(sizeof(*a));
-	if (!a)
-		return EAGAIN;
-	a->fn = fn;
-	a->arg = arg;
-	rc = real_pthread_create(th, attr, thread_trampoline, a);
-	if (rc)
-		free(a);
+	if (!(t = thread_new()))
+		return real_pthread_create(th, attr, fn, arg);
+	t->start_fn = fn;
+	t->start_arg = arg;
+	rc = real_pthread_create(th, attr, thread_trampoline, t);
+	if (rc) {
+		pthread_mutex_lock(&registry_lock);
+		thread_retire(t);
+		pthread_mutex_unlock(&registry_lock);
+	}
 	return rc;
 }
 
@@ -228,7 +299,7 @@ void threads_forget(struct ctrail_thread *const *done, size_t n,
 	for (size_t i = 0; i < n; i++)
 		if (listed(exited_threads, done[i])) {
 			list_remove(&exited_threads, done[i]);
-			thread_free(done[i]);
+			thread_retire(done[i]);
 		}
 	/* those dropped since the snapshot was taken stay counted */
 	dropped_threads -= threads < dropped_threads ? threads : dropped_threads;

@@ -2,9 +2,10 @@
  * hooks and the assembly ones (so it holds only offsets when assembled).
  *
  * The ring is a power-of-two array of 16-byte events.  `off` counts the
- * bytes the thread ever wrote: the next event goes to base + (off & mask),
- * and off / 16 is the number of events written, so wraps cost nothing and
- * are still counted.  `base` is NULL while the thread (or the process) is
+ * bytes the thread ever reserved: the next event goes to base + (off &
+ * mask), and off / 16 is the number of events written or being written
+ * (hooks_x86_64.S has the protocol), so wraps cost nothing and are still
+ * counted.  `base` is NULL while the thread (or the process) is
  * paused, and before the ring exists: one test serves both.  `state` tells
  * the two apart when base is NULL, off the hot path. */
 #ifndef CTRAIL_TLS_H

@@ -44,7 +44,10 @@ static uintptr_t *fn_addr; /* [0..max_id], by XRay function id */
 static uint32_t max_id;
 
 /* Called by XRay's trampolines, which save every register around it, at
- * each patched sled.  Ids come from the map fn_addr was built from; the
+ * each patched sled.  Safe wherever the cyg hooks are (their comment in
+ * hooks_x86_64.S): fn_addr and max_id are written once, before the handler
+ * is installed, and only read here; a signal handler's sleds nest inside
+ * ours like any other call.  Ids come from the map fn_addr was built from; the
  * check only guards against a handler left installed by a program that
  * changed the map (XRay in clang 14 has no map but the executable's). */
 static void on_sled(int32_t id, enum xray_entry_type type)

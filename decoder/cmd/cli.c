@@ -222,6 +222,8 @@ static int parse_trace_args(struct cli_trace *t, const struct cli_command *cmd,
 			return cli_usage_error(cmd, "one %s only", operand);
 		if (opt == CLI_ARG)
 			t->path = value;
+		else if (cli_remap_check(cmd, value))
+			return EXIT_USAGE;
 		else
 			t->remaps[t->nremaps++] = (char *)value;
 	}
@@ -256,16 +258,67 @@ void cli_trace_close(struct cli_trace *t)
 int cli_threads_add(struct cli_threads *t, const char *list)
 {
 	char *copy = strdup(list);
+	int err = copy ? 0 : -ENOMEM;
 
-	if (!copy)
-		return -ENOMEM;
-	for (char *item = strtok(copy, ","); item; item = strtok(NULL, ",")) {
+	for (char *item = copy ? strtok(copy, ",") : NULL; item && !err;
+	     item = strtok(NULL, ",")) {
 		char **grown = realloc(t->items, (t->n + 1) * sizeof(char *));
 
-		if (!grown)
-			return -ENOMEM;
-		t->items = grown;
-		t->items[t->n++] = item;
+		if (!grown || !(grown[t->n] = strdup(item)))
+			err = -ENOMEM;
+		if (grown)
+			t->items = grown;
+		if (!err)
+			t->n++;
+	}
+	free(copy);
+	return err;
+}
+
+void cli_threads_free(struct cli_threads *t)
+{
+	for (int i = 0; i < t->n; i++)
+		free(t->items[i]);
+	free(t->items);
+	*t = (struct cli_threads){ 0 };
+}
+
+static int thread_listed(const char *item, const struct reader_thread *t)
+{
+	char tid[16];
+
+	snprintf(tid, sizeof(tid), "%u", t->hdr->tid);
+	return !strcmp(item, tid) || !strcmp(item, t->name);
+}
+
+/* Prints the threads of every snapshot, "tid name" once each. */
+static void print_threads(const struct reader *r)
+{
+	int n = 0;
+
+	for (size_t s = 0; s < r->nsnapshots; s++)
+		for (size_t i = 0; i < r->snapshots[s].nthreads; i++, n++)
+			fprintf(stderr, "%s%u %s", n ? ", " : "",
+				r->snapshots[s].threads[i].hdr->tid,
+				r->snapshots[s].threads[i].name);
+	fprintf(stderr, n ? "\n" : "none\n");
+}
+
+int cli_threads_check(const struct cli_threads *t, const struct reader *r,
+		      const char *trace)
+{
+	for (int k = 0; k < t->n; k++) {
+		int found = 0;
+
+		for (size_t s = 0; s < r->nsnapshots && !found; s++)
+			for (size_t i = 0; i < r->snapshots[s].nthreads && !found; i++)
+				found = thread_listed(t->items[k], &r->snapshots[s].threads[i]);
+		if (!found) {
+			fprintf(stderr, "ctrail: %s: --threads %s: no such thread; it has: ",
+				trace, t->items[k]);
+			print_threads(r);
+			return EXIT_ERROR;
+		}
 	}
 	return 0;
 }
@@ -273,14 +326,21 @@ int cli_threads_add(struct cli_threads *t, const char *list)
 int cli_keep_thread(void *ctx, const struct reader_thread *t)
 {
 	const struct cli_threads *threads = ctx;
-	char tid[16];
 
 	if (!threads->n)
 		return 1;
-	snprintf(tid, sizeof(tid), "%u", t->hdr->tid);
 	for (int i = 0; i < threads->n; i++)
-		if (!strcmp(threads->items[i], tid) || !strcmp(threads->items[i], t->name))
+		if (thread_listed(threads->items[i], t))
 			return 1;
+	return 0;
+}
+
+int cli_remap_check(const struct cli_command *cmd, const char *rule)
+{
+	const char *eq = strchr(rule, '=');
+
+	if (!eq || eq == rule)
+		return cli_usage_error(cmd, "--remap %s: expected OLD=NEW", rule);
 	return 0;
 }
 

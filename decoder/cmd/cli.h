@@ -82,17 +82,27 @@ void cli_trace_close(struct cli_trace *t);
 
 /* The --threads LIST option (convert and the summary commands): the
  * threads to keep, by tid or name, from every LIST given. */
+/* --all: no default window (decoder/timeline/window.h). */
+#define CLI_OPT_ALL { "all", 0, NULL, "the whole snapshot, not only where the busy rings overlap (see --help)" }
 #define CLI_OPT_THREADS { "threads", 0, "LIST", "only these threads: comma-separated tids or names" }
 struct cli_threads {
 	char **items; /* tids or names; none: every thread */
 	int n;
 };
-/* Adds the comma-separated items of list (copied, kept for the whole run).
- * Returns 0 or -ENOMEM. */
+/* Adds the comma-separated items of list (copied, until
+ * cli_threads_free).  Returns 0 or -ENOMEM. */
 int cli_threads_add(struct cli_threads *t, const char *list);
+void cli_threads_free(struct cli_threads *t);
+/* Every item must name a thread (by tid or name) of some snapshot of r:
+ * else prints the item and the threads there are, returns EXIT_ERROR. */
+int cli_threads_check(const struct cli_threads *t, const struct reader *r,
+		      const char *trace);
 /* timeline_snapshot()'s keep() for ctx a struct cli_threads *: 1 for a
  * thread whose tid or name is listed, or for every thread if none is. */
 int cli_keep_thread(void *ctx, const struct reader_thread *t);
+
+/* A --remap rule must read OLD=NEW: else a usage error (EXIT_USAGE). */
+int cli_remap_check(const struct cli_command *cmd, const char *rule);
 
 /* A symbolizer knowing the snapshot's modules and the --remap rules
  * (remaps: nremaps strings "OLD=NEW").  NULL after printing an error. */

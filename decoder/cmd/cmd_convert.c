@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "emit.h"
 #include "out_file.h"
+#include "window.h"
 
 static const struct cli_option options[] = {
 	{ "output", 'o', "OUT", "output file (default: TRACE with the format's suffix for .ctr; - for stdout)" },
@@ -29,10 +30,11 @@ static const struct cli_option options[] = {
 	{ "wall-clock", 0, NULL, "absolute wall-clock (CLOCK_REALTIME) times instead of relative ones" },
 	{ "remap", 0, "OLD=NEW", "read binaries and sources under NEW instead of OLD (repeatable)" },
 	{ "merge", 0, NULL, "several snapshots into one file, one process each (json only)" },
+	CLI_OPT_ALL,
 	{ 0 },
 };
 enum { OPT_OUTPUT, OPT_FORMAT, OPT_THREADS, OPT_SINCE, OPT_UNTIL, OPT_MAX_AGE,
-       OPT_WALL_CLOCK, OPT_REMAP, OPT_MERGE };
+       OPT_WALL_CLOCK, OPT_REMAP, OPT_MERGE, OPT_ALL };
 
 struct convert {
 	const char *trace, *out;
@@ -41,7 +43,7 @@ struct convert {
 	char **remaps;
 	int nremaps;
 	uint64_t since_ns, until_ns, max_age_ns;
-	int has_since, has_until, has_max_age, wall_clock, merge;
+	int has_since, has_until, has_max_age, wall_clock, merge, all;
 	/* Outputs opened so far. */
 	struct out_file *files;
 	size_t nfiles;
@@ -76,12 +78,18 @@ static char *output_name(const char *out, const char *suffix, size_t index,
 	return name;
 }
 
-/* Slices to keep, in ticks, from the options. */
+/* Slices to keep, in ticks, from the options; else the default window
+ * (window.h) unless --all. */
 static void set_window(const struct convert *c, const struct reader_snapshot *snap,
-		       const struct time_base *tb, struct timeline *tl)
+		       struct time_base *tb, struct timeline *tl)
 {
 	uint64_t hz = snap->clock->tsc_hz, taken = snap->hdr->taken_tsc, age;
+	struct window w;
 
+	if (!c->has_since && !c->has_until && !c->has_max_age && !c->all) {
+		window_default(&w, snap, cli_keep_thread, (void *)&c->threads);
+		window_apply(&w, tl, tb);
+	}
 	if (c->has_since)
 		tl->from_tsc = tb->first_tsc + ticks_from_ns(hz, c->since_ns);
 	if (c->has_until)
@@ -254,8 +262,13 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		case OPT_UNTIL: rc = parse_time_option(cmd, "until", value, &c.until_ns, &c.has_until); break;
 		case OPT_MAX_AGE: rc = parse_time_option(cmd, "max-age", value, &c.max_age_ns, &c.has_max_age); break;
 		case OPT_WALL_CLOCK: c.wall_clock = 1; break;
-		case OPT_REMAP: c.remaps[c.nremaps++] = (char *)value; break;
+		case OPT_REMAP:
+			if ((rc = cli_remap_check(cmd, value)))
+				return rc;
+			c.remaps[c.nremaps++] = (char *)value;
+			break;
 		case OPT_MERGE: c.merge = 1; break;
+		case OPT_ALL: c.all = 1; break;
 		}
 		if (rc)
 			return rc;
@@ -273,10 +286,13 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		c.out = default_out = default_output(c.trace, c.format->suffix);
 	if (cli_open_trace(&r, c.trace) < 0)
 		return EXIT_ERROR;
-	if (convert_all(&c, &r) < 0)
+	if ((rc = cli_threads_check(&c.threads, &r, c.trace)) == 0 &&
+	    convert_all(&c, &r) < 0)
 		rc = EXIT_ERROR;
 	reader_close(&r);
 	free(default_out);
+	free(c.remaps);
+	cli_threads_free(&c.threads);
 	return rc;
 }
 

@@ -385,6 +385,8 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 			names = 1;
 		else if (opt == OPT_MERGE)
 			merge = 1;
+		else if (opt == OPT_REMAP && cli_remap_check(cmd, value))
+			return EXIT_USAGE;
 		else if (opt == OPT_REMAP)
 			remaps[nremaps++] = (char *)value;
 	}

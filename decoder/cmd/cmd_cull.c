@@ -245,12 +245,42 @@ static void summarize(const struct funcs *fs, const struct plan *p, size_t n,
 			(unsigned long long)fs->anonymous);
 }
 
-static int write_list(const char *path, const struct funcs *fs)
+/* The instrumentation mode the counts were made in, from the modules'
+ * flags (ctrail-cc's mode note): NULL, after a warning, when no module
+ * says or they disagree. */
+static const char *counts_mode(const struct reader_snapshot *snap, const char *path)
+{
+	unsigned mode = 0, other = 0;
+
+	for (size_t i = 0; i < snap->nmodules; i++) {
+		unsigned m = CTR_MODULE_MODE(snap->modules[i].hdr->flags);
+
+		if (m && !mode)
+			mode = m;
+		else if (m && m != mode)
+			other = m;
+	}
+	if (!mode)
+		fprintf(stderr, "ctrail cull: %s does not say which instrumentation mode it was "
+				"counted in (built by an older ctrail-cc?): ctrail-cc cannot check "
+				"that the list is used in the same mode\n", path);
+	else if (other)
+		fprintf(stderr, "ctrail cull: %s was counted in modules built in different "
+				"modes (%s, %s): the list is only right for builds mixing them alike\n",
+			path, reader_mode_name(mode), reader_mode_name(other));
+	return mode && !other ? reader_mode_name(mode) : NULL;
+}
+
+/* The list, after a "# ctrail-mode: MODE" line that ctrail-cc checks. */
+static int write_list(const char *path, const struct funcs *fs, const char *mode)
 {
 	struct summary_output out;
 
 	if (summary_output_open(&out, path ? path : "-"))
 		return EXIT_ERROR;
+	if (mode)
+		fprintf(out.file, "# ctrail-mode: %s (counted so; ctrail-cc refuses the list "
+				  "in another mode)\n", mode);
 	for (size_t i = 0; i < fs->n; i++)
 		if (fs->v[i].excluded)
 			fprintf(out.file, "%s\n", fs->v[i].name);
@@ -286,6 +316,8 @@ static int parse_options(const struct cli_command *cmd, int argc, char **argv,
 			p->keep[p->nkeep++] = (char *)value;
 		else if (opt == OPT_OUTPUT)
 			*output = value;
+		else if (opt == OPT_REMAP && cli_remap_check(cmd, value))
+			return EXIT_USAGE;
 		else if (opt == OPT_REMAP)
 			remaps[(*nremaps)++] = (char *)value;
 	}
@@ -330,7 +362,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	if (!p.has_runtime && runtime_from_counts(&p, snap, &fs, input) < 0)
 		goto out;
 	n = cull(&fs, &p, &left);
-	rc = write_list(output, &fs);
+	rc = write_list(output, &fs, counts_mode(snap, input));
 	if (rc == EXIT_OK)
 		summarize(&fs, &p, n, left);
 out:
@@ -356,7 +388,10 @@ const struct cli_command cmd_cull = {
 		"is --runtime, or the counting run's own (from its clock, less the\n"
 		"counting cost).  Functions named with --keep are never excluded (the\n"
 		"ones you need to see).  A summary goes to stderr: functions excluded,\n"
-		"calls still traced, estimated overhead before and after.",
+		"calls still traced, estimated overhead before and after.  The list's\n"
+		"first line, \"# ctrail-mode: MODE\", names the instrumentation mode the\n"
+		"counts were made in: ctrail-cc --exclude-file refuses the list in\n"
+		"another mode (other functions are inlined there).",
 	.options = options,
 	.run = run,
 };

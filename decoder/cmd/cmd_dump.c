@@ -78,6 +78,8 @@ static void print_module(FILE *out, const struct reader_module *m)
 		{ CTR_MODULE_DLOPEN, "dlopen" },
 		{ CTR_MODULE_UNLOADED, "unloaded" },
 	};
+	unsigned mode = CTR_MODULE_MODE(m->hdr->flags);
+	const char *mode_name = reader_mode_name(mode);
 
 	fprintf(out, "module %.*s bias=0x%llx build_id=", (int)m->hdr->path_size,
 		m->path, (unsigned long long)m->hdr->bias);
@@ -85,8 +87,13 @@ static void print_module(FILE *out, const struct reader_module *m)
 		fprintf(out, "%02x", m->build_id[i]);
 	if (m->hdr->build_id_size == 0)
 		fputc('-', out);
-	fprintf(out, " segments=%u flags=", m->hdr->nsegments);
-	print_flags(out, m->hdr->flags, flags, 3);
+	fprintf(out, " segments=%u", m->hdr->nsegments);
+	if (mode_name && mode)
+		fprintf(out, " mode=%s", mode_name);
+	else if (mode)
+		fprintf(out, " mode=mode%u", mode);
+	fprintf(out, " flags=");
+	print_flags(out, m->hdr->flags & ~CTR_MODULE_MODE_MASK, flags, 3);
 	fputc('\n', out);
 }
 

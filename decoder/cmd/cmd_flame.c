@@ -25,6 +25,7 @@ static const struct cli_option options[] = {
 	{ "width", 0, "PIXELS", "image width (default 1200)" },
 	SUMMARY_OPT_SNAPSHOT,
 	SUMMARY_OPT_REMAP,
+	CLI_OPT_ALL,
 	{ 0 },
 };
 /* the shared options' places are named too, to number the others */

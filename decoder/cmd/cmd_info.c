@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "window.h"
 #include "timeline.h"
 
 static const struct cli_option options[] = {
@@ -194,6 +195,27 @@ static void print_sched(const struct reader_snapshot *snap)
 	printf("%s\n", *sep ? "" : "none");
 }
 
+/* What the default window (window.h) leaves out, from the walk's stats. */
+static void print_window(const struct window *w, const struct reader_snapshot *snap,
+			 const struct timeline_stats *stats, const struct time_base *tb)
+{
+	uint64_t clipped = 0, before = 0;
+
+	if (!w->latest)
+		return;
+	for (size_t i = 0; i < snap->nthreads; i++) {
+		clipped += stats[i].repairs[REPAIR_CLIPPED];
+		before += stats[i].before_window;
+	}
+	printf("  window    from ");
+	print_duration(ns_from_ticks(tb->hz, w->from_tsc - tb->first_tsc));
+	printf(" after the first event, where the ring of tid %u %s begins (the latest "
+	       "busy ring): %llu calls open then clipped to it, %llu calls that ended "
+	       "before it left out by convert, report, flame and replay (--all keeps "
+	       "everything)\n", w->latest->hdr->tid, w->latest->name,
+	       (unsigned long long)clipped, (unsigned long long)before);
+}
+
 static int info_snapshot(size_t index, const struct reader_snapshot *snap,
 			 char **remaps, int nremaps)
 {
@@ -201,8 +223,9 @@ static int info_snapshot(size_t index, const struct reader_snapshot *snap,
 	struct symbolizer *syms = cli_symbolizer(snap, remaps, nremaps);
 	struct timeline_stats *stats = calloc(snap->nthreads + 1, sizeof(*stats));
 	uint64_t total[REPAIR_KINDS] = { 0 }, dropped = 0;
-	struct time_base tb;
+	struct time_base tb, windowed;
 	struct timeline tl;
+	struct window w;
 	int err;
 
 	if (!syms || !stats) {
@@ -212,7 +235,10 @@ static int info_snapshot(size_t index, const struct reader_snapshot *snap,
 	}
 	time_base_init(&tb, snap, 0);
 	timeline_init(&tl, syms, &no_output, NULL);
-	err = timeline_snapshot(&tl, snap, &tb, NULL, NULL, stats);
+	windowed = tb;
+	window_default(&w, snap, NULL, NULL);
+	window_apply(&w, &tl, &windowed);
+	err = timeline_snapshot(&tl, snap, &windowed, NULL, NULL, stats);
 	timeline_free(&tl);
 	if (err) {
 		cli_error("out of memory");
@@ -228,6 +254,7 @@ static int info_snapshot(size_t index, const struct reader_snapshot *snap,
 		}
 		printf("  repairs   ");
 		print_repairs(total, dropped);
+		print_window(&w, snap, stats, &tb);
 		print_sched(snap);
 	}
 	free(stats);
@@ -261,7 +288,9 @@ const struct cli_command cmd_info = {
 		"process and its command line, the clock, the loaded modules (with notes\n"
 		"on binaries or debug info that could not be found), and per thread its\n"
 		"events, the events lost when its ring wrapped, its time span, and the\n"
-		"calls whose begin or end the decoder had to synthesize.",
+		"calls whose begin or end the decoder had to synthesize, and what the\n"
+		"default window of the other commands leaves out (calls open at its\n"
+		"start count as \"begun before the window\").",
 	.options = options,
 	.run = run,
 };

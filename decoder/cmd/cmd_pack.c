@@ -13,13 +13,12 @@
  * are not traced).  `pack` collects the chunks' parts before anything is
  * written; the output is a temporary renamed into place when whole. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "cli.h"
 #include "ctr_write.h"
+#include "out_file.h"
 #include "pack.h"
 
 static const struct cli_option options[] = {
@@ -161,25 +160,21 @@ static int write_pack(int fd, const struct reader *r, const struct pack *p)
 	return err ? err : ctr_writer_end(&w);
 }
 
+/* Through out_file.h: OUT.tmp.PID renamed into place, or a device or
+ * FIFO written in place. */
 static int write_file(const char *out, const struct reader *r, const struct pack *p)
 {
-	char *tmp = malloc(strlen(out) + 32);
-	int fd, err;
+	struct out_file o;
+	int err = out_file_open(&o, out, 0666);
 
-	if (!tmp)
-		return cli_error("out of memory"), -ENOMEM;
-	sprintf(tmp, "%s.tmp.%d", out, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	err = fd < 0 ? -errno : write_pack(fd, r, p);
-	if (fd >= 0 && close(fd) < 0 && !err)
-		err = -errno;
-	if (!err && rename(tmp, out) < 0)
-		err = -errno;
-	if (err) {
+	if (!err)
+		err = write_pack(o.fd, r, p);
+	if (!err)
+		err = out_file_commit(&o);
+	else
+		out_file_discard(&o);
+	if (err)
 		cli_error("%s: %s", out, strerror(-err));
-		unlink(tmp);
-	}
-	free(tmp);
 	return err;
 }
 

@@ -1,8 +1,11 @@
 /* main.c - the ctrail command: picks the subcommand from the table below and
  * runs it.  Each subcommand lives in its own cmd_*.c file and describes its
  * options in one table (cli.h) that drives both parsing and --help. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli.h"
 #include "summary.h"
 
@@ -35,6 +38,21 @@ static void print_overview(FILE *out)
 		     "2 usage error; `record` exits with the program's status.\n");
 }
 
+/* At exit, whichever way the command ends (cli_next exits after --help):
+ * output that did not reach stdout (a full disk, a closed pipe's reader)
+ * is an error, exit status 1, never a silent success. */
+static void close_stdout(void)
+{
+	int failed = ferror(stdout);
+
+	errno = 0;
+	if (fclose(stdout) != 0 || failed) {
+		fprintf(stderr, "ctrail: writing standard output: %s\n",
+			errno ? strerror(errno) : "write error");
+		_exit(EXIT_ERROR);
+	}
+}
+
 static const struct cli_command *find_command(const char *name)
 {
 	for (size_t i = 0; i < NCOMMANDS; i++)
@@ -65,6 +83,7 @@ int main(int argc, char **argv)
 {
 	const struct cli_command *cmd;
 
+	atexit(close_stdout);
 	if (argc < 2) {
 		print_overview(stderr);
 		return EXIT_USAGE;

@@ -574,6 +574,13 @@ const char *reader_sched_type_name(unsigned type)
 	return type < CTR_SCHED_TYPES ? names[type] : NULL;
 }
 
+const char *reader_mode_name(unsigned mode)
+{
+	static const char *const names[] = CTR_MODE_NAMES;
+
+	return mode < sizeof(names) / sizeof(names[0]) ? names[mode] : NULL;
+}
+
 const char *reader_kind_name(unsigned kind)
 {
 	switch (kind) {

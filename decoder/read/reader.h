@@ -104,6 +104,8 @@ void reader_close(struct reader *r);
 const char *reader_reason_name(uint32_t reason);
 const char *reader_clock_source_name(uint32_t source);
 const char *reader_kind_name(unsigned kind);
+/* "fentry", ... for enum ctr_mode (module flags); NULL if unknown. */
+const char *reader_mode_name(unsigned mode);
 /* "sched_switch", "sched_waking", ... as ftrace names them; NULL if unknown. */
 const char *reader_sched_type_name(unsigned type);
 

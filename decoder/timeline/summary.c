@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "out_file.h"
 #include "summary.h"
+#include "window.h"
 
 static int add_remap(struct summary_opts *o, const char *value)
 {
@@ -40,8 +41,13 @@ static int shared_option(struct summary_opts *o, const struct cli_command *cmd,
 	if (!strcmp(name, "threads")) {
 		o->threads_arg = value;
 		err = cli_threads_add(&o->threads, value);
-	} else if (!strcmp(name, "remap"))
+	} else if (!strcmp(name, "remap")) {
+		if (cli_remap_check(cmd, value))
+			exit(EXIT_USAGE);
 		err = add_remap(o, value);
+	}
+	else if (!strcmp(name, "all"))
+		o->all = 1;
 	else if (!strcmp(name, "since"))
 		time_option(cmd, name, value, &o->since_ns, &o->has_since);
 	else if (!strcmp(name, "until"))
@@ -94,12 +100,17 @@ static int walk_snapshot(const struct summary_opts *o,
 	uint64_t hz = snap->clock->tsc_hz;
 	struct time_base tb;
 	struct timeline tl;
+	struct window w;
 	int err;
 
 	if (!syms)
 		return -EINVAL;
 	time_base_init(&tb, snap, 0);
 	timeline_init(&tl, syms, ops, ctx);
+	if (!o->has_since && !o->has_until && !o->all) {
+		window_default(&w, snap, cli_keep_thread, (void *)&o->threads);
+		window_apply(&w, &tl, &tb);
+	}
 	if (o->has_since)
 		tl.from_tsc = tb.first_tsc + ticks_from_ns(hz, o->since_ns);
 	/* with --clip a call must begin at or before until in ns, which
@@ -140,6 +151,10 @@ int summary_run(const struct summary_opts *o, const char *what,
 
 	if (cli_open_trace(&r, o->trace) < 0)
 		return EXIT_ERROR;
+	if (cli_threads_check(&o->threads, &r, o->trace)) {
+		reader_close(&r);
+		return EXIT_ERROR;
+	}
 	count = r.nsnapshots;
 	if (o->snapshot >= 0) {
 		if ((size_t)o->snapshot >= r.nsnapshots) {

@@ -28,11 +28,12 @@ struct summary_opts {
 	int has_since, has_until;
 	int clip;       /* --clip: calls cut to the window */
 	long snapshot;  /* --snapshot N, or -1 for every snapshot */
+	int all;        /* --all: no default window */
 };
 
 /* The option table rows of the shared options, to copy into a command's
  * table by name: "threads" (CLI_OPT_THREADS, cli.h), "since", "until",
- * "snapshot", "remap". */
+ * "snapshot", "remap", "all" (CLI_OPT_ALL). */
 #define SUMMARY_OPT_SINCE { "since", 0, "TIME", "only calls running at or after TIME after the first event" }
 #define SUMMARY_OPT_UNTIL { "until", 0, "TIME", "only calls running at or before TIME after the first event" }
 #define SUMMARY_OPT_SNAPSHOT { "snapshot", 0, "N", "only snapshot N (0 is the first)" }
@@ -40,7 +41,7 @@ struct summary_opts {
 #define SUMMARY_OPT_REMAP { "remap", 0, "OLD=NEW", "read binaries and sources under NEW instead of OLD (repeatable)" }
 /* All of them, in that order, for a table listing them last. */
 #define SUMMARY_OPTS CLI_OPT_THREADS, SUMMARY_OPT_SINCE, SUMMARY_OPT_UNTIL, \
-	SUMMARY_OPT_SNAPSHOT, SUMMARY_OPT_REMAP
+	SUMMARY_OPT_SNAPSHOT, SUMMARY_OPT_REMAP, CLI_OPT_ALL
 
 /* The window calls are cut to with --clip, in output ns (time_base_ns,
  * from the first event): [since, until], or [0, UINT64_MAX] without

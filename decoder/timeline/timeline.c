@@ -15,7 +15,8 @@
  * Time windows: a frame that began before from_tsc is held back and
  * delivered, with its true begin time, when the walk first reaches
  * from_tsc; frames beginning after to_tsc are never delivered, and an end
- * is delivered exactly when its begin was. */
+ * is delivered exactly when its begin was.  With clip (window.h), a
+ * held-back frame begins at from_tsc instead, flagged REPAIR_CLIPPED. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ const char *timeline_repair_name(enum timeline_repair repair)
 		[REPAIR_LONGJMP] = "unwound by longjmp",
 		[REPAIR_OPEN_AT_END] = "no return in snapshot",
 		[REPAIR_OPEN_BEFORE_RING] = "open before ring",
+		[REPAIR_CLIPPED] = "begun before the window",
 	};
 
 	return (unsigned)repair < REPAIR_KINDS ? names[repair] : NULL;
@@ -90,16 +92,25 @@ static int deliver_begin(struct timeline *tl, struct frame *f)
 }
 
 /* Delivers the held-back frames once the walk reaches the window. */
-static int enter_window(struct timeline *tl, enum pass pass, uint64_t t)
+static int enter_window(struct timeline *tl, enum pass pass, uint64_t t,
+			struct timeline_stats *st)
 {
 	int err = 0;
 
 	if (pass != DELIVER || tl->in_window || t < tl->from_tsc)
 		return 0;
 	tl->in_window = 1;
-	for (size_t i = 0; i < tl->depth && !err; i++)
-		if (tl->stack[i].s.begin_tsc <= tl->to_tsc)
-			err = deliver_begin(tl, &tl->stack[i]);
+	for (size_t i = 0; i < tl->depth && !err; i++) {
+		struct frame *f = &tl->stack[i];
+
+		if (tl->clip && f->s.begin_tsc < tl->from_tsc) {
+			f->s.begin_tsc = tl->from_tsc;
+			f->s.begin_repair = REPAIR_CLIPPED;
+			st->repairs[REPAIR_CLIPPED]++;
+		}
+		if (f->s.begin_tsc <= tl->to_tsc)
+			err = deliver_begin(tl, f);
+	}
 	return err;
 }
 
@@ -147,6 +158,8 @@ static int close_to(struct timeline *tl, size_t down_to, uint64_t t,
 		if (f->s.end_repair != REPAIR_NONE)
 			st->repairs[f->s.end_repair]++;
 		st->slices++;
+		if (tl->clip && t < tl->from_tsc)
+			st->before_window++;
 		if (f->delivered && tl->ops->slice_end) {
 			int err = tl->ops->slice_end(tl->ops_ctx, &f->s);
 
@@ -294,7 +307,7 @@ static int step(struct timeline *tl, enum pass pass,
 		t = tl->now;
 	}
 	tl->now = t;
-	err = enter_window(tl, pass, t);
+	err = enter_window(tl, pass, t, st);
 	if (err)
 		return err;
 	if (CTR_KIND_IS_CUSTOM(kind)) {
@@ -340,7 +353,7 @@ static int walk(struct timeline *tl, enum pass pass,
 	tl->in_window = 0;
 	tl->now = CTR_SLOT_TSC(th->events[0].tsc);
 	if (pass == DELIVER)
-		err = enter_window(tl, pass, tl->now);
+		err = enter_window(tl, pass, tl->now, st);
 	for (size_t i = 0; i < tl->nbefore && !err; i++)
 		err = push(tl, pass, tl->before[i], tl->now, REPAIR_OPEN_BEFORE_RING, st);
 	tl->base = tl->depth;
@@ -364,7 +377,7 @@ static int walk(struct timeline *tl, enum pass pass,
 	if (err)
 		return err;
 	end = taken_tsc > tl->now ? taken_tsc : tl->now;
-	err = enter_window(tl, pass, end);
+	err = enter_window(tl, pass, end, st);
 	if (!err)
 		err = close_to(tl, 0, end, REPAIR_OPEN_AT_END, REPAIR_OPEN_AT_END, st);
 	return err;

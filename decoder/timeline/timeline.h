@@ -43,6 +43,7 @@ enum timeline_repair {
 	REPAIR_LONGJMP,
 	REPAIR_OPEN_AT_END,
 	REPAIR_OPEN_BEFORE_RING, /* begin synthesized from the unwound stack */
+	REPAIR_CLIPPED,         /* begin is the window's (timeline.clip) */
 	REPAIR_KINDS
 };
 
@@ -86,6 +87,7 @@ struct timeline_stats {
 	uint64_t unknown_kinds;   /* events of a kind this decoder ignores */
 	uint64_t custom[16];      /* custom events by kind */
 	uint64_t first_tsc, last_tsc; /* span of its events */
+	uint64_t before_window;   /* with clip: slices that ended before from_tsc */
 	unsigned max_depth;
 	unsigned unwound;     /* frames unwound from its STACK chunk, inlined
 				 functions included */
@@ -144,6 +146,7 @@ struct timeline {
 	uint64_t unwound_at;
 	int unwound_self; /* CTR_STACK_SELF */
 	int unwound_cut;  /* events older than since_tsc were left out */
+	int clip; /* slices begun before from_tsc begin there (REPAIR_CLIPPED) */
 	/* Private: the frame stack and the first pass's orphans, reused
 	 * across threads. */
 	struct frame *stack;

@@ -14,7 +14,11 @@
  * meets an address without a leaf (code of a library dlopen'ed since, or
  * a call before our constructor) the slow path takes the lock, re-reads
  * the loaded objects and makes the missing leaves.  So the common path is
- * two loads and a `lock incq`: no allocation, no compare-and-swap.  Tables
+ * two loads and a `lock incq`: no allocation, no compare-and-swap, and
+ * nothing to race with: one instruction is atomic against other threads
+ * and against signal handlers, tables only ever gain pointers (published
+ * with release stores once zeroed) and are never freed, and no pause,
+ * ring or thread exit exists here.  Tables
  * are never freed; a dlclose'd library's counts stay for the report.
  *
  * The counts are written at exit (our destructor runs after those of the
@@ -157,12 +161,25 @@ static void tables_refresh(void)
 }
 
 /* An address with no leaf: refresh the tables if objects were loaded
- * since the last time, then count it, or count it as missed. */
+ * since the last time, then count it, or count it as missed.  A signal
+ * handler that meets code without a leaf while it interrupted this very
+ * function on its thread counts its call as missed instead of waiting for
+ * the lock its thread holds.  (From a handler this path is otherwise not
+ * async-signal-safe: it reads the loaded objects and allocates.  Handlers
+ * in code loaded at start, or already called once, never take it.) */
 void count_slow(uintptr_t a)
 {
+	static __thread int in_slow
+		__attribute__((tls_model("initial-exec")));
 	unsigned long long adds = 0;
 	uint64_t *leaf;
 
+	if (in_slow) {
+		__atomic_add_fetch(&missed, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	in_slow = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&tables_lock);
 	if (!(leaf = leaf_of(a))) {
 		dl_iterate_phdr(adds_read, &adds);
@@ -171,6 +188,8 @@ void count_slow(uintptr_t a)
 		leaf = leaf_of(a);
 	}
 	pthread_mutex_unlock(&tables_lock);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	in_slow = 0;
 	__atomic_add_fetch(leaf ? &leaf[slot_of(a)] : &missed, 1, __ATOMIC_RELAXED);
 }
 
@@ -252,7 +271,7 @@ static int counts_write(uint32_t reason)
 		process_chunks_free(&f.proc);
 	}
 	free(f.recs);
-	if (rc)
+	if (rc && rc != -ECANCELED) /* -ECANCELED: exit gave up and said so */
 		fprintf(stderr, "ctrail: cannot write call counts to %s: %s\n",
 			config.output, strerror(-rc));
 	return rc;
@@ -274,6 +293,7 @@ static void forget_parent(void)
 		for (uint64_t m = 0; count_top[t] && m < COUNT_MID_SIZE; m++)
 			if (count_top[t][m])
 				madvise(count_top[t][m], LEAF_BYTES, MADV_DONTNEED);
+	ctr_file_after_fork();
 	sigtrap_after_fork();
 }
 
@@ -286,9 +306,12 @@ __attribute__((constructor)) static void count_init(void)
 	pthread_mutex_unlock(&tables_lock);
 	sigtrap_init(&(struct sigtrap_trigger){ write_on_signal, NULL, pthread_create });
 	pthread_atfork(NULL, NULL, forget_parent);
+	record_init();
 }
 
+/* Waits for counts being written on SIGTRAP first (ctrfile.c). */
 __attribute__((destructor)) static void count_fini(void)
 {
+	ctr_file_exit_wait();
 	counts_write(CTR_REASON_EXIT);
 }

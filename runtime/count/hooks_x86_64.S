@@ -10,6 +10,11 @@
  * number from the thread's rseq area as count.c does); r11 is free.  When the address has no leaf yet it calls
  * count_slow() in C with every argument register saved around the call.
  *
+ * Safe against other threads and signal handlers with no more than that:
+ * the count is one `lock incq` (a handler runs before or after it, never
+ * inside), and the tables it walks only gain pointers and are never freed
+ * (count.c).  count_slow() is the one path with a lock (see there).
+ *
  * __return__ and __cyg_profile_func_exit do nothing at all. */
 #include "asm_call_c.h"
 #include "count.h"

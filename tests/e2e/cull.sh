@@ -15,9 +15,10 @@ rows() {
 	"$BIN/ctrail" count --csv "$1" | awk -F, 'NR > 1 { print $1, $2 }'
 }
 
-# cull ARGS... : runs ctrail cull with the summary (stderr) in $WORK/summary.
+# cull ARGS... : runs ctrail cull with the summary (stderr) in $WORK/summary;
+# the list without its "# ctrail-mode" line (checked on its own below).
 cull() {
-	"$BIN/ctrail" cull "$@" 2> "$WORK/summary"
+	"$BIN/ctrail" cull "$@" 2> "$WORK/summary" | grep -v '^# ctrail-mode: '
 }
 
 for mode in $MODES; do
@@ -25,6 +26,9 @@ for mode in $MODES; do
 		CTRAIL_OUTPUT="$WORK/$mode.ctr" "$WORK/counts" ||
 		{ fail "$mode-cull-count" "build or run failed"; continue; }
 	# 1,111,101 calls x 10 ns = 11.1 ms; 0.01% of 1 s = 100 us = 10,000 calls
+	case $mode in *-finstr) m=finstr ;; *-after) m=after-inlining ;; *) m=fentry ;; esac
+	expect_eq "$mode-cull-mode" "# ctrail-mode: $m (counted so; ctrail-cc refuses the list in another mode)" \
+		"$("$BIN/ctrail" cull --budget 1% "$WORK/$mode.ctr" 2> /dev/null | head -1)"
 	expect_eq "$mode-cull-list" "ns::hot(int)
 warm(int)
 mild" "$(cull --cost-ns 10 --runtime 1s --budget 0.01% "$WORK/$mode.ctr")"
@@ -47,6 +51,20 @@ call big
 return big
 return main" "$(thread_events "$WORK/sizes.ctr" sizes)"
 done
+
+# The list is for the mode it was counted in: inlining differs between
+# modes (the gcc default fentry never counts what finstr instruments).
+expect_eq cull-mode-in-counts "mode=fentry" \
+	"$("$BIN/ctrail" dump "$WORK/gcc-fentry.ctr" | awk '/^module .*flags=main/ { print $(NF - 1) }')"
+"$BIN/ctrail" cull --cost-ns 10 --runtime 1s --budget 0.01% "$WORK/gcc-fentry.ctr" \
+	> "$WORK/fentry-list.txt" 2> /dev/null
+expect_err cull-other-mode-refused "counts of a fentry build, and this is a finstr build" \
+	build gcc-finstr "$WORK/culled" "$PROGS/u_counts.cpp" --exclude-file "$WORK/fentry-list.txt"
+expect_ok cull-same-mode build gcc-fentry "$WORK/culled" "$PROGS/u_counts.cpp" \
+	--exclude-file "$WORK/fentry-list.txt"
+# counts that carry their mode: no warning about it
+"$BIN/ctrail" cull --cost-ns 10 --runtime 1s --budget 0.01% "$WORK/gcc-fentry.ctr" 2>&1 > /dev/null |
+	grep -q "does not say" && fail cull-mode-warning "warned for counts with a mode" || pass cull-mode-warning
 
 # Both rules at once, and the threshold from the environment.
 echo big > "$WORK/big.txt"
@@ -79,6 +97,7 @@ ctrail cull: estimated overhead 1.11% before, 1.00% after, budget 0.5% (10 ns pe
 ctrail cull: over budget: the calls left are to --keep functions and 0 calls at addresses without a symbol" \
 	"$(cull --cost-ns 10 --runtime 1s --budget 0.5% --keep 'ns::hot(int)' "$C" > /dev/null; cat "$WORK/summary")"
 cull --cost-ns 10 --runtime 1s --budget 0.01% -o "$WORK/list.txt" "$C"
+sed -i '/^# ctrail-mode: /d' "$WORK/list.txt"
 expect_eq "cull-output-file" "ns::hot(int)
 warm(int)
 mild" "$(cat "$WORK/list.txt")"

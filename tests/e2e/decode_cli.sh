@@ -53,6 +53,34 @@ status foreign-file 1 "$CTRAIL" dump "$WORK/text.ctr"
 expect_eq foreign-file-message "ctrail: $WORK/text.ctr: offset 0: not a .ctr file (bad magic)" \
 	"$(cat "$WORK/out")"
 
+# stdout that cannot be written is an error, in every command
+for c in info dump report replay "count --top 1" "convert -o -" "flame -o -"; do
+	status "full-stdout-${c%% *}" 1 sh -c '"$0" "$@" > /dev/full' "$CTRAIL" $c \
+		"$WORK/calls.ctr" --remap a=b
+done
+status full-stdout-help 1 sh -c "'$CTRAIL' help > /dev/full"
+# a --remap without '=' is a usage error
+for c in info dump report convert count cull; do
+	status "remap-usage-$c" 2 "$CTRAIL" $c --remap noequals "$WORK/calls.ctr"
+done
+# --threads naming no thread: an error naming those there are
+for c in "convert -o $WORK/t.json" report "flame -o $WORK/t.svg" replay; do
+	status "threads-unknown-${c%% *}" 1 "$CTRAIL" $c --threads calls,nosuch "$WORK/calls.ctr"
+done
+case $(cat "$WORK/out") in
+*"--threads nosuch: no such thread; it has: "*calls*d-*d-*) pass threads-unknown-message ;;
+*) fail threads-unknown-message "$(cat "$WORK/out")" ;;
+esac
+status threads-one-known 0 "$CTRAIL" convert --threads calls "$WORK/calls.ctr" -o "$WORK/t.json"
+# no leak in convert (valgrind)
+if command -v valgrind > /dev/null; then
+	status convert-no-leak 0 valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+		--error-exitcode=9 "$CTRAIL" convert --threads calls --remap /x=/y "$WORK/calls.ctr" \
+		-o "$WORK/v.json"
+else
+	pass "convert-no-leak (skipped: valgrind not found)"
+fi
+
 # dump's line format
 "$CTRAIL" dump "$WORK/calls.ctr" >"$WORK/dump"
 expect_eq dump-first-line "snapshot 0 reason=exit" "$(head -1 "$WORK/dump" | cut -d' ' -f1-3)"

@@ -22,6 +22,12 @@ for mode in $MODES; do
 			-Wl,-rpath,"$WORK" -ldl &&
 		trace "$WORK/shlib.ctr" "$WORK/shlib" "$WORK/d_plugin.so"; then
 		expect_shlib_tree $mode-shlib-dlopen $mode "$WORK/shlib.ctr"
+		# dlopen("./d_plugin.so"), decoded from a directory whose
+		# ./d_plugin.so is another library: the recorded path is absolute
+		mkdir -p "$WORK/elsewhere"
+		cp "$WORK/libd_lib.so" "$WORK/elsewhere/d_plugin.so"
+		(cd "$WORK" && trace "$WORK/rel.ctr" ./shlib ./d_plugin.so) &&
+			(cd "$WORK/elsewhere" && expect_shlib_tree $mode-dlopen-relative $mode "$WORK/rel.ctr")
 	else
 		fail "$mode-shlib" "build or run failed"
 	fi

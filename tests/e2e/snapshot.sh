@@ -82,3 +82,52 @@ expect_ok convert-link-run "$BIN/ctrail" convert "$trace" -o "$WORK/link.json"
 expect_eq convert-link "$(cat "$WORK/plain.json")" "$(cat "$WORK/target.json")"
 is_type convert-link-kept -L "$WORK/link.json"
 expect_eq paths-no-tmp "" "$(left)"
+
+# ---- Exit while a SIGTRAP snapshot of large rings is being written: exit
+# waits for it (CTRAIL_EXIT_WAIT), or gives up with one line and leaves
+# no temporary
+build gcc-fentry "$WORK/load" "$PROGS/p_load.c" -pthread || fail load-build "p_load did not build"
+CTRAIL_RING_SIZE=64M CTRAIL_OUTPUT="$WORK/exit.ctr" "$WORK/load" exit 3 300 2>"$WORK/exit.err"
+expect_eq exit-waits "reason=signal" \
+	"$("$BIN/ctrail" dump "$WORK/exit.ctr" 2>&1 | awk '/^snapshot/ { print $3 }')"
+expect_eq exit-waits-quiet "" "$(cat "$WORK/exit.err")"
+expect_eq exit-waits-no-tmp "" "$(left)"
+CTRAIL_EXIT_WAIT=0 CTRAIL_RING_SIZE=64M CTRAIL_OUTPUT="$WORK/gaveup.ctr" \
+	"$WORK/load" exit 3 300 2>"$WORK/gaveup.err"
+case $(cat "$WORK/gaveup.err") in
+"ctrail: exiting without the snapshot "*"(not done after 0s, CTRAIL_EXIT_WAIT); nothing more is written")
+	pass exit-gives-up ;;
+*) fail exit-gives-up "$(cat "$WORK/gaveup.err")" ;;
+esac
+expect_eq exit-gives-up-nothing "" "$(ls "$WORK" | grep gaveup.ctr)"
+
+# ---- No pause holes.  Recording used to stop in every thread while a
+# SIGTRAP snapshot copied the rings (800 idle threads make that copy
+# long), and calls that returned meanwhile showed in the next snapshot as
+# slices invented across the hole.  p_load's "slow" threads log seq = 1,
+# 2, 3... before each call, so an event missing from the middle of a ring
+# is a jump in seq: in both snapshots every slow thread's counters must
+# follow each other, so every slice between them is real.
+# seq_jumps FILE.ctr : "counters jumps" per slow thread
+seq_jumps() {
+	"$BIN/ctrail" dump "$1" | awk '
+	function hex(s,   i, v) {
+		s = tolower(substr(s, 3))
+		for (i = 1; i <= length(s); i++)
+			v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+		return v
+	}
+	/^thread / { on = $3 == "name=slow"; ctr = 0; prev = -1; if (on) { t = $2; seen[t] = 0; jumps[t] = 0 }; next }
+	!on { next }
+	$2 == "counter" { ctr = 1; next }
+	$2 == "data" && ctr { v = hex($3); if (prev >= 0 && v != prev + 1) jumps[t]++; prev = v; seen[t]++ }
+	{ ctr = 0 }
+	END { for (t in seen) print (seen[t] > 100 ? "many" : seen[t]), jumps[t] }' | sort
+}
+CTRAIL_OUTPUT="$WORK/twice-%n.ctr" "$WORK/load" twice 3 300 "$WORK/twice-0.ctr" "$WORK/twice-1.ctr"
+for n in 0 1; do
+	expect_eq "no-hole-$n" "many 0
+many 0
+many 0" "$(seq_jumps "$WORK/twice-$n.ctr")"
+	expect_eq "no-hole-$n-repairs" "" "$("$BIN/ctrail" info "$WORK/twice-$n.ctr" | grep 'missing return')"
+done

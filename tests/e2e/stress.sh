@@ -63,7 +63,7 @@ for md in gcc-finstr clang-finstr clang-after gcc-fentry clang-xray count:gcc-fe
 		continue
 	fi
 	export CTRAIL_RING_SIZE=64K
-	run "$md-pause" pause 500
+	run "$md-pause" pause 1000
 	run "$md-trap" trap 250
 	decodes "$md-trap"
 	run "$md-churn" churn 500

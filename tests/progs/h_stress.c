@@ -5,14 +5,16 @@
  *   trap MS     three threads call tiny() while main sends itself SIGTRAP
  *               every 3 ms (each one a snapshot, to CTRAIL_OUTPUT)
  *   churn MS    threads that make a few calls and exit are created all the
- *               time while main takes snapshots (SIGTRAP in count builds)
+ *               time while main takes snapshots and pauses, and writes one
+ *               to H_STRESS_PATH every 256 threads (count builds: a SIGTRAP
+ *               every 512 threads)
  *   resize MS   three threads call tiny() and change their ring size while
  *               main takes snapshots and pauses
  *   alarm MS    a SIGALRM every 100 us whose handler calls traced functions,
  *               during a traced recursion of depth 20; prints the number of
  *               signals handled and of recursions made
- *   many N      N threads calling tiny(), one snapshot (SIGTRAP in count
- *               builds), then they stop
+ *   many N      N threads calling tiny(), one snapshot written to
+ *               H_STRESS_PATH (SIGTRAP in count builds), then they stop
  *
  * Built in every mode, and with --count, where libctrail-count has none of
  * the API: the API is declared weak and what is missing is skipped.  Exits
@@ -71,13 +73,19 @@ static void *spin(void *arg)
 	return NULL;
 }
 
-static void start(pthread_t *t, int n, void *(*fn)(void *))
+static void create_all(pthread_t *t, int n, void *(*fn)(void *))
 {
 	for (int i = 0; i < n; i++)
 		if (pthread_create(&t[i], NULL, fn, NULL)) {
 			perror("pthread_create");
 			exit(1);
 		}
+}
+
+/* n threads running fn, once all have started */
+static void start(pthread_t *t, int n, void *(*fn)(void *))
+{
+	create_all(t, n, fn);
 	while (__atomic_load_n(&started, __ATOMIC_SEQ_CST) < n)
 		sleep_us(100);
 }
@@ -96,6 +104,14 @@ static void snapshot_once(void)
 		ctrail_snapshot_free(ctrail_snapshot_take(0));
 }
 
+static void pause_once(void)
+{
+	if (ctrail_pause) {
+		ctrail_pause();
+		ctrail_resume();
+	}
+}
+
 static int pause_storm(double ms)
 {
 	pthread_t t[2];
@@ -103,10 +119,7 @@ static int pause_storm(double ms)
 
 	start(t, 2, spin);
 	for (double end = now_ms() + ms; now_ms() < end; n++)
-		if (ctrail_pause) {
-			ctrail_pause();
-			ctrail_resume();
-		}
+		pause_once();
 	finish(t, 2);
 	printf("%ld pauses\n", n);
 	return 0;
@@ -145,9 +158,10 @@ static int churn(double ms)
 				perror("pthread_create");
 				return 1;
 			}
-		if (ctrail_snapshot_take)
+		if (ctrail_snapshot_take) {
 			snapshot_once();
-		else if (n % 512 == 0)
+			pause_once();
+		} else if (n % 512 == 0)
 			kill(getpid(), SIGTRAP);
 		/* joined after the snapshot, so some are exiting during it */
 		for (int i = 0; i < 4; i++)
@@ -186,10 +200,7 @@ static int resize(double ms)
 	start(t, 3, resizing);
 	for (double end = now_ms() + ms; now_ms() < end; n++) {
 		snapshot_once();
-		if (ctrail_pause) {
-			ctrail_pause();
-			ctrail_resume();
-		}
+		pause_once();
 	}
 	finish(t, 3);
 	printf("%ld snapshots\n", n);
@@ -244,11 +255,7 @@ static int many(int n)
 
 	if (!t)
 		return 1;
-	for (int i = 0; i < n; i++)
-		if (pthread_create(&t[i], NULL, gated_spin, NULL)) {
-			perror("pthread_create");
-			return 1;
-		}
+	create_all(t, n, gated_spin);
 	pthread_mutex_lock(&gate_lock);
 	gate_open = 1;
 	pthread_cond_broadcast(&gate);
