@@ -27,8 +27,8 @@
  *
  * Each live thread's step takes its stack first (stackcap.c: the STACK
  * chunk), then its ring, so the ring holds the moment the registers were
- * taken; kept flow occurrences (self_only) take none, nor does the thread
- * writing at exit (its stack is exit's). */
+ * taken; a kept flow occurrence of one thread (self_only) takes none,
+ * nor does the thread writing at exit (its stack is exit's). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
