@@ -52,11 +52,12 @@ BENCHES += $(B)/bench/snapshot
 
 # The decoder's benchmarks (decoder/build.mk) run too.  BENCHES grows
 # below and in files included later: the prerequisites are expanded a
-# second time, once every makefile is read, so each one is built.
+# second time, once every makefile is read, so each one is built.  `all`
+# first: script benchmarks (bench/ingest.sh) use the wrappers and ctrail.
 BENCHES += $(DECODER_BENCHES)
 .SECONDEXPANSION:
 .PHONY: bench
-bench: $$(BENCHES)
+bench: all $$(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 
 # The call counter (bench/count.c): `count` with libctrail-count as built

@@ -21,8 +21,9 @@
  * A file holds one or more snapshots.  A snapshot starts with a SNAPSHOT
  * chunk; every chunk up to the next SNAPSHOT or END chunk belongs to it.
  * Inside a snapshot: one PROCESS, one CLOCK, one MODULE per loaded object
- * and one THREAD per thread, in any order; at most one STACK per live
- * thread.  The file ends with an END chunk;
+ * and one THREAD per thread, in any order, and optionally one SCHED and
+ * one SYSINFO, and at most one STACK per live thread.  The file ends with
+ * an END chunk;
  * a file without one was truncated and readers must reject it.
  *
  * Events are 16 bytes: a tagged word and a TSC value.  The top four bits of
@@ -62,6 +63,7 @@ enum ctr_chunk_tag {
 	CTR_CHUNK_THREAD = 5,   /* struct ctr_thread + events */
 	CTR_CHUNK_SCHED = 6,    /* struct ctr_sched + kernel scheduling events */
 	CTR_CHUNK_COUNTS = 7,   /* struct ctr_counts + records (libctrail-count) */
+	CTR_CHUNK_SYSINFO = 8,  /* struct ctr_sysinfo: the recording kernel */
 	CTR_CHUNK_STACK = 9,    /* struct ctr_stack + stack bytes */
 	CTR_CHUNK_PACKED = 11,  /* struct ctr_packed + build id + path + file (ctrail pack) */
 	/* 12 is kept for the pack too */
@@ -103,6 +105,20 @@ struct ctr_process {
 	uint32_t ppid;
 	uint32_t exe_size;
 	uint32_t cmdline_size;
+};
+
+/* SYSINFO payload: uname(2) of the kernel the snapshot was taken on, each
+ * field NUL padded (at most one per snapshot; absent from older files and
+ * from `ctrail core`'s, whose core holds no such thing).  Viewers need the
+ * kernel's version to read its scheduling states (prev_state bits moved
+ * between versions). */
+struct ctr_sysinfo {
+	char sysname[65];
+	char nodename[65];
+	char release[65];
+	char version[65];
+	char machine[65];
+	char reserved[3]; /* zero: the payload is 328 bytes */
 };
 
 /* Where tsc_hz came from, best first. */

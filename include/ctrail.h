@@ -145,28 +145,31 @@ void ctrail_arrow(const char *name, uint64_t id, int end);
 	ctrail_log(fmt, CTRAIL_NARGS_(__VA_ARGS__),                           \
 		   CTRAIL_WORDS_(CTRAIL_NARGS_(__VA_ARGS__), ##__VA_ARGS__))
 
+/* The helpers below turn CTRAIL_LOG's arguments into raw words; kept out
+ * of the trace, or -finstrument-functions would record a call per
+ * argument. */
 #ifdef __cplusplus
 }
 
-static inline uint64_t ctrail_word_(double x)
+CTRAIL_NO_TRACE static inline uint64_t ctrail_word_(double x)
 {
 	union { double d; uint64_t u; } v = { x };
 	return v.u;
 }
-static inline uint64_t ctrail_word_(float x) { return ctrail_word_((double)x); }
-static inline uint64_t ctrail_word_(const void *p) { return (uint64_t)(uintptr_t)p; }
-template <typename T> static inline uint64_t ctrail_word_(T x) { return (uint64_t)x; }
+CTRAIL_NO_TRACE static inline uint64_t ctrail_word_(float x) { return ctrail_word_((double)x); }
+CTRAIL_NO_TRACE static inline uint64_t ctrail_word_(const void *p) { return (uint64_t)(uintptr_t)p; }
+template <typename T> CTRAIL_NO_TRACE static inline uint64_t ctrail_word_(T x) { return (uint64_t)x; }
 #define CTRAIL_WORD_(x) ctrail_word_(x)
 #define CTRAIL_ARRAY_(...) (std::initializer_list<uint64_t>{ __VA_ARGS__ }.begin())
 #include <initializer_list>
 #else
-static inline uint64_t ctrail_word_d_(double x)
+CTRAIL_NO_TRACE static inline uint64_t ctrail_word_d_(double x)
 {
 	union { double d; uint64_t u; } v = { x };
 	return v.u;
 }
-static inline uint64_t ctrail_word_p_(const void *p) { return (uint64_t)(uintptr_t)p; }
-static inline uint64_t ctrail_word_i_(uint64_t x) { return x; }
+CTRAIL_NO_TRACE static inline uint64_t ctrail_word_p_(const void *p) { return (uint64_t)(uintptr_t)p; }
+CTRAIL_NO_TRACE static inline uint64_t ctrail_word_i_(uint64_t x) { return x; }
 #define CTRAIL_WORD_(x) _Generic((x),                                        \
 	float: ctrail_word_d_, double: ctrail_word_d_,                        \
 	char *: ctrail_word_p_, const char *: ctrail_word_p_,                 \

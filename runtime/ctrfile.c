@@ -1,7 +1,7 @@
 /* ctrfile.c - what every .ctr file a runtime writes shares, whatever else
  * it holds (rings in libctrail, call counts in libctrail-count): the
  * output path with its %p/%n/%% patterns, the chunks describing the
- * process (PROCESS, CLOCK, one MODULE per object) and writing the file
+ * process (PROCESS, CLOCK, SYSINFO, one MODULE per object) and writing the file
  * through out_file.h: NAME.tmp.PID renamed into place, so no reader sees
  * half a file, or in place for a device, a FIFO or a link to one.
  *
@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include "ctr_write.h"
@@ -50,6 +51,21 @@ static char *file_read(const char *path, uint32_t *size)
 	return buf;
 }
 
+/* uname() into the SYSINFO payload; left empty if it fails. */
+static void sysinfo_fill(struct ctr_sysinfo *s)
+{
+	struct utsname u;
+
+	if (uname(&u))
+		return;
+	/* the fields are NUL terminated within 65 bytes on Linux */
+	memcpy(s->sysname, u.sysname, sizeof(s->sysname));
+	memcpy(s->nodename, u.nodename, sizeof(s->nodename));
+	memcpy(s->release, u.release, sizeof(s->release));
+	memcpy(s->version, u.version, sizeof(s->version));
+	memcpy(s->machine, u.machine, sizeof(s->machine));
+}
+
 int process_chunks_take(struct process_chunks *p)
 {
 	char exe[4096];
@@ -66,6 +82,7 @@ int process_chunks_take(struct process_chunks *p)
 		return -ENOMEM;
 	}
 	clock_fill(&p->clock);
+	sysinfo_fill(&p->sys);
 	return 0;
 }
 
@@ -80,10 +97,13 @@ void process_chunks_free(struct process_chunks *p)
 int process_chunks_write(struct ctr_writer *w, const struct process_chunks *p)
 {
 	struct iovec clock = { (void *)&p->clock, sizeof(p->clock) };
+	struct iovec sys = { (void *)&p->sys, sizeof(p->sys) };
 	int rc = ctr_write_process(w, &p->proc, p->exe, p->cmdline);
 
 	if (!rc)
 		rc = ctr_write_chunk(w, CTR_CHUNK_CLOCK, &clock, 1);
+	if (!rc && p->sys.sysname[0])
+		rc = ctr_write_chunk(w, CTR_CHUNK_SYSINFO, &sys, 1);
 	for (uint32_t i = 0; !rc && i < p->nmods; i++) {
 		const struct module_record *m = &p->mods[i];
 		rc = ctr_write_module(w, &m->hdr, m->segs, m->build_id, m->path);

@@ -4,11 +4,18 @@
  *
  * Setup (sched_start): under the tracefs root (CTRAIL_TRACEFS, else
  * /sys/kernel/tracing, mounted there if missing and we may) we remove
- * instances/ctrail-PID left by processes that are gone, create our own
- * instances/ctrail-PID, set trace_clock to x86-tsc (raw TSC: the function
- * events' clock), limit it to our threads and their children (set_event_pid
- * with every thread of ours, plus options/event-fork), and enable six
- * events.  Field offsets come from each event's format file.
+ * instances/ctrail-PID[.switches] left by processes that are gone, create
+ * our own two instances, set their trace_clock to x86-tsc (raw TSC: the
+ * function events' clock) and enable six events:
+ *   ctrail-PID: wakeups, forks, exits and renames of our threads and their
+ *     children only (set_event_pid with every thread of ours, plus
+ *     options/event-fork);
+ *   ctrail-PID.switches: every sched_switch on every CPU, whoever it
+ *     involves, so a CPU's history has no holes (a switch between two
+ *     other tasks tells who ran in the slot one of ours left; without it
+ *     viewers see another task running through it).
+ * Field offsets come from each event's format file (event ids are the same
+ * in every instance).
  *
  * Collection: a reader thread (never traced, every signal blocked) wakes
  * every READ_INTERVAL_MS, or when told to stop, and drains the per-CPU
@@ -97,24 +104,25 @@ static pthread_mutex_t sched_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ctr_sched_event *ring; /* NULL: never started */
 static uint64_t ring_cap, ring_written, lost;
-static int *cpu_fds, *cpu_ids;
-static uint32_t ncpus;
+static int *cpu_fds, *cpu_ids; /* both instances' per-CPU buffers */
+static uint32_t ncpus, cpu_cap, ncpus_read; /* ncpus_read: one instance's */
 static char *page;
 static size_t page_size, data_offset;
 static char instance[PATH_MAX]; /* our instance directory */
+static char switches[PATH_MAX + 16]; /* and the one of every sched_switch */
 static pid_t owner;              /* the process that made it */
 static int stop_pipe[2] = { -1, -1 };
 static pthread_t reader;
 static int reader_running;
 static int hooks_installed; /* atexit and atfork, once */
 
-/* Writes a short text to a control file of the instance. */
-static int put_file(const char *name, const char *text)
+/* Writes a short text to a control file of an instance directory. */
+static int put_file_in(const char *dir, const char *name, const char *text)
 {
-	char path[PATH_MAX + 64];
+	char path[PATH_MAX + 96];
 	int fd, rc = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", instance, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -122,6 +130,11 @@ static int put_file(const char *name, const char *text)
 		rc = -errno;
 	close(fd);
 	return rc;
+}
+
+static int put_file(const char *name, const char *text)
+{
+	return put_file_in(instance, name, text);
 }
 
 static ssize_t get_file(const char *path, char *buf, size_t size)
@@ -354,6 +367,8 @@ static void *reader_main(void *arg)
 	}
 }
 
+/* Async-signal-safe (on_fatal): closes, and leaves the table in place
+ * for a later start to refill from its first entry. */
 static void close_buffers(void)
 {
 	for (uint32_t i = 0; i < ncpus; i++)
@@ -369,6 +384,7 @@ static void on_fatal(int sig)
 	if (getpid() == owner) {
 		close_buffers();
 		rmdir(instance);
+		rmdir(switches);
 	}
 	raise(sig); /* the action is back to the default (SA_RESETHAND) */
 }
@@ -408,11 +424,12 @@ static void sched_stop(void)
 	close_buffers();
 	pthread_mutex_unlock(&sched_lock);
 	rmdir(instance);
+	rmdir(switches);
 	owner = 0;
 }
 
-/* Removes instances/ctrail-PID whose process is gone, and our own pid's
- * (left by a program this process exec'd from). */
+/* Removes instances/ctrail-PID and ctrail-PID.switches whose process is
+ * gone, and our own pid's (left by a program this process exec'd from). */
 static void stale_remove(const char *root)
 {
 	char dir[ROOT_MAX + 16], path[ROOT_MAX + 300];
@@ -429,7 +446,8 @@ static void stale_remove(const char *root)
 		if (strncmp(d->d_name, "ctrail-", 7))
 			continue;
 		pid = strtol(d->d_name + 7, &end, 10);
-		if (*end || pid <= 0 || (pid != getpid() && !(kill(pid, 0) && errno == ESRCH)))
+		if ((*end && strcmp(end, ".switches")) || pid <= 0 ||
+		    (pid != getpid() && !(kill(pid, 0) && errno == ESRCH)))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
 		rmdir(path);
@@ -476,14 +494,14 @@ static int pids_set(void)
 	return put_file("set_event_pid", text);
 }
 
-static int buffers_open(void)
+/* Opens the per-CPU buffers of an instance, after those already open. */
+static int buffers_open(const char *instance_dir)
 {
-	char dir[PATH_MAX + 16], path[PATH_MAX + 300];
+	char dir[PATH_MAX + 32], path[PATH_MAX + 320];
 	struct dirent *d;
 	DIR *dp;
-	uint32_t cap = 0;
 
-	snprintf(dir, sizeof(dir), "%s/per_cpu", instance);
+	snprintf(dir, sizeof(dir), "%s/per_cpu", instance_dir);
 	if (!(dp = opendir(dir)))
 		return -errno;
 	while ((d = readdir(dp))) {
@@ -494,10 +512,10 @@ static int buffers_open(void)
 		snprintf(path, sizeof(path), "%s/%s/trace_pipe_raw", dir, d->d_name);
 		if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
 			continue;
-		if (ncpus == cap) {
-			cap = cap ? 2 * cap : 16;
-			cpu_fds = realloc(cpu_fds, cap * sizeof(int));
-			cpu_ids = realloc(cpu_ids, cap * sizeof(int));
+		if (ncpus == cpu_cap) {
+			cpu_cap = cpu_cap ? 2 * cpu_cap : 16;
+			cpu_fds = realloc(cpu_fds, cpu_cap * sizeof(int));
+			cpu_ids = realloc(cpu_ids, cpu_cap * sizeof(int));
 			if (!cpu_fds || !cpu_ids)
 				abort(); /* setup-time, tiny */
 		}
@@ -520,11 +538,29 @@ static void page_size_find(void)
 		page_size = getpagesize();
 }
 
+/* The instance of every sched_switch, next to ours. */
+static int switches_setup(void)
+{
+	int rc;
+
+	snprintf(switches, sizeof(switches), "%s.switches", instance);
+	if (mkdir(switches, 0700))
+		return -errno;
+	if ((rc = put_file_in(switches, "trace_clock", "x86-tsc")) ||
+	    (rc = put_file_in(switches, "buffer_size_kb", BUFFER_KB)))
+		return rc;
+	return put_file_in(switches, "events/sched/sched_switch/enable", "1");
+}
+
+/* The switches instance first: making an instance directory takes tens
+ * of ms (its events/ tree), and our own events must not begin before the
+ * switches around them do. */
 static int instance_setup(const char *root)
 {
 	int rc;
 
-	if ((rc = put_file("trace_clock", "x86-tsc")) ||
+	if ((rc = switches_setup()) ||
+	    (rc = put_file("trace_clock", "x86-tsc")) ||
 	    (rc = put_file("buffer_size_kb", BUFFER_KB)) ||
 	    (rc = pids_set()) || (rc = header_page_load(root)))
 		return rc;
@@ -533,6 +569,9 @@ static int instance_setup(const char *root)
 			return rc;
 	for (int t = 1; t < CTR_SCHED_TYPES; t++) {
 		char name[128];
+
+		if (t == CTR_SCHED_SWITCH)
+			continue; /* in the switches instance */
 		snprintf(name, sizeof(name), "events/%s/enable", formats[t].path);
 		if ((rc = put_file(name, "1")))
 			return rc;
@@ -540,7 +579,10 @@ static int instance_setup(const char *root)
 	page_size_find();
 	if (!(page = malloc(page_size)))
 		return -ENOMEM;
-	return buffers_open();
+	if ((rc = buffers_open(instance)))
+		return rc;
+	ncpus_read = ncpus;
+	return buffers_open(switches);
 }
 
 static int reader_start(void)
@@ -596,6 +638,7 @@ static int start_locked(const char **what)
 	owner = getpid();
 	*what = "cannot set up";
 	ring_cap = config.sched_events;
+	ncpus = 0; /* buffers of a previous start (a forked child's) are closed */
 	if (!ring && !(ring = calloc(ring_cap, sizeof(*ring))))
 		rc = -ENOMEM;
 	if (!rc)
@@ -605,6 +648,7 @@ static int start_locked(const char **what)
 	if (rc) {
 		close_buffers();
 		rmdir(instance);
+		rmdir(switches);
 		owner = 0;
 		return rc;
 	}
@@ -684,7 +728,7 @@ int sched_copy(uint64_t since, struct ctr_sched *hdr, struct ctr_sched_event **o
 	memset(hdr, 0, sizeof(*hdr));
 	hdr->nevents = n;
 	hdr->lost = lost + first;
-	hdr->ncpus = ncpus;
+	hdr->ncpus = ncpus_read;
 	pthread_mutex_unlock(&sched_lock);
 	if (!*out)
 		return -ENOMEM;

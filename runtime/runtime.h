@@ -80,12 +80,13 @@ struct process_chunks {
 	struct ctr_process proc;
 	char *exe, *cmdline; /* proc.exe_size and proc.cmdline_size bytes */
 	struct ctr_clock clock;
+	struct ctr_sysinfo sys; /* uname(); sysname empty if it failed */
 	struct module_record *mods;
 	uint32_t nmods;
 };
 HIDDEN int process_chunks_take(struct process_chunks *p);
 HIDDEN void process_chunks_free(struct process_chunks *p);
-/* PROCESS, CLOCK and the MODULE chunks. */
+/* PROCESS, CLOCK, SYSINFO and the MODULE chunks. */
 HIDDEN int process_chunks_write(struct ctr_writer *w, const struct process_chunks *p);
 /* Writes pattern (%p %n %% expanded) through out_file.h: the file header,
  * body's chunks and the END chunk.  One file at a time per process.  Once

@@ -10,7 +10,7 @@
 # golang-go: go tool pprof reads the pprof output in tests/e2e/pprof.sh
 # clickhouse-server: tests/e2e/clickhouse.sh ingests into a local server
 # valgrind: tests/e2e/decode_cli.sh checks convert for leaks
-# Packages named as arguments are added (bench/realworld.sh: tcl).
+# Packages named as arguments are added (bench/realworld.sh: tcl, apache2-utils).
 PKGS="gcc g++ clang libclang-rt-14-dev make cmake libelf-dev libdw-dev pkg-config binutils gdb python3 chromium dpkg-dev libdebuginfod-dev zlib1g-dev libcurl4-openssl-dev debuginfod iproute2 golang-go clickhouse-server valgrind $*"
 missing=""
 for p in $PKGS; do

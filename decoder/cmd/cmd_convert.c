@@ -27,7 +27,7 @@ static const struct cli_option options[] = {
 	{ "since", 0, "TIME", "only calls running at or after TIME after the first event" },
 	{ "until", 0, "TIME", "only calls running at or before TIME after the first event" },
 	{ "max-age", 0, "TIME", "only calls running in the last TIME before the snapshot" },
-	{ "wall-clock", 0, NULL, "absolute wall-clock (CLOCK_REALTIME) times instead of relative ones" },
+	{ "wall-clock", 0, NULL, "wall-clock (CLOCK_REALTIME) times instead of relative ones" },
 	{ "remap", 0, "OLD=NEW", "read binaries and sources under NEW instead of OLD (repeatable)" },
 	{ "merge", 0, NULL, "several snapshots into one file, one process each (json only)" },
 	CLI_OPT_ALL,
@@ -305,8 +305,9 @@ const struct cli_command cmd_convert = {
 		"by --format or by OUT's suffix (formats below; json by default), with\n"
 		"each function's name, source file and line, for Perfetto UI\n"
 		"(ui.perfetto.dev) and the other viewers named.  Times are exact\n"
-		"nanoseconds from the snapshot's first event, or wall-clock time with\n"
-		"--wall-clock.  Calls the decoder had to repair say so (a \"repair\"\n"
+		"nanoseconds from the snapshot's first event in every format, or\n"
+		"wall-clock time with --wall-clock (JSON: the UTC time of day, which a\n"
+		"double holds to the ns).  Calls the decoder had to repair say so (a \"repair\"\n"
 		"argument).  A trace with several snapshots gives one file per snapshot:\n"
 		"OUT.json becomes OUT.0.json, OUT.1.json, ...; with --merge, one file\n"
 		"with one process per snapshot (kept flows are named with their rank\n"

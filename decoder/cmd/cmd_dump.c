@@ -69,6 +69,14 @@ static void print_snapshot(FILE *out, size_t index,
 		fprintf(out, "%s\n", source);
 	else
 		fprintf(out, "source%u\n", snap->clock->source);
+	if (snap->sysinfo) {
+		const struct ctr_sysinfo *u = snap->sysinfo;
+
+		fprintf(out, "sysinfo sysname=%s release=%s machine=%s nodename=%s version=",
+			u->sysname, u->release, u->machine, u->nodename);
+		cli_print_quoted(out, u->version, strlen(u->version));
+		fputc('\n', out);
+	}
 }
 
 static void print_module(FILE *out, const struct reader_module *m)

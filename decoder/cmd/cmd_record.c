@@ -12,7 +12,8 @@
  * process appends a line when it starts and after each file it writes or
  * fails to write.  ctrail becomes the subreaper of the tree, so daemons
  * whose parent exited are waited for too: it returns when the program has
- * exited and no traced process of the tree is left.
+ * exited and no traced process of the tree is left (an untraced child
+ * left running is given two seconds to turn out traced).
  *
  * ctrail blocks the signals it forwards and takes them with sigtimedwait:
  * SIGTRAP goes to every traced process alive (a snapshot of the whole
@@ -252,13 +253,26 @@ static int exit_code(int status)
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 /* Waits until the program has exited and no traced process is left,
- * forwarding signals meanwhile; returns the program's exit code. */
+ * forwarding signals meanwhile; returns the program's exit code.  A
+ * process forked just before its parent exited may not have written its
+ * start line yet: while ctrail has children (orphans of the tree are
+ * handed to it), it waits GRACE_S more for them to say they are traced. */
+#define GRACE_S 2.0
 static int supervise(pid_t pid, const sigset_t *set, const char *status_path,
 		     struct status *st)
 {
 	const struct timespec tick = { 0, 100 * 1000 * 1000 };
-	int rc = 0, main_done = 0, wstatus;
+	int rc = 0, main_done = 0, no_children, wstatus;
+	struct timespec done_at;
 	siginfo_t si;
 	pid_t w;
 
@@ -269,13 +283,16 @@ static int supervise(pid_t pid, const sigset_t *set, const char *status_path,
 			if (w == pid) {
 				rc = exit_code(wstatus);
 				main_done = 1;
+				clock_gettime(CLOCK_MONOTONIC, &done_at);
 			}
-		if (w < 0 && errno == ECHILD && !main_done)
-			return cli_error("waiting for the program: %s", strerror(errno));
+		no_children = w < 0 && errno == ECHILD;
+		if (no_children && !main_done)
+			return cli_error("waiting for the program: %s", strerror(ECHILD));
 		if (!main_done)
 			continue;
 		status_read(st, status_path);
-		if (!any_traced_alive(st))
+		if (!any_traced_alive(st) &&
+		    (no_children || seconds_since(&done_at) >= GRACE_S))
 			return rc;
 	}
 }

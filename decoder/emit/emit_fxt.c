@@ -3,8 +3,10 @@
  *
  * The file is a sequence of 64-bit little-endian words grouped in records:
  *   magic number record (0x0016547846040010);
- *   initialization record: the TSC rate in ticks per second, so every
- *     timestamp is the raw TSC value, written as is;
+ *   initialization record: 10^9 ticks per second, so every timestamp is
+ *     the time base's nanoseconds (from the snapshot's first event, or
+ *     wall-clock), the same values as the JSON and protobuf outputs, and
+ *     readers need no conversion that could round two times together;
  *   string records: each distinct string once, then referred to by its
  *     15-bit index (function names, source locations, thread names...);
  *   thread records: each thread's (pid, tid) once, then an 8-bit index;
@@ -27,18 +29,19 @@
  * when it repeats (struct seen, outbuf.h) while the string table is less
  * than half full, keeping room for function names.
  *
- * Scheduling events: each sched_switch is a context switch record (cpu,
- * outgoing thread's state, outgoing and incoming thread, priorities,
- * tick); see fxt_sched.  The spec has no record for wakeups, forks, exits
- * or renames, so those are left out.
+ * Scheduling events (sched_event): each sched_switch is a context switch
+ * record (cpu, outgoing thread's state, outgoing and incoming thread,
+ * priorities, tick), each wakeup and fork a thread wakeup record, each rename a
+ * kernel object record; our tasks are threads of our process, others of
+ * a made-up "other processes".  The spec has no record for exits.
  *
  * Readers sort events by begin time and keep file order for equal times.
- * A call beginning on the same tick as its caller would then come before
- * the caller (complete events are written at the end), so when a call, or
- * a custom event, comes on its enclosing call's begin tick that call is
- * written as a duration begin record right then and closed by a duration
- * end record: nesting (and a flow's binding) stays exact and memory stays
- * the stack depth.
+ * A call beginning in the same nanosecond as its caller would then come
+ * before the caller (complete events are written at the end), so when a
+ * call, or a custom event, comes in its enclosing call's begin nanosecond
+ * that call is written as a duration begin record right then and closed by
+ * a duration end record: nesting (and a flow's binding) stays exact and
+ * memory stays the stack depth.
  *
  * Past 32767 strings or 255 threads, strings and threads are written
  * inline in the records that use them, as the format allows. */
@@ -49,6 +52,7 @@
 #include <string.h>
 #include "emit.h"
 #include "outbuf.h"
+#include "sched_text.h"
 
 #define MAGIC UINT64_C(0x0016547846040010)
 #define MAX_STRINGS 0x7fff
@@ -58,9 +62,13 @@
 			   under the format's 32 KB */
 #define INLINE_REF 0x8000
 #define COUNTER_ID 0
+#define NS_PER_S UINT64_C(1000000000)
+#define OTHERS_PID UINT32_MAX /* the process of other processes' tasks */
 
 enum { REC_INIT = 1, REC_STRING = 2, REC_THREAD = 3, REC_EVENT = 4,
-       REC_KOBJ = 7, REC_CONTEXT_SWITCH = 8 };
+       REC_KOBJ = 7, REC_SCHED = 8 };
+/* Scheduling records' event types (bits 60-63). */
+enum { SCHED_CONTEXT_SWITCH_LEGACY = 0, SCHED_THREAD_WAKEUP = 2 };
 enum { EV_INSTANT = 0, EV_COUNTER = 1, EV_BEGIN = 2, EV_END = 3,
        EV_COMPLETE = 4, EV_FLOW_BEGIN = 8, EV_FLOW_END = 10 };
 enum { ARG_INT32 = 1, ARG_INT64 = 3, ARG_STRING = 6, ARG_KOID = 8 };
@@ -87,7 +95,7 @@ struct arg {
 /* An open call, by depth. */
 struct open_call {
 	const struct symbol *sym;
-	uint64_t begin_tsc;
+	uint64_t begin_ns;
 	int as_begin; /* written as a duration begin record */
 };
 
@@ -95,10 +103,18 @@ struct fxt {
 	struct intern strings; /* string -> index */
 	struct intern syms;    /* symbol -> name ref | category ref << 16 */
 	struct seen messages;  /* log texts met */
+	const struct time_base *tb;
 	uint64_t pid, tid;
 	uint8_t thread_ref;    /* the current thread's index, 0 if inline */
 	unsigned nthreads;
 	struct { uint64_t pid, tid; } threads[MAX_THREADS + 1]; /* by index */
+	struct intern named;   /* tid -> number of each task named so far, */
+	char (*comms)[16];     /* by number: the name last given */
+	size_t ncomms;
+	int32_t *ours;         /* while writing scheduling events: our tasks */
+	size_t nours;
+	int32_t *woken;        /* and the tasks woken, not on a CPU since */
+	size_t nwoken, woken_cap;
 	struct open_call *stack;
 	size_t cap;
 	struct outbuf out;
@@ -168,8 +184,9 @@ static int fxt_begin_file(void *ctx, const struct reader_snapshot *snap,
 	p = outbuf_tail(&f->out);
 	put_word(&p, MAGIC);
 	put_word(&p, REC_INIT | 2 << 4);
-	put_word(&p, snap->clock->tsc_hz);
+	put_word(&p, NS_PER_S);
 	outbuf_commit(&f->out, p);
+	f->tb = tb;
 	f->pid = snap->process->pid;
 	return 0;
 }
@@ -316,9 +333,9 @@ static inline uint64_t event_header(size_t size, unsigned type, unsigned nargs,
 }
 
 /* One event record: header, time, [inline thread, category, name],
- * [repair argument], [end time]. */
+ * [repair argument], [end time]; times in ns. */
 static int event(struct fxt *f, unsigned type, const struct symbol *sym,
-		 uint64_t tsc, uint64_t end_tsc, struct sref repair)
+		 uint64_t ns, uint64_t end_ns, struct sref repair)
 {
 	struct sref name, cat, arg = { 0 };
 	unsigned nargs = repair.ref != 0;
@@ -335,7 +352,7 @@ static int event(struct fxt *f, unsigned type, const struct symbol *sym,
 		return f->out.err;
 	p = outbuf_tail(&f->out);
 	put_word(&p, event_header(size, type, nargs, f->thread_ref, cat, name));
-	put_word(&p, tsc);
+	put_word(&p, ns);
 	if (!f->thread_ref) {
 		put_word(&p, f->pid);
 		put_word(&p, f->tid);
@@ -350,40 +367,38 @@ static int event(struct fxt *f, unsigned type, const struct symbol *sym,
 		put_sref_stream(&p, repair);
 	}
 	if (type == EV_COMPLETE)
-		put_word(&p, end_tsc);
+		put_word(&p, end_ns);
 	outbuf_commit(&f->out, p);
 	return 0;
 }
 
 /* Writes the open call at depth i as a duration begin record now if it
- * began on tick tsc (and is not written so yet), so that a reader sorting
- * by time sees it open before what comes next on that same tick. */
-static int begin_early(struct fxt *f, unsigned i, uint64_t tsc)
+ * began in nanosecond ns (and is not written so yet), so that a reader
+ * sorting by time sees it open before what comes next in that same ns. */
+static int begin_early(struct fxt *f, unsigned i, uint64_t ns)
 {
 	struct open_call *c = &f->stack[i];
 
-	if (c->as_begin || c->begin_tsc != tsc)
+	if (c->as_begin || c->begin_ns != ns)
 		return 0;
 	c->as_begin = 1;
-	return event(f, EV_BEGIN, c->sym, c->begin_tsc, 0, (struct sref){ 0 });
+	return event(f, EV_BEGIN, c->sym, c->begin_ns, 0, (struct sref){ 0 });
 }
 
 static int fxt_slice_begin(void *ctx, const struct slice *s)
 {
 	struct fxt *f = ctx;
 
-	if (s->depth >= f->cap) {
-		size_t cap = 2 * s->depth + 16;
-		struct open_call *grown = realloc(f->stack, cap * sizeof(*grown));
+	struct open_call *grown = array_room(f->stack, &f->cap, s->depth, sizeof(*grown));
+	uint64_t ns = time_base_ns(f->tb, s->begin_tsc);
 
-		if (!grown)
-			return -ENOMEM;
-		f->stack = grown;
-		f->cap = cap;
-	}
-	if (s->depth && begin_early(f, s->depth - 1, s->begin_tsc))
+	if (!grown)
+		return -ENOMEM;
+	f->stack = grown;
+
+	if (s->depth && begin_early(f, s->depth - 1, ns))
 		return f->out.err;
-	f->stack[s->depth] = (struct open_call){ s->sym, s->begin_tsc, 0 };
+	f->stack[s->depth] = (struct open_call){ s->sym, ns, 0 };
 	return 0;
 }
 
@@ -393,9 +408,12 @@ static int fxt_slice_end(void *ctx, const struct slice *s)
 	char text[64];
 	struct sref repair = repair_ref(f, s, text);
 
-	if (f->stack[s->depth].as_begin)
-		return event(f, EV_END, s->sym, s->end_tsc, 0, repair);
-	return event(f, EV_COMPLETE, s->sym, s->begin_tsc, s->end_tsc, repair);
+	const struct open_call *c = &f->stack[s->depth];
+	uint64_t end = time_base_ns(f->tb, s->end_tsc);
+
+	if (c->as_begin)
+		return event(f, EV_END, s->sym, end, 0, repair);
+	return event(f, EV_COMPLETE, s->sym, c->begin_ns, end, repair);
 }
 
 /* A string of a custom event, cut to MAX_CUSTOM bytes. */
@@ -444,7 +462,7 @@ static void put_arg(uint8_t **p, const struct arg *a)
 
 /* A custom event's record: header, time, [inline thread, category, name],
  * [argument], [counter or flow id word when has_id]. */
-static int custom_record(struct fxt *f, unsigned type, uint64_t tsc,
+static int custom_record(struct fxt *f, unsigned type, uint64_t ns,
 			 struct sref cat, struct sref name,
 			 const struct arg *arg, int has_id, uint64_t id)
 {
@@ -456,7 +474,7 @@ static int custom_record(struct fxt *f, unsigned type, uint64_t tsc,
 		return f->out.err;
 	p = outbuf_tail(&f->out);
 	put_word(&p, event_header(size, type, arg != NULL, f->thread_ref, cat, name));
-	put_word(&p, tsc);
+	put_word(&p, ns);
 	if (!f->thread_ref) {
 		put_word(&p, f->pid);
 		put_word(&p, f->tid);
@@ -479,12 +497,13 @@ static int fxt_custom(void *ctx, const struct custom_event *e)
 		[CTR_KIND_FLOW_END] = "flow",
 	};
 	struct fxt *f = ctx;
+	uint64_t ns = time_base_ns(f->tb, e->tsc);
 	struct sref cat, name;
 	struct arg arg;
 
 	/* readers must see the call around it open first (a flow binds to
 	 * that call) */
-	if (e->depth && begin_early(f, e->depth - 1, e->tsc))
+	if (e->depth && begin_early(f, e->depth - 1, ns))
 		return f->out.err;
 	cat = custom_ref(f, category[e->kind]);
 	name = e->kind == CTR_KIND_LOG ? message_ref(f, e->name) :
@@ -493,46 +512,57 @@ static int fxt_custom(void *ctx, const struct custom_event *e)
 	case CTR_KIND_LOG:
 		arg = (struct arg){ ARG_STRING, string_ref(f, "format", 6),
 				    custom_ref(f, e->format), 0 };
-		return custom_record(f, EV_INSTANT, e->tsc, cat, name, &arg, 0, 0);
+		return custom_record(f, EV_INSTANT, ns, cat, name, &arg, 0, 0);
 	case CTR_KIND_COUNTER:
 		arg = (struct arg){ e->value == (int32_t)e->value ? ARG_INT32 : ARG_INT64,
 				    string_ref(f, "value", 5), { 0 }, e->value };
-		return custom_record(f, EV_COUNTER, e->tsc, cat, name, &arg, 1,
+		return custom_record(f, EV_COUNTER, ns, cat, name, &arg, 1,
 				     COUNTER_ID);
 	case CTR_KIND_INSTANT:
-		return custom_record(f, EV_INSTANT, e->tsc, cat, name, NULL, 0, 0);
+		return custom_record(f, EV_INSTANT, ns, cat, name, NULL, 0, 0);
 	default:
 		return custom_record(f, e->kind == CTR_KIND_FLOW_BEGIN ?
 				     EV_FLOW_BEGIN : EV_FLOW_END,
-				     e->tsc, cat, name, NULL, 1, e->id);
+				     ns, cat, name, NULL, 1, e->id);
 	}
 }
 
-/* The process of a task: ours for the snapshot's threads, else (another
- * process, whose thread group the event does not tell) the task itself;
- * 0 for the idle task. */
-static uint64_t task_pid(const struct reader_snapshot *snap, int32_t tid)
+/* Kernel object records naming tasks as Perfetto's ftrace importer
+ * names them: by the comm of their latest event (exec changes it without
+ * a rename).  `named` numbers the tids, comms[number] is the name last
+ * written. */
+static void name_task(struct fxt *f, int32_t tid, const char *comm, uint64_t pid)
 {
-	if ((uint32_t)tid == snap->process->pid)
-		return snap->process->pid;
-	for (size_t i = 0; i < snap->nthreads; i++)
-		if ((int32_t)snap->threads[i].hdr->tid == tid)
-			return snap->process->pid;
-	return (uint32_t)tid;
+	uint32_t k = intern_str_find(&f->named, (const char *)&tid, 4);
+	size_t n = strnlen(comm, 16);
+
+	if (k && k < f->ncomms && !strncmp(f->comms[k], comm, 16))
+		return;
+	if (!k && (k = intern_str_add(&f->named, (const char *)&tid, 4))) {
+		char (*grown)[16] = array_room(f->comms, &f->ncomms, k, sizeof(*grown));
+
+		if (grown) /* else not remembered: named again next time */
+			f->comms = grown;
+	}
+	if (k && k < f->ncomms)
+		strncpy(f->comms[k], comm, 16); /* a comm: NUL padded */
+	kernel_object(f, ZX_OBJ_TYPE_THREAD, (uint32_t)tid, comm, n, pid);
 }
 
-/* A task's thread index; a task first seen here is named by its comm. */
-static uint8_t task_index(struct fxt *f, const struct reader_snapshot *snap,
-			  int32_t tid, const char comm[16], uint64_t *pid)
+/* A task's thread index: in our process if it is one of our tasks
+ * (sched_our_tasks), else in the made-up process OTHERS_PID, "other
+ * processes" (the spec has no "unknown process", and readers take a task
+ * of process 0 with priority 0 for the idle task), named (name_task). */
+static uint8_t task_index(struct fxt *f, int32_t tid, const char comm[16],
+			  uint64_t *pid)
 {
 	int added;
 	uint8_t index;
 
-	*pid = task_pid(snap, tid);
+	*pid = !tid ? 0 : sched_task_is_ours(f->ours, f->nours, tid) ? f->pid : OTHERS_PID;
 	index = thread_index(f, *pid, (uint32_t)tid, &added);
-	if (added && tid != 0)
-		kernel_object(f, ZX_OBJ_TYPE_THREAD, (uint32_t)tid, comm,
-			      strnlen(comm, 16), *pid);
+	if (tid != 0)
+		name_task(f, tid, comm, *pid);
 	return index;
 }
 
@@ -557,12 +587,11 @@ static unsigned zircon_state(uint32_t state)
  * both priorities in 8 bits), tick, then the pid and tid of each thread
  * written inline.  The idle task is thread (0, 0) with priority 0, as
  * readers recognize it. */
-static int context_switch(struct fxt *f, const struct reader_snapshot *snap,
-			  const struct ctr_sched_event *e)
+static int context_switch(struct fxt *f, const struct ctr_sched_event *e)
 {
 	uint64_t out_pid, in_pid;
-	uint8_t out = task_index(f, snap, e->pid, e->comm, &out_pid);
-	uint8_t in = task_index(f, snap, e->next_pid, e->next_comm, &in_pid);
+	uint8_t out = task_index(f, e->pid, e->comm, &out_pid);
+	uint8_t in = task_index(f, e->next_pid, e->next_comm, &in_pid);
 	unsigned out_prio = e->pid ? e->prio & 0xff : 0;
 	unsigned in_prio = e->next_pid ? e->next_prio & 0xff : 0;
 	size_t size = 2 + (out ? 0 : 2) + (in ? 0 : 2);
@@ -571,11 +600,12 @@ static int context_switch(struct fxt *f, const struct reader_snapshot *snap,
 	if (outbuf_reserve(&f->out, 8 * size))
 		return f->out.err;
 	p = outbuf_tail(&f->out);
-	put_word(&p, REC_CONTEXT_SWITCH | (uint64_t)size << 4 |
+	put_word(&p, REC_SCHED | (uint64_t)size << 4 |
 		 (uint64_t)e->cpu << 16 | (uint64_t)zircon_state(e->state) << 24 |
 		 (uint64_t)out << 28 | (uint64_t)in << 36 |
-		 (uint64_t)out_prio << 44 | (uint64_t)in_prio << 52);
-	put_word(&p, e->tsc);
+		 (uint64_t)out_prio << 44 | (uint64_t)in_prio << 52 |
+		 (uint64_t)SCHED_CONTEXT_SWITCH_LEGACY << 60);
+	put_word(&p, time_base_ns(f->tb, e->tsc));
 	if (!out) {
 		put_word(&p, out_pid);
 		put_word(&p, (uint32_t)e->pid);
@@ -588,21 +618,101 @@ static int context_switch(struct fxt *f, const struct reader_snapshot *snap,
 	return 0;
 }
 
-/* The sched_switch events of the window as context switch records; those
- * of CPUs past 255 (the record's 8-bit cpu field) are left out. */
+/* A thread wakeup record (the scheduling record's event type 2): header
+ * (no arguments, cpu), tick, the woken thread's koid. */
+static int thread_wakeup(struct fxt *f, const struct ctr_sched_event *e)
+{
+	uint64_t pid;
+	uint8_t *p;
+
+	task_index(f, e->pid, e->comm, &pid); /* its thread and name known */
+	if (outbuf_reserve(&f->out, 24))
+		return f->out.err;
+	p = outbuf_tail(&f->out);
+	put_word(&p, REC_SCHED | 3 << 4 | (uint64_t)e->cpu << 20 |
+		 (uint64_t)SCHED_THREAD_WAKEUP << 60);
+	put_word(&p, time_base_ns(f->tb, e->tsc));
+	put_word(&p, (uint32_t)e->pid);
+	outbuf_commit(&f->out, p);
+	return 0;
+}
+
+/* Marks a task woken (add) or switched in (!add); returns whether it
+ * was woken already.  A short list: few tasks wait for a CPU at once. */
+static int woken(struct fxt *f, int32_t tid, int add)
+{
+	for (size_t i = 0; i < f->nwoken; i++)
+		if (f->woken[i] == tid) {
+			if (!add)
+				f->woken[i] = f->woken[--f->nwoken];
+			return 1;
+		}
+	if (add) {
+		int32_t *grown = array_room(f->woken, &f->woken_cap, f->nwoken,
+					    sizeof(*grown));
+
+		if (!grown)
+			return 0; /* not remembered: at worst a second wakeup */
+		f->woken = grown;
+		f->woken[f->nwoken++] = tid;
+	}
+	return 0;
+}
+
+/* One scheduling event: sched_switch a context switch record; a wakeup a
+ * thread wakeup record, as Perfetto's protobuf importer has it: a new
+ * task runnable from its task_newtask (not again at sched_wakeup_new),
+ * a wakeup of a task already runnable left out (the FXT importer would
+ * start a new state there); a rename a kernel object record naming the
+ * thread anew.  The spec has nothing for exits. */
+static int sched_event(struct fxt *f, const struct ctr_sched_event *e)
+{
+	uint64_t pid;
+
+	switch (e->type) {
+	case CTR_SCHED_SWITCH:
+		woken(f, e->next_pid, 0);
+		if (e->pid && !(e->state & 0xff) && e->next_pid != e->pid)
+			woken(f, e->pid, 1); /* preempted: runnable */
+		return context_switch(f, e);
+	case CTR_SCHED_WAKING:
+	case CTR_SCHED_NEWTASK:
+		if (woken(f, e->pid, 1))
+			return 0;
+		return thread_wakeup(f, e);
+	case CTR_SCHED_RENAME:
+		task_index(f, e->pid, e->comm, &pid);
+		return f->out.err;
+	}
+	return 0;
+}
+
+/* The scheduling events of the window; those of CPUs past 255 (the
+ * context switch record's 8-bit cpu field) are left out. */
 static int fxt_sched(void *ctx, const struct reader_snapshot *snap,
 		     uint64_t from_tsc, uint64_t to_tsc)
 {
 	struct fxt *f = ctx;
 
-	for (size_t i = 0; i < snap->nsched; i++) {
+	uint8_t *skip = sched_wakeups_on_cpu(snap);
+
+	if (!skip || !(f->ours = sched_our_tasks(snap, &f->nours))) {
+		free(skip);
+		return -ENOMEM;
+	}
+	kernel_object(f, ZX_OBJ_TYPE_PROCESS, OTHERS_PID, "other processes", 15, 0);
+	for (size_t i = 0; i < snap->nsched && !f->out.err; i++) {
 		const struct ctr_sched_event *e = &snap->sched[i];
 
-		if (e->type == CTR_SCHED_SWITCH && e->cpu <= 0xff &&
-		    e->tsc >= from_tsc && e->tsc <= to_tsc &&
-		    context_switch(f, snap, e))
-			return f->out.err;
+		if (e->cpu <= 0xff && e->tsc >= from_tsc && e->tsc <= to_tsc && !skip[i])
+			sched_event(f, e);
 	}
+	free(skip);
+	free(f->ours);
+	f->ours = NULL;
+	free(f->woken);
+	f->woken = NULL;
+	f->nwoken = f->woken_cap = 0;
 	return f->out.err;
 }
 
@@ -632,6 +742,7 @@ void *fxt_emitter_new(int fd)
 		outbuf_init(&f->out, fd);
 		intern_init(&f->strings);
 		intern_init(&f->syms);
+		intern_init(&f->named);
 	}
 	return f;
 }
@@ -643,6 +754,8 @@ int fxt_emitter_free(void *emitter)
 
 	intern_free(&f->strings);
 	intern_free(&f->syms);
+	intern_free(&f->named);
+	free(f->comms);
 	free(f->stack);
 	free(f);
 	return err;

@@ -9,28 +9,42 @@
  * converted, so ts + dur is the exact end.  args are left out when empty;
  * "repair" names what the timeline synthesized ("orphan return" for the
  * begin, the end's reason, or both joined by "; ").  Process and thread
- * names are "M" events.
+ * names are "M" events.  Importers read ts as a double, exact only while
+ * it stays small, so --wall-clock times are the UTC time of day (from
+ * midnight of the first snapshot's day, which "otherData" names).
  *
  * Scheduling events (a SCHED chunk) follow the array as the
  * "systemTraceEvents" string: ftrace's text format, which Perfetto's JSON
  * importer parses into per-CPU tracks and per-thread states:
  *   "   f_sleep-4071  ( 4071) [000] d..2 0.052049000: sched_switch: ..."
- * Timestamps are seconds with nine decimals on the same time base as the
- * "X" events; the task-pid field is the task that was on the CPU, its
- * TGID our pid for the snapshot's threads, "-----" for others.
+ * Timestamps are seconds with ten decimals (the nanosecond, then a 5) on
+ * the same time base as the "X" events; the task-pid field is the task
+ * that was on the CPU, its TGID our pid for our tasks (sched_our_tasks:
+ * the snapshot's threads and those they made, like ctrail-sched),
+ * "-----" for others.
  *
  * Output goes through an outbuf (outbuf.h: 1 MiB, flushed with write())
  * with hand-written number and string formatting; a write error is kept
  * and returned by every later callback, which stops the timeline. */
 #define _GNU_SOURCE /* memrchr */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "emit.h"
 #include "outbuf.h"
 #include "sched_text.h"
 
 #define MAX_ITEM 4096 /* room reserved before writing a fixed-size piece */
+#define DAY_NS (UINT64_C(86400) * 1000000000)
+
+/* A slice whose "X" event waits for its caller's, which began in the
+ * same nanosecond (see json_slice_end). */
+struct held {
+	struct slice s;
+	uint64_t begin, end; /* ns */
+};
 
 struct json {
 	int first; /* no event written yet: no comma before the next */
@@ -38,6 +52,13 @@ struct json {
 	unsigned snapshots; /* begun in this file (several with convert --merge) */
 	uint32_t pid, tid, id_offset;
 	const struct time_base *tb;
+	uint64_t day_ns;    /* subtracted from wall-clock times: their day */
+	/* Per depth of the open calls: begin ns, and how many slices were
+	 * held when it began; the held slices, in preorder. */
+	struct { uint64_t begin; size_t held; } *open;
+	size_t open_cap;
+	struct held *held;
+	size_t nheld, held_cap;
 	struct outbuf out;
 };
 
@@ -204,6 +225,8 @@ static int json_begin_file(void *ctx, const struct reader_snapshot *snap,
 	struct json *j = ctx;
 
 	j->tb = tb;
+	if (j->snapshots == 0)
+		j->day_ns = tb->origin_ns - tb->origin_ns % DAY_NS;
 	j->id_offset = j->snapshots * MERGED_ID_STRIDE;
 	j->pid = snap->process->pid + j->id_offset;
 	if (j->snapshots++ == 0) {
@@ -287,12 +310,16 @@ static void put_args(struct json *j, const struct slice *s)
 	PUT_LITERAL(j, "}");
 }
 
-static int json_slice_end(void *ctx, const struct slice *s)
+/* Output time of a tick: the time base's ns, less the day for wall-clock
+ * times. */
+static uint64_t json_ns(const struct json *j, uint64_t tsc)
 {
-	struct json *j = ctx;
-	uint64_t begin = time_base_ns(j->tb, s->begin_tsc);
-	uint64_t end = time_base_ns(j->tb, s->end_tsc);
+	return time_base_ns(j->tb, tsc) - j->day_ns;
+}
 
+static void put_slice(struct json *j, const struct slice *s, uint64_t begin,
+		      uint64_t end)
+{
 	begin_event(j, "X", j->tid);
 	PUT_LITERAL(j, ",\"ts\":");
 	put_us(j, begin);
@@ -303,13 +330,64 @@ static int json_slice_end(void *ctx, const struct slice *s)
 	put_args(j, s);
 	if (!outbuf_reserve(&j->out, 1))
 		PUT_LITERAL(j, "}");
+}
+
+static int json_slice_begin(void *ctx, const struct slice *s)
+{
+	struct json *j = ctx;
+	void *grown = array_room(j->open, &j->open_cap, s->depth, sizeof(*j->open));
+
+	if (!grown)
+		return -ENOMEM;
+	j->open = grown;
+	j->open[s->depth].begin = json_ns(j, s->begin_tsc);
+	j->open[s->depth].held = j->nheld;
+	return 0;
+}
+
+/* Holds a slice until its caller is written: it goes before the slices
+ * held since it began (its callees), so the held ones stay in preorder. */
+static int hold(struct json *j, const struct slice *s, uint64_t begin,
+		uint64_t end)
+{
+	size_t at = j->open[s->depth].held;
+	void *grown = array_room(j->held, &j->held_cap, j->nheld, sizeof(*j->held));
+
+	if (!grown)
+		return -ENOMEM;
+	j->held = grown;
+	memmove(j->held + at + 1, j->held + at, (j->nheld - at) * sizeof(*j->held));
+	j->held[at] = (struct held){ *s, begin, end };
+	j->nheld++;
+	return 0;
+}
+
+/* Perfetto orders "X" events by ts, longer first, and keeps file order
+ * for the same ts and dur; events are written as calls end, callees
+ * first.  So a call beginning in its caller's begin nanosecond is held
+ * and written right after its caller (with the calls held under it): a
+ * caller and callee of the same ts and dur then nest the right way. */
+static int json_slice_end(void *ctx, const struct slice *s)
+{
+	struct json *j = ctx;
+	uint64_t begin = j->open[s->depth].begin, end = json_ns(j, s->end_tsc);
+	size_t from = j->open[s->depth].held;
+
+	if (s->depth && j->open[s->depth - 1].begin == begin)
+		return hold(j, s, begin, end);
+	put_slice(j, s, begin, end);
+	for (size_t i = from; i < j->nheld && !j->out.err; i++)
+		put_slice(j, &j->held[i].s, j->held[i].begin, j->held[i].end);
+	j->nheld = from;
 	return j->out.err;
 }
 
 /* Log lines and instants are thread-scoped instant events ("i"), counters
  * counter events ("C", one series named "value"), flow arrows flow events
  * ("s", "f") bound to the slice around them, with the id as a string so
- * 64-bit ids survive JavaScript's doubles. */
+ * 64-bit ids survive JavaScript's doubles.  Importers join "s" and "f" by
+ * category, name and id, so both ends are named "flow", the name the
+ * program gave each end going in args. */
 static int json_custom(void *ctx, const struct custom_event *e)
 {
 	static const char *const phase[] = {
@@ -319,11 +397,13 @@ static int json_custom(void *ctx, const struct custom_event *e)
 	struct json *j = ctx;
 	char id[32];
 
+	int flow = e->kind == CTR_KIND_FLOW_BEGIN || e->kind == CTR_KIND_FLOW_END;
+
 	begin_event(j, phase[e->kind], j->tid);
 	PUT_LITERAL(j, ",\"ts\":");
-	put_us(j, time_base_ns(j->tb, e->tsc));
+	put_us(j, json_ns(j, e->tsc));
 	PUT_LITERAL(j, ",\"name\":");
-	put_cstring(j, e->name);
+	put_cstring(j, flow ? "flow" : e->name);
 	if (outbuf_reserve(&j->out, MAX_ITEM))
 		return j->out.err;
 	switch (e->kind) {
@@ -347,6 +427,9 @@ static int json_custom(void *ctx, const struct custom_event *e)
 		put_string(j, id, snprintf(id, sizeof(id), "0x%llx", (unsigned long long)e->id));
 		if (e->kind == CTR_KIND_FLOW_END)
 			PUT_LITERAL(j, ",\"bp\":\"e\"");
+		PUT_LITERAL(j, ",\"args\":{\"name\":");
+		put_cstring(j, e->name);
+		PUT_LITERAL(j, "}");
 		break;
 	}
 	if (!outbuf_reserve(&j->out, 1))
@@ -366,15 +449,19 @@ static const char *snapshot_task(const struct reader_snapshot *snap, int32_t tid
 
 /* One ftrace text line into the string being written.  It needs no
  * escaping (sched_text.h) but its end: Perfetto splits the string only at
- * the two characters \n, never at an escaped \u000a. */
+ * the two characters \n, never at an escaped \u000a.  Perfetto's text
+ * parser ignores task_newtask and sched_wakeup_new, where its protobuf
+ * importer has a new task runnable from its task_newtask on; so a
+ * task_newtask line is followed by a sched_waking line of the new task
+ * at the same time, and the JSON shows the same runnable state. */
 static void sched_line(struct json *j, const struct reader_snapshot *snap,
-		       const struct ctr_sched_event *e)
+		       const struct ctr_sched_event *e, const int32_t *ours,
+		       size_t nours)
 {
 	char line[SCHED_TEXT_MAX + 128], args[SCHED_TEXT_MAX], flags[5], name[17];
 	const char *task = snapshot_task(snap, e->common_pid);
 	const char *type = reader_sched_type_name(e->type);
-	int ours = task || (uint32_t)e->common_pid == snap->process->pid;
-	uint64_t ns = time_base_ns(j->tb, e->tsc);
+	uint64_t ns = json_ns(j, e->tsc);
 	char tgid[16];
 	int n;
 
@@ -382,36 +469,97 @@ static void sched_line(struct json *j, const struct reader_snapshot *snap,
 		return;
 	if (e->common_pid == 0)
 		task = "<idle>";
-	else if (e->type == CTR_SCHED_SWITCH && e->common_pid == e->pid)
-		task = sched_text_comm(e->comm, name);
+	else if ((e->type == CTR_SCHED_SWITCH || e->type == CTR_SCHED_RENAME) &&
+		 e->common_pid == e->pid)
+		task = sched_text_comm(e->comm, name); /* a rename's new name:
+							  the parser knows no rename */
 	else if (!task || !*task)
 		task = "<...>";
 	else
 		task = sched_text_comm(task, name);
-	snprintf(tgid, sizeof(tgid), ours ? "%5u" : "-----", snap->process->pid);
+	snprintf(tgid, sizeof(tgid),
+		 sched_task_is_ours(ours, nours, e->common_pid) ? "%5u" : "-----",
+		 snap->process->pid);
 	sched_text_args(e, args);
 	sched_text_flags(e, flags);
-	n = snprintf(line, sizeof(line), "%16s-%d (%s) [%03u] %s %llu.%09llu: %s: %s\\n",
+	/* Perfetto reads the seconds as a double and truncates to ns: the
+	 * half ns more keeps that exact */
+	n = snprintf(line, sizeof(line), "%16s-%d (%s) [%03u] %s %llu.%09llu5: %s: %s\\n",
 		     task, e->common_pid, tgid, e->cpu, flags,
 		     (unsigned long long)(ns / 1000000000),
 		     (unsigned long long)(ns % 1000000000), type, args);
 	if (n > 0 && (size_t)n < sizeof(line) && !outbuf_reserve(&j->out, n))
 		put(j, line, n);
+	if (e->type == CTR_SCHED_NEWTASK) {
+		struct ctr_sched_event woken = *e;
+
+		woken.type = CTR_SCHED_WAKING;
+		woken.state = e->cpu; /* target_cpu */
+		sched_line(j, snap, &woken, ours, nours);
+	}
+}
+
+/* The last comm the scheduling events give a task, or NULL. */
+static const char *last_comm(const struct reader_snapshot *snap, int32_t tid)
+{
+	for (size_t i = snap->nsched; i-- > 0;) {
+		const struct ctr_sched_event *e = &snap->sched[i];
+
+		if (e->type == CTR_SCHED_SWITCH && e->next_pid == tid)
+			return e->next_comm;
+		if (e->pid == tid && e->type != CTR_SCHED_PROCESS_EXIT)
+			return e->comm;
+	}
+	return NULL;
+}
+
+/* "M" thread names for our tasks that are not the snapshot's threads (the
+ * ctrail-sched reader...), so they show in our process even when no line
+ * of theirs carries our TGID. */
+static void our_task_names(struct json *j, const struct reader_snapshot *snap,
+			   const int32_t *ours, size_t nours)
+{
+	for (size_t i = 0; i < nours && !j->out.err; i++) {
+		const char *comm = last_comm(snap, ours[i]);
+		char clean[17];
+
+		if (comm && !snapshot_task(snap, ours[i]) &&
+		    (uint32_t)ours[i] != snap->process->pid) {
+			const char *name = sched_text_comm(comm, clean);
+
+			metadata(j, "thread_name", ours[i], name, strlen(name));
+		}
+	}
 }
 
 static int json_sched(void *ctx, const struct reader_snapshot *snap,
 		      uint64_t from_tsc, uint64_t to_tsc)
 {
 	struct json *j = ctx;
+	size_t nours;
+	int32_t *ours = sched_our_tasks(snap, &nours);
+	uint8_t *skip = sched_wakeups_on_cpu(snap);
 
-	if (outbuf_reserve(&j->out, 1024))
+	if (!ours || !skip || outbuf_reserve(&j->out, 1024)) {
+		free(ours);
+		free(skip);
+		return ours && skip ? j->out.err : -ENOMEM;
+	}
+	our_task_names(j, snap, ours, nours);
+	if (outbuf_reserve(&j->out, 1024)) {
+		free(ours);
+		free(skip);
 		return j->out.err;
+	}
 	PUT_LITERAL(j, "\n],\"systemTraceEvents\":\"# tracer: nop\\n#\\n"
 		    "#           TASK-PID    TGID   CPU#  ||||   TIMESTAMP  FUNCTION\\n");
 	j->array_closed = 1;
 	for (size_t i = 0; i < snap->nsched && !j->out.err; i++)
-		if (snap->sched[i].tsc >= from_tsc && snap->sched[i].tsc <= to_tsc)
-			sched_line(j, snap, &snap->sched[i]);
+		if (snap->sched[i].tsc >= from_tsc && snap->sched[i].tsc <= to_tsc &&
+		    !skip[i])
+			sched_line(j, snap, &snap->sched[i], ours, nours);
+	free(ours);
+	free(skip);
 	if (!outbuf_reserve(&j->out, 1))
 		PUT_LITERAL(j, "\"");
 	return j->out.err;
@@ -423,7 +571,19 @@ static int json_end_file(void *ctx)
 
 	if (!j->array_closed)
 		PUT_LITERAL(j, "\n]");
-	PUT_LITERAL(j, ",\"displayTimeUnit\":\"ns\"}\n");
+	PUT_LITERAL(j, ",\"displayTimeUnit\":\"ns\"");
+	if (j->day_ns) {
+		time_t day = j->day_ns / 1000000000;
+		struct tm tm;
+		char date[64];
+
+		gmtime_r(&day, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+		PUT_LITERAL(j, ",\"otherData\":{\"clock\":\"UTC time of day on ");
+		put(j, date, strlen(date));
+		PUT_LITERAL(j, "\"}");
+	}
+	PUT_LITERAL(j, "}\n");
 	return outbuf_flush(&j->out);
 }
 
@@ -431,6 +591,7 @@ const struct emitter_ops json_emitter_ops = {
 	.begin_file = json_begin_file,
 	.process = json_process,
 	.thread = json_thread,
+	.slice_begin = json_slice_begin,
 	.slice_end = json_slice_end,
 	.custom = json_custom,
 	.sched = json_sched,
@@ -439,12 +600,11 @@ const struct emitter_ops json_emitter_ops = {
 
 void *json_emitter_new(int fd)
 {
-	struct json *j = malloc(sizeof(*j));
+	struct json *j = calloc(1, sizeof(*j));
 
 	if (j) {
 		outbuf_init(&j->out, fd);
 		j->first = 1;
-		j->snapshots = 0;
 	}
 	return j;
 }
@@ -454,6 +614,8 @@ int json_emitter_free(void *emitter)
 	struct json *j = emitter;
 	int err = outbuf_flush(&j->out);
 
+	free(j->open);
+	free(j->held);
 	free(j);
 	return err;
 }

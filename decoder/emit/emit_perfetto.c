@@ -4,7 +4,9 @@
  * clock_snapshot.proto, trace_packet_defaults.proto), encoded by hand.
  *
  * Packet sequences (trusted_packet_sequence_id, on every packet):
- *   1: the process's TrackDescriptor (pid, executable's name, cmdline);
+ *   1: the process's TrackDescriptor (pid, executable's name, cmdline),
+ *      and a SystemInfo (the recording kernel's utsname) when the
+ *      snapshot has a SYSINFO chunk;
  *   2 + N: thread N of the snapshot, in this order:
  *     - SEQ_INCREMENTAL_STATE_CLEARED, TracePacketDefaults (timestamp
  *       clock 64, track_event_defaults.track_uuid = the thread's track)
@@ -65,6 +67,7 @@
 #include "emit.h"
 #include "outbuf.h"
 #include "protobuf.h"
+#include "sched_text.h"
 
 /* Field numbers. */
 enum {
@@ -72,7 +75,11 @@ enum {
 	/* TracePacket */
 	PKT_FTRACE_EVENTS = 1, PKT_CLOCK_SNAPSHOT = 6, PKT_TIMESTAMP = 8,
 	PKT_SEQUENCE_ID = 10, PKT_TRACK_EVENT = 11, PKT_INTERNED_DATA = 12,
-	PKT_SEQUENCE_FLAGS = 13, PKT_DEFAULTS = 59, PKT_TRACK_DESCRIPTOR = 60,
+	PKT_SEQUENCE_FLAGS = 13, PKT_SYSTEM_INFO = 45, PKT_DEFAULTS = 59,
+	PKT_TRACK_DESCRIPTOR = 60,
+	/* SystemInfo, Utsname */
+	SI_UTSNAME = 1, UTS_SYSNAME = 1, UTS_VERSION = 2, UTS_RELEASE = 3,
+	UTS_MACHINE = 4,
 	/* TrackEvent */
 	TE_DEBUG_ANNOTATIONS = 4, TE_TYPE = 9, TE_NAME_IID = 10,
 	TE_TRACK_UUID = 11, TE_CATEGORIES = 22, TE_NAME = 23,
@@ -371,9 +378,31 @@ static int perfetto_begin_file(void *ctx, const struct reader_snapshot *snap,
 	return 0;
 }
 
+/* The recording kernel's uname (SYSINFO chunk), by which Perfetto reads
+ * the prev_state bits of sched_switch (they moved between versions). */
+static int packet_system_info(struct perfetto *pf, const struct ctr_sysinfo *sys)
+{
+	uint8_t *p, *pkt, *si, *uts;
+
+	if (!(p = packet_open(pf, PROCESS_SEQUENCE, 4 * 65, &pkt)))
+		return pf->out.err;
+	p = pb_open(p, PKT_SYSTEM_INFO, &si);
+	p = pb_open(p, SI_UTSNAME, &uts);
+	p = pb_bytes(p, UTS_SYSNAME, sys->sysname, strlen(sys->sysname));
+	p = pb_bytes(p, UTS_VERSION, sys->version, strlen(sys->version));
+	p = pb_bytes(p, UTS_RELEASE, sys->release, strlen(sys->release));
+	p = pb_bytes(p, UTS_MACHINE, sys->machine, strlen(sys->machine));
+	packet_close(pf, pkt, pb_close(si, pb_close(uts, p)));
+	return 0;
+}
+
 static int perfetto_process(void *ctx, const struct reader_snapshot *snap)
 {
-	return packet_process_track(ctx, snap);
+	int err = packet_process_track(ctx, snap);
+
+	if (!err && snap->sysinfo)
+		err = packet_system_info(ctx, snap->sysinfo);
+	return err;
 }
 
 static int perfetto_thread(void *ctx, const struct reader_thread *t)
@@ -564,16 +593,18 @@ static uint8_t *put_ftrace_event(struct perfetto *pf, uint8_t *p,
 	return pb_close(fe, pb_close(ev, p));
 }
 
-/* Index of the first event from i on of the CPU, of a known type and in
- * [from, to]; snap->nsched if none. */
+/* Index of the first event from i on of the CPU, of a known type, in
+ * [from, to] and not left out (sched_wakeups_on_cpu); snap->nsched if
+ * none. */
 static size_t next_of_cpu(const struct reader_snapshot *snap, size_t i,
-			  unsigned cpu, uint64_t from, uint64_t to)
+			  unsigned cpu, uint64_t from, uint64_t to,
+			  const uint8_t *skip)
 {
 	for (; i < snap->nsched; i++) {
 		const struct ctr_sched_event *e = &snap->sched[i];
 
 		if (e->cpu == cpu && e->tsc >= from && e->tsc <= to &&
-		    reader_sched_type_name(e->type))
+		    reader_sched_type_name(e->type) && !skip[i])
 			break;
 	}
 	return i;
@@ -582,7 +613,8 @@ static size_t next_of_cpu(const struct reader_snapshot *snap, size_t i,
 /* One bundle of a CPU's events from index *next (one of them) on, until
  * it holds BUNDLE_BYTES; *next is left at the CPU's next event. */
 static int packet_ftrace(struct perfetto *pf, const struct reader_snapshot *snap,
-			 unsigned cpu, size_t *next, uint64_t from, uint64_t to)
+			 unsigned cpu, size_t *next, uint64_t from, uint64_t to,
+			 const uint8_t *skip)
 {
 	uint8_t *p, *pkt, *fb, *start;
 	size_t i = *next;
@@ -594,7 +626,7 @@ static int packet_ftrace(struct perfetto *pf, const struct reader_snapshot *snap
 	p = pb_uint(p, FB_CPU, cpu);
 	start = p;
 	for (; i < snap->nsched && p - start < BUNDLE_BYTES;
-	     i = next_of_cpu(snap, i + 1, cpu, from, to))
+	     i = next_of_cpu(snap, i + 1, cpu, from, to, skip))
 		p = put_ftrace_event(pf, p, &snap->sched[i]);
 	*next = i;
 	packet_close(pf, pkt, pb_close(fb, p));
@@ -607,19 +639,23 @@ static int perfetto_sched(void *ctx, const struct reader_snapshot *snap,
 {
 	struct perfetto *pf = ctx;
 	uint64_t cpus[(UINT16_MAX + 1) / 64] = { 0 }; /* a bit per CPU seen */
+	uint8_t *skip = sched_wakeups_on_cpu(snap);
 
+	if (!skip)
+		return -ENOMEM;
 	for (size_t i = 0; i < snap->nsched; i++)
 		cpus[snap->sched[i].cpu / 64] |= UINT64_C(1) << snap->sched[i].cpu % 64;
-	for (unsigned cpu = 0; cpu <= UINT16_MAX; cpu++) {
+	for (unsigned cpu = 0; cpu <= UINT16_MAX && !pf->out.err; cpu++) {
 		size_t next = 0;
 
 		if (!(cpus[cpu / 64] >> cpu % 64 & 1))
 			continue;
-		while ((next = next_of_cpu(snap, next, cpu, from_tsc, to_tsc)) <
-		       snap->nsched)
-			if (packet_ftrace(pf, snap, cpu, &next, from_tsc, to_tsc))
-				return pf->out.err;
+		while ((next = next_of_cpu(snap, next, cpu, from_tsc, to_tsc, skip)) <
+		       snap->nsched && !packet_ftrace(pf, snap, cpu, &next, from_tsc,
+						      to_tsc, skip))
+			;
 	}
+	free(skip);
 	return pf->out.err;
 }
 

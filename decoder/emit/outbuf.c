@@ -185,3 +185,17 @@ size_t utf8_prefix(const char *s, size_t n, size_t max)
 		max--;
 	return max;
 }
+
+void *array_room(void *array, size_t *cap, size_t index, size_t size)
+{
+	size_t n = 2 * index + 16;
+	char *grown;
+
+	if (index < *cap)
+		return array;
+	if (!(grown = realloc(array, n * size)))
+		return NULL;
+	memset(grown + *cap * size, 0, (n - *cap) * size);
+	*cap = n;
+	return grown;
+}

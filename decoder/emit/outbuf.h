@@ -1,7 +1,7 @@
 /* outbuf.h - what the emitters writing to a file descriptor share: a write
- * buffer (emit_json.c, emit_fxt.c, emit_perfetto.c), and for the binary
- * ones (FXT, Perfetto) an interning table and a lossy memory of strings
- * seen.
+ * buffer (emit_json.c, emit_fxt.c, emit_perfetto.c), growable arrays,
+ * and for the binary ones (FXT, Perfetto) an interning table and a lossy
+ * memory of strings seen.
  *
  * The buffer is one fixed array flushed with write() when a record would
  * not fit; a write error is kept and returned from then on, so an emitter
@@ -88,6 +88,11 @@ struct seen {
 /* 1 if the n bytes at s were seen before (and still remembered); else
  * remembers them and returns 0.  A zeroed struct seen is empty. */
 int seen_again(struct seen *t, const char *s, size_t n);
+
+/* array (of *cap elements of `size` bytes) with room for element
+ * `index`: itself, or grown to twice what that needs (the new room
+ * zeroed, *cap updated).  NULL on no memory, array left as it was. */
+void *array_room(void *array, size_t *cap, size_t index, size_t size);
 
 /* The longest prefix of s, at most max bytes, that does not cut a UTF-8
  * sequence in two. */

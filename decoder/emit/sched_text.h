@@ -31,4 +31,23 @@ void sched_text_flags(const struct ctr_sched_event *e, char out[5]);
 /* A 16-byte comm cleaned as above into out (17 bytes). */
 const char *sched_text_comm(const char comm[16], char out[17]);
 
+struct reader_snapshot;
+
+/* The tasks of the snapshot's process that its scheduling events name:
+ * the process, its threads, and threads they made (task_newtask with
+ * CLONE_THREAD, e.g. the runtime's ctrail-sched reader), as a sorted
+ * array of tids (malloc'ed; NULL with *n 0 on no memory). */
+int32_t *sched_our_tasks(const struct reader_snapshot *snap, size_t *n);
+/* Whether tid is in such an array. */
+int sched_task_is_ours(const int32_t *tids, size_t n, int32_t tid);
+
+/* The wakeups of a task still on its CPU (it was about to sleep and did
+ * not), which the emitters leave out: they change nothing a viewer shows,
+ * and importers take them for a new runnable state (Perfetto's protobuf
+ * importer never ends it, its FXT importer cuts the running slice short).
+ * Every switch is recorded (runtime/ftrace.c), so a task whose first
+ * switch is out of a CPU was on it from the start.  One byte per event of
+ * snap->sched, 1 for those; malloc'ed, NULL on no memory. */
+uint8_t *sched_wakeups_on_cpu(const struct reader_snapshot *snap);
+
 #endif

@@ -340,6 +340,27 @@ static void link_stacks(struct reader_snapshot *snap)
 }
 
 /* A snapshot is complete when it has its PROCESS and CLOCK chunks. */
+/* A SYSINFO chunk: its fields are NUL terminated (users print them). */
+static int read_sysinfo(struct reader *r, struct reader_snapshot *snap,
+			uint64_t at, const uint8_t *p, uint64_t size)
+{
+	const struct ctr_sysinfo *s = (const void *)p;
+
+	if (snap->sysinfo)
+		return fail(r, at, "second SYSINFO chunk in a snapshot");
+	if (size < sizeof(*s))
+		return fail(r, at, "SYSINFO chunk of %llu bytes, less than %zu",
+			    (unsigned long long)size, sizeof(*s));
+	if (!memchr(s->sysname, 0, sizeof(s->sysname)) ||
+	    !memchr(s->nodename, 0, sizeof(s->nodename)) ||
+	    !memchr(s->release, 0, sizeof(s->release)) ||
+	    !memchr(s->version, 0, sizeof(s->version)) ||
+	    !memchr(s->machine, 0, sizeof(s->machine)))
+		return fail(r, at + 16, "SYSINFO field without its NUL");
+	snap->sysinfo = s;
+	return 0;
+}
+
 static int check_snapshot_done(struct reader *r)
 {
 	struct reader_snapshot *snap;
@@ -393,6 +414,11 @@ static int read_chunk(struct reader *r, uint64_t at, uint32_t tag,
 		if (tag == CTR_CHUNK_STACK)
 			return read_stack(r, snap, at, p, size);
 		return read_sched(r, snap, at, p, size);
+	case CTR_CHUNK_SYSINFO:
+		if (!snap)
+			return fail(r, at, "chunk of type %u before any SNAPSHOT chunk",
+				    tag);
+		return read_sysinfo(r, snap, at, p, size);
 	case CTR_CHUNK_PACKED:
 		return read_packed(r, at, p, size);
 	default:

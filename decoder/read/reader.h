@@ -53,6 +53,7 @@ struct reader_snapshot {
 	const char *exe;     /* process->exe_size bytes */
 	const char *cmdline; /* process->cmdline_size bytes, NUL separated */
 	const struct ctr_clock *clock;
+	const struct ctr_sysinfo *sysinfo; /* NULL: no SYSINFO chunk */
 	struct reader_module *modules;
 	size_t nmodules;
 	/* The COUNTS chunk, if any (libctrail-count): counts_hdr->nrecords

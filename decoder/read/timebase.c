@@ -19,6 +19,19 @@ uint64_t ticks_from_ns(uint64_t hz, uint64_t ns)
 	return t > UINT64_MAX ? UINT64_MAX : (uint64_t)t;
 }
 
+/* The realtime of a tick, from the CLOCK chunk's `now` pair. */
+static uint64_t wall_ns(const struct ctr_clock *clock, uint64_t tsc)
+{
+	uint64_t now = clock->now.realtime_ns, d;
+
+	if (tsc >= clock->now.tsc) {
+		d = ns_from_ticks(clock->tsc_hz, tsc - clock->now.tsc);
+		return d > UINT64_MAX - now ? UINT64_MAX : now + d;
+	}
+	d = ns_from_ticks(clock->tsc_hz, clock->now.tsc - tsc);
+	return d > now ? 0 : now - d;
+}
+
 void time_base_init(struct time_base *tb, const struct reader_snapshot *snap,
 		    int wall_clock)
 {
@@ -34,8 +47,10 @@ void time_base_init(struct time_base *tb, const struct reader_snapshot *snap,
 		first = snap->hdr->taken_tsc;
 	tb->hz = snap->clock->tsc_hz;
 	tb->first_tsc = first;
-	tb->origin_tsc = wall_clock ? snap->clock->now.tsc : first;
-	tb->origin_ns = wall_clock ? snap->clock->now.realtime_ns : 0;
+	tb->origin_tsc = first;
+	tb->origin_ns = 0;
+	if (wall_clock)
+		tb->origin_ns = wall_ns(snap->clock, first);
 }
 
 uint64_t time_base_ns(const struct time_base *tb, uint64_t tsc)

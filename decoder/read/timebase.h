@@ -1,9 +1,11 @@
 /* timebase.h - turns TSC ticks into nanoseconds for output, exactly.
  *
- * A time base is the snapshot's clock rate plus an origin: either the
- * earliest event of the snapshot (all threads; output times start near 0)
- * or, for --wall-clock, the CLOCK chunk's `now` pair, which ties one TSC
- * value to CLOCK_REALTIME.  Conversion is integer math on 128 bits:
+ * A time base is the snapshot's clock rate plus an origin: the earliest
+ * event of the snapshot (all threads), which is output time 0, or for
+ * --wall-clock that event's CLOCK_REALTIME (from the CLOCK chunk's `now`
+ * pair, which ties one TSC value to it).  Either way every output time is
+ * the origin plus the ticks since the earliest event in ns, so wall-clock
+ * times are the relative ones moved by one constant, to the nanosecond.  Conversion is integer math on 128 bits:
  * ns = ticks * 10^9 / hz, rounded down, never through a double, so times
  * stay exact however large the TSC values are. */
 #ifndef TIMEBASE_H

@@ -4,8 +4,7 @@
 # the specs (fxt_read.py, perfetto_read.py).  For programs of
 # decode_modes.sh (threads, recursion, exceptions, longjmp, a wrapped ring)
 # in every mode:
-#   - each holds exactly the slices of the JSON output, per thread in the
-#     same order (the order calls ended, which is JSON's event order): the
+#   - each holds exactly the slices of the JSON output, per thread: the
 #     same names, begin and end nanoseconds, source locations and repairs;
 #   - both give the same call trees (depth, begin order).  JSON cannot say
 #     whether a zero-length call at its caller's first nanosecond is a
@@ -18,8 +17,8 @@
 # without a usable tracefs): the Perfetto output holds every one of the
 # snapshot's events as `ctrail dump` prints them (cpu, nanosecond on the
 # JSON time base, type, pids, prev_state...), on the track events' clock;
-# the FXT output its sched_switch events as context switch records (raw
-# ticks, the spec's thread states).
+# the FXT output its sched_switch events as context switch records (the
+# same nanoseconds, the spec's thread states).
 # Then damaged input leaving no output.
 . "$(dirname "$0")/../lib.sh"
 E2E=$CTRAIL_ROOT/tests/e2e
@@ -75,17 +74,20 @@ for tid in sorted(set(e['tid'] for i, e in events)):
         args = e.get('args', {})
         detail = (args.get('format', '') if e['ph'] == 'i' else
                   str(args['value']) if e['ph'] == 'C' else e['id'])
+        # both ends of a flow are named "flow", the program's name in args
+        name = args['name'] if e['ph'] in 'sf' else e['name']
         print('%d %s\t%d\t%s\t%s\t%s\t%s' % (
             tid, names.get(tid, ''), t, kinds.get(e['ph'], e.get('cat')),
-            e['name'], detail, within))
+            name, detail, within))
 PY
 }
 
 # dump_sched perfetto|fxt FILE.ctr : the snapshot's scheduling events from
 # `ctrail dump` in the `sched` line format of perfetto_read.py (nanoseconds
-# on the JSON time base: from the earliest function or scheduling event) or
-# of fxt_read.py (sched_switch only, raw ticks, the FXT thread state
-# ctrail documents for each Linux state).
+# on the JSON time base: from the earliest function or scheduling event;
+# without the wakeups of a task on a CPU, which ctrail leaves out) or of
+# fxt_read.py (sched_switch only, the same nanoseconds, the FXT thread
+# state ctrail documents for each Linux state).
 dump_sched() {
 	"$BIN/ctrail" dump "$2" | python3 -c '
 import re, sys
@@ -113,15 +115,30 @@ for line in sys.stdin:
         args = dict(kv.split("=", 1) for kv in line.split()[3:] if "=" in kv)
         sched.append((int(tsc), int(cpu[4:]), name, args))
 origin = min(firsts + [sched[0][0]])
+ns = lambda tsc: (tsc - origin) * 10**9 // hz
 if sys.argv[1] == "fxt":
     for tsc, cpu, name, a in sched:
         if name == "sched_switch":
             print("%d cpu=%d sched_switch prev_pid=%s prev_state=%s next_pid=%s" % (
-                tsc, cpu, a["prev_pid"], zircon[a["prev_state"]], a["next_pid"]))
+                ns(tsc), cpu, a["prev_pid"], zircon[a["prev_state"]], a["next_pid"]))
     sys.exit(0)
-lines = [((tsc - origin) * 10**9 // hz, cpu, "%d cpu=%d %s %s" % (
-    (tsc - origin) * 10**9 // hz, cpu, name, " ".join("%s=%s" % (k, a[k]) for k in keys[name])))
-    for tsc, cpu, name, a in sched if name in keys]
+# left out: wakeups of a task still on a CPU (sched_wakeups_on_cpu), each
+# task on one from the start if its first switch is out of one
+on = {}
+for tsc, cpu, name, a in sched:
+    if name == "sched_switch":
+        on.setdefault(a["prev_pid"], True)
+        on.setdefault(a["next_pid"], False)
+kept = []
+for tsc, cpu, name, a in sched:
+    if name == "sched_switch":
+        on[a["prev_pid"]], on[a["next_pid"]] = False, True
+    elif name == "sched_waking" and a["pid"] != "0" and on.get(a["pid"]):
+        continue
+    kept.append((tsc, cpu, name, a))
+lines = [(ns(tsc), cpu, "%d cpu=%d %s %s" % (
+    ns(tsc), cpu, name, " ".join("%s=%s" % (k, a[k]) for k in keys[name])))
+    for tsc, cpu, name, a in kept if name in keys]
 for l in sorted(lines, key=lambda l: l[:2]):
     print(l[2])
 ' "$1"
@@ -135,11 +152,11 @@ same() {
 			return
 		fi
 	done
-	json=$(json_slices "$WORK/$1.json")
+	json=$(json_slices "$WORK/$1.json" | sort)
 	if [ -z "$json" ]; then fail "$1" "no slices in the JSON"; return; fi
-	expect_eq "$1-fxt" "$json" "$(python3 "$E2E/fxt_read.py" ends "$WORK/$1.fxt" 2>&1)"
+	expect_eq "$1-fxt" "$json" "$(python3 "$E2E/fxt_read.py" ends "$WORK/$1.fxt" 2>&1 | sort)"
 	expect_eq "$1-perfetto" "$json" \
-		"$(python3 "$E2E/perfetto_read.py" ends "$WORK/$1.pftrace" 2>&1)"
+		"$(python3 "$E2E/perfetto_read.py" ends "$WORK/$1.pftrace" 2>&1 | sort)"
 	expect_eq "$1-trees" "$(python3 "$E2E/fxt_read.py" slices "$WORK/$1.fxt" 2>&1)" \
 		"$(python3 "$E2E/perfetto_read.py" slices "$WORK/$1.pftrace" 2>&1)"
 }

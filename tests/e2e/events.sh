@@ -15,7 +15,10 @@ evs = json.load(open(sys.argv[1]))["traceEvents"]
 threads = {e["tid"]: e["args"]["name"] for e in evs if e["ph"] == "M" and e["name"] == "thread_name"}
 for e in sorted((e for e in evs if e["ph"] in "iCsf"), key=lambda e: e["ts"]):
     extra = e.get("args", {}).get("value", e.get("id", ""))
-    print(e["ph"], threads[e["tid"]], e["name"], extra)
+    # flow ends are all named "flow" (importers join them by name), the
+    # program's name for each end is in args
+    name = e["args"]["name"] if e["ph"] in "sf" else e["name"]
+    print(e["ph"], threads[e["tid"]], name, extra)
 PY
 	expect_eq "$mode-events-json" "i events resized to 640x480 
 i events no arguments, 100% literal 

@@ -25,15 +25,17 @@ from ctrail's writer.
   fxt_read.py sched FILE
       Prints every context switch record in file order:
           TICKS cpu=N sched_switch prev_pid=TID prev_state=STATE next_pid=TID
-      TICKS raw, STATE the spec's name of the outgoing thread's state (new,
-      running, suspended, blocked, dying, dead).
+      TICKS as written (ctrail writes 10^9 ticks per second: the time
+      base's ns), STATE the spec's name of the outgoing thread's state
+      (new, running, suspended, blocked, dying, dead).
   fxt_read.py stats FILE
       Prints "records N events N strings N threads N bytes N".
 
 Records understood: magic (metadata trace info), initialization, string,
 thread, event (instant 0, counter 1, duration begin 2, end 3, complete 4,
 flow begin 8, flow end 10; string, integer, koid and other arguments),
-kernel object (process and thread names), context switch.  Any other record
+kernel object (process and thread names), context switch (other
+scheduling records, such as thread wakeups, are skipped).  Any other record
 is skipped by its size, as the spec asks.  Exits 1 with a message on a
 malformed file."""
 import struct
@@ -162,6 +164,8 @@ class Reader:
                 [ts, self.index, kind, name, '0x%x' % flow_id])
 
     def context_switch(self, head, pos):
+        if field(head, 60, 63) != 0:
+            return  # not a (legacy) context switch: a thread wakeup...
         ts, pos = self.word(pos)
         out, pos = self.thread(field(head, 28, 35), pos)
         into, pos = self.thread(field(head, 36, 43), pos)
@@ -232,11 +236,15 @@ def within(slices, events):
 
 
 def nested(slices):
-    """(depth, slice) in begin order; equal begins longest first, then the
-    one written last (the outer one) first."""
+    """(depth, slice) in begin order, equal begins in file order (of the
+    begin record, or the complete event).  A slice holds the next one if
+    that one ends by its end and begins before it, or at its end with the
+    end record after: a complete event is over for what comes after it in
+    the same nanosecond, a duration begin holds it until its end record."""
     stack = []
-    for s in sorted(slices, key=lambda s: (s[0], -(s[1] - s[0]), -s[2])):
-        while stack and not (s[0] >= stack[-1][0] and s[1] <= stack[-1][1]):
+    for s in sorted(slices, key=lambda s: (s[0], s[6])):
+        while stack and not (s[1] <= stack[-1][1] and
+                             (s[0] < stack[-1][1] or s[6] < stack[-1][2])):
             stack.pop()
         yield len(stack), s
         stack.append(s)

@@ -16,9 +16,9 @@
       with --repairs, a slice's "repair" argument follows in brackets.
 
 Times are read as decimals and turned into integer nanoseconds, so the
-checks are exact.  Slices beginning together are ordered longest first;
-equal ones by the order ctrail writes them (an X event is written when its
-slice ends, so an inner slice comes before the outer one)."""
+checks are exact.  Slices beginning together are ordered longest first,
+equal ones in file order, as Perfetto does (ctrail writes a call that
+begins in its caller's first nanosecond right after its caller)."""
 import json
 import sys
 from decimal import Decimal
@@ -73,8 +73,10 @@ def slices_by_thread(doc):
             begin = ns(e['ts'])
             threads.setdefault((e['pid'], e['tid']), []).append(
                 (begin, begin + ns(e['dur']), i, e))
+    # as Perfetto orders them: by ts, longer first, file order for the
+    # same ts and dur (ctrail writes a caller before a callee of its ts)
     for evs in threads.values():
-        evs.sort(key=lambda s: (s[0], -(s[1] - s[0]), -s[2]))
+        evs.sort(key=lambda s: (s[0], -(s[1] - s[0]), s[2]))
     return threads
 
 

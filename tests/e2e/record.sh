@@ -73,6 +73,18 @@ os.execvp(sys.argv[1], sys.argv[1:])'
 expect_eq sigint-snapshot "130 ctrail: wrote $WORK/int.ctr" \
 	"$(cat "$WORK/int.rc") $(cut -d' ' -f1-3 "$WORK/int.err")"
 
+# a counting build writes its counts when SIGTERM stops it, too
+build gcc-fentry "$WORK/serve-count" "$PROGS/c_serve.c" --count
+rm -f "$WORK/cnt.ready"
+"$CTRAIL" record -o "$WORK/cnt.ctr" -- "$WORK/serve-count" "$WORK/cnt.ready" 2> "$WORK/cnt.err" &
+rec=$!
+i=0
+while [ ! -e "$WORK/cnt.ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+sleep 0.1
+kill -TERM $rec
+wait $rec
+expect_eq sigterm-counts "143 tick" "$? $("$CTRAIL" count --names "$WORK/cnt.ctr" 2>&1 | grep -x tick)"
+
 # SIGTRAP: passed on (a snapshot), record lives on until SIGTERM
 rm -f "$WORK/trap.ready"
 "$CTRAIL" record -o "$WORK/trap.ctr" -- "$WORK/serve" "$WORK/trap.ready" 2> "$WORK/trap.err" &

@@ -46,8 +46,8 @@ pid=$("$BIN/ctrail" dump "$WORK/sleep.ctr" | sed -n 's/^process pid=\([0-9]*\).*
 # From `ctrail dump`: the main thread's call and return stamps of FUNC and
 # the share of that call the kernel had the thread switched out in state S
 # or D (from its switch-out to its wakeup or its next switch-in), printed
-# as "STATE PERCENT inside|outside": inside when every such interval that
-# overlaps the call lies within it.
+# as "STATE PERCENT inside|outside": the states of the intervals that
+# overlap the call, inside when every one lies within it.
 off_cpu() {
 	"$BIN/ctrail" dump "$1" | python3 -c '
 import re, sys
@@ -67,13 +67,13 @@ begin, end = calls[0], calls[1]
 off, states, out_at, inside = 0, set(), None, True
 for tsc, name, a in sched:
     if name == "sched_switch" and a["prev_pid"] == tid and a["prev_state"][0] in "SD":
-        out_at = tsc
-        states.add(a["prev_state"])
+        out_at, out_state = tsc, a["prev_state"]
     elif out_at is not None and ((name == "sched_waking" and a["pid"] == tid) or
                                  (name == "sched_switch" and a["next_pid"] == tid)):
         if out_at < end and tsc > begin:
             inside = inside and begin <= out_at and tsc <= end
             off += min(tsc, end) - max(out_at, begin)
+            states.add(out_state)
         out_at = None
 print("|".join(sorted(states)), 100 * off // (end - begin), "inside" if inside else "outside")
 ' "$2" "$pid"
