@@ -146,7 +146,10 @@ HIDDEN void runtime_init(void);
 /* snapshot.c */
 struct ctrail_snapshot;
 HIDDEN int snapshot_write_default(uint32_t reason);
-HIDDEN struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only);
+/* stacks: take every live thread's stack too (ctrail_snapshot_take; not
+ * the kept flow occurrences) */
+HIDDEN struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only,
+					     int stacks);
 HIDDEN int snapshot_name(struct ctrail_snapshot *s, const char *name,
 			 uint32_t reason, uint64_t duration);
 HIDDEN void snapshot_rank(struct ctrail_snapshot *s, uint32_t rank);

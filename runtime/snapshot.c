@@ -27,8 +27,8 @@
  *
  * Each live thread's step takes its stack first (stackcap.c: the STACK
  * chunk), then its ring, so the ring holds the moment the registers were
- * taken; a kept flow occurrence of one thread (self_only) takes none,
- * nor does the thread writing at exit (its stack is exit's). */
+ * taken; kept flow occurrences (one request's window) take none, nor
+ * does the thread writing at exit (its stack is exit's). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
@@ -168,8 +168,9 @@ static uint32_t count(const struct ctrail_thread *t)
 }
 
 /* Copies every thread's ring, or only the calling thread's when
- * self_only. */
-static int copy_threads(struct ctrail_snapshot *s, uint64_t since, int self_only)
+ * self_only; with stacks, each live thread's stack first. */
+static int copy_threads(struct ctrail_snapshot *s, uint64_t since, int self_only,
+			int stacks)
 {
 	int rc = 0;
 
@@ -184,7 +185,7 @@ static int copy_threads(struct ctrail_snapshot *s, uint64_t since, int self_only
 			if (self_only && t->tls != &ctrail_tls)
 				continue;
 			else if (!(rc = copy_thread(&s->threads[s->nthreads], t, since,
-						    self_only ? NULL : s)))
+						    stacks ? s : NULL)))
 				s->nthreads++;
 	if (rc && s->threads)
 		free(s->threads[s->nthreads].stack_bytes);
@@ -196,10 +197,10 @@ static int copy_threads(struct ctrail_snapshot *s, uint64_t since, int self_only
 
 struct ctrail_snapshot *ctrail_snapshot_take(uint64_t since_tsc)
 {
-	return snapshot_take(since_tsc, 0);
+	return snapshot_take(since_tsc, 0, 1);
 }
 
-struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only)
+struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only, int stacks)
 {
 	struct ctrail_snapshot *s = calloc(1, sizeof(*s));
 	int rc;
@@ -213,7 +214,7 @@ struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only)
 	s->stack_wait_ns = STACK_WAIT_NS;
 	s->hdr.reason = CTR_REASON_API;
 	modules_refresh();
-	rc = copy_threads(s, since_tsc, self_only);
+	rc = copy_threads(s, since_tsc, self_only, stacks);
 	if (!rc)
 		rc = sched_copy(since_tsc, &s->sched_hdr, &s->sched);
 	if (!rc)
