@@ -98,3 +98,13 @@ BENCHES += $(B)/bench/stacks
 # ctrail scope on a 4 M event snapshot: page size, Chromium load time.
 bench: $(B)/bin/ctrail $(B)/tests/synth_ctr
 BENCHES += bench/scope.sh
+
+# Uprobes (bench/probes.c): a probed call's cost, losses in a probe storm.
+# Its own functions are probed by name, so it keeps its symbols (-g, no
+# inlining of them), and it reads its snapshot with the decoder's reader.
+$(B)/bench/probes: $(B)/obj/bench/probes.o $(B)/obj/decoder/read/reader.o $(B)/lib/libctrail.so
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $(B)/obj/bench/probes.o $(B)/obj/decoder/read/reader.o \
+		-L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) -lctrail -ldl -pthread
+
+BENCHES += $(B)/bench/probes

@@ -1,17 +1,22 @@
 /* overhead.c - what tracing costs, measured in one run: a bare rdtsc, the
  * extra ns per traced call+return in each instrumentation mode with tracing
  * on and paused (and XRay's with its sleds unpatched), a CTRAIL_LOG, a flow
- * occurrence that is not kept, a snapshot, and the extra cost of creating
- * and joining a thread: our pthread_create against libc's for a thread
- * that traces one call either way, and a thread that makes 10 traced calls
- * against one that makes 10 untraced ones.
+ * occurrence that is not kept, a fiber switch (ctrail_fiber_switch), a
+ * snapshot, the extra cost of creating and joining a thread: our
+ * pthread_create against libc's for a thread that traces one call either
+ * way, and a thread that makes 10 traced calls against one that makes 10
+ * untraced ones; and of a signal delivered to a wrapped handler
+ * (runtime/signals.c) instead of one installed with libc's own sigaction.
  *
  * Each figure is the best of several repetitions, and each traced loop is
  * compared with the same loop compiled without instrumentation, so the
- * difference is the hooks' cost alone.  Prints figures; asserts nothing. */
+ * difference is the hooks' cost alone; a mode's traced, plain and rdtsc
+ * loops are run in turn, and its ratio to two rdtsc is to the rdtsc
+ * measured beside it.  Prints figures; asserts nothing. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <x86intrin.h>
@@ -20,9 +25,20 @@
 
 #define THREADS 100     /* per batch of creates */
 #define THREAD_BATCHES 40 /* of each kind; many small ones, for the best */
+#define SIGNALS 20000
 
 int loop_xray(int n);
 int __xray_patch(void), __xray_unpatch(void); /* clang's XRay runtime, linked in */
+
+/* ns per call of one run of fn(CALLS). */
+static double run_ns(int (*fn)(int))
+{
+	double t = now_ns();
+	volatile int sink = fn(CALLS);
+
+	(void)sink;
+	return (now_ns() - t) / CALLS;
+}
 
 /* Best ns per call of fn(CALLS) over REPS runs. */
 static double per_call(int (*fn)(int))
@@ -30,31 +46,37 @@ static double per_call(int (*fn)(int))
 	double best = 1e30;
 
 	for (int r = 0; r < REPS; r++) {
-		double t = now_ns();
-		volatile int sink = fn(CALLS);
-		(void)sink;
-		t = (now_ns() - t) / CALLS;
+		double t = run_ns(fn);
 		if (t < best)
 			best = t;
 	}
 	return best;
 }
 
-static double rdtsc_cost(void)
+/* n bare rdtsc, as a call loop. */
+static int rdtsc_loop(int n)
 {
-	double best = 1e30;
+	uint64_t sum = 0;
 
-	for (int r = 0; r < REPS; r++) {
-		double t = now_ns();
-		uint64_t sum = 0;
-		for (int i = 0; i < CALLS; i++)
-			sum += __rdtsc();
-		t = (now_ns() - t) / CALLS;
-		__asm__ volatile("" ::"r"(sum));
-		if (t < best)
-			best = t;
-	}
-	return best;
+	for (int i = 0; i < n; i++)
+		sum += __rdtsc();
+	return (int)sum;
+}
+
+/* The best of REPS runs each of rdtsc_loop, loop_plain and fn, taken in
+ * turn, so that a machine whose speed drifts (a loaded or throttled VM)
+ * slows all three alike and their ratios hold: best[0..2]. */
+static void in_turn(int (*fn)(int), double best[3])
+{
+	int (*const loops[3])(int) = { rdtsc_loop, loop_plain, fn };
+
+	best[0] = best[1] = best[2] = 1e30;
+	for (int r = 0; r < REPS; r++)
+		for (int k = 0; k < 3; k++) {
+			double t = run_ns(loops[k]);
+			if (t < best[k])
+				best[k] = t;
+		}
 }
 
 static void *thread_body(void *arg)
@@ -109,6 +131,52 @@ static double snapshot_us(void)
 	return best;
 }
 
+static int fiber_switches(int n)
+{
+	for (int i = 0; i < n; i++)
+		ctrail_fiber_switch(i & 1, "bench");
+	return n;
+}
+
+static volatile sig_atomic_t delivered;
+
+static void on_usr1(int sig)
+{
+	delivered++;
+}
+
+typedef int sigaction_fn(int, const struct sigaction *, struct sigaction *);
+
+/* ns per raise(SIGUSR1) over SIGNALS, the handler installed with install. */
+static double signal_batch(sigaction_fn *install)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	double t;
+
+	sigemptyset(&sa.sa_mask);
+	install(SIGUSR1, &sa, NULL);
+	t = now_ns();
+	for (int i = 0; i < SIGNALS; i++)
+		raise(SIGUSR1);
+	return (now_ns() - t) / SIGNALS;
+}
+
+/* Prints the best ns per delivery, wrapped and not, over REPS batches of
+ * each taken in turn (so a loaded machine slows both alike). */
+static void signal_ns(sigaction_fn *plain_sigaction)
+{
+	double wrapped = 1e30, bare = 1e30;
+
+	for (int r = 0; r < 2 * REPS; r++) {
+		double w = signal_batch(sigaction), b = signal_batch(plain_sigaction);
+
+		wrapped = w < wrapped ? w : wrapped;
+		bare = b < bare ? b : bare;
+	}
+	printf("signal delivered (raise): %.0f ns wrapped, %.0f ns unwrapped, overhead %.0f ns\n",
+	       wrapped, bare, wrapped - bare);
+}
+
 typedef int create_fn(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 
 /* µs per create+join of THREADS threads made by create running body. */
@@ -155,17 +223,23 @@ int main(void)
 	};
 	void *libc = dlopen("libc.so.6", RTLD_NOLOAD | RTLD_LAZY);
 	create_fn *plain_create = libc ? (create_fn *)dlsym(libc, "pthread_create") : NULL;
-	double rdtsc = rdtsc_cost(), plain = per_call(loop_plain);
+	enum { NMODES = sizeof(modes) / sizeof(modes[0]) };
+	double fig[NMODES][3], off[NMODES], rdtsc = 1e30, plain = 1e30;
 
+	for (unsigned i = 0; i < NMODES; i++) {
+		in_turn(modes[i].loop, fig[i]);
+		ctrail_pause();
+		off[i] = per_call(modes[i].loop) - fig[i][1];
+		ctrail_resume();
+		rdtsc = fig[i][0] < rdtsc ? fig[i][0] : rdtsc;
+		plain = fig[i][1] < plain ? fig[i][1] : plain;
+	}
 	printf("bare rdtsc:                   %6.2f ns\n", rdtsc);
 	printf("uninstrumented call+return:   %6.2f ns\n", plain);
 	printf("%-38s %10s %8s %10s\n", "extra ns per call+return", "tracing", "/2rdtsc", "paused");
-	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		double on = per_call(modes[i].loop) - plain;
-		ctrail_pause();
-		double off = per_call(modes[i].loop) - plain;
-		ctrail_resume();
-		printf("%-38s %10.2f %8.2f %10.2f\n", modes[i].name, on, on / (2 * rdtsc), off);
+	for (unsigned i = 0; i < NMODES; i++) {
+		double on = fig[i][2] - fig[i][1];
+		printf("%-38s %10.2f %8.2f %10.2f\n", modes[i].name, on, on / (2 * fig[i][0]), off[i]);
 	}
 	__xray_unpatch();
 	printf("xray with the sleds unpatched: %6.2f ns\n", per_call(loop_xray) - plain);
@@ -177,7 +251,13 @@ int main(void)
 	ctrail_flow_end(fast_flow, start - 1000000000000ull); /* keeps an enormous one */
 	printf("ctrail_flow_end, not kept:    %6.2f ns (plus the ctrail_now() at the start)\n",
 	       per_call(flow_not_kept));
+	double fiber = per_call(fiber_switches);
+	printf("ctrail_fiber_switch:          %6.2f ns (%.2f x 2 rdtsc)\n", fiber,
+	       fiber / (2 * rdtsc));
 	printf("snapshot of a full 4 MiB ring: %.0f us\n", snapshot_us());
+	sigaction_fn *plain_sigaction = libc ? (sigaction_fn *)dlsym(libc, "sigaction") : NULL;
+	if (plain_sigaction)
+		signal_ns(plain_sigaction);
 	if (plain_create) {
 		/* both threads trace their call: libc's gets its ring at its
 		 * first event, ours before it runs */

@@ -9,9 +9,11 @@
 DECODER_DIRS := decoder/read decoder/timeline decoder/emit decoder/cmd
 DECODER_CORE_SRCS := $(filter-out decoder/cmd/main.c,$(foreach d,$(DECODER_DIRS),$(wildcard $(d)/*.c)))
 DECODER_CORE_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(DECODER_CORE_SRCS)) \
-	$(B)/obj/format/ctr_write.o $(B)/obj/format/out_file.o
+	$(B)/obj/format/ctr_write.o $(B)/obj/format/out_file.o $(B)/obj/runtime/uprobes.o
 DECODER_INCLUDES := $(addprefix -I,$(DECODER_DIRS))
-DECODER_LIBS := -lelf -ldw -ldebuginfod -lz -lcurl -lstdc++
+DECODER_LIBS := -lelf -ldw -ldebuginfod -lz -lcurl -lstdc++ -ldl
+# runtime/uprobes.c is shared with the runtime (`ctrail attach` probes too).
+$(B)/obj/decoder/cmd/cmd_attach.o: ALL_CFLAGS += -Iruntime
 
 all: $(B)/bin/ctrail
 

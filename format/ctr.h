@@ -67,6 +67,7 @@ enum ctr_chunk_tag {
 	CTR_CHUNK_STACK = 9,    /* struct ctr_stack + stack bytes */
 	CTR_CHUNK_PACKED = 11,  /* struct ctr_packed + build id + path + file (ctrail pack) */
 	/* 12 is kept for the pack too */
+	CTR_CHUNK_PROBES = 13,  /* struct ctr_probes + uprobe events */
 	CTR_CHUNK_END = 0x454e44, /* "END": struct ctr_end */
 };
 
@@ -77,6 +78,7 @@ enum ctr_reason {
 	CTR_REASON_EXIT = 2,   /* CTRAIL_WRITE_AT_EXIT=1 */
 	CTR_REASON_CORE = 3,   /* read out of a core dump (ctrail core, ctrail-gdb.py) */
 	CTR_REASON_FLOW = 4,   /* a kept slow occurrence of a flow (ctrail_flow_end) */
+	CTR_REASON_ATTACH = 5, /* made by `ctrail attach` from uprobes (no THREAD events) */
 };
 
 /* SNAPSHOT payload: this header, then name_size bytes of name (no NUL).
@@ -233,6 +235,21 @@ enum ctr_kind {
 	CTR_KIND_FLOW_BEGIN = 0x6, /* name; one slot: the flow id */
 	CTR_KIND_FLOW_END = 0x7,   /* name; one slot: the flow id */
 	CTR_KIND_RETURN = 0x8,  /* a function returned; bit 63 alone */
+	/* Signal handlers (runtime/signals.c wraps the program's handlers):
+	 * the address field holds the signal number.  Every event between an
+	 * ENTER and its LEAVE ran in the handler; handlers nest.  A handler
+	 * left by siglongjmp has no LEAVE: the LONGJMP event ends it. */
+	CTR_KIND_SIGNAL_ENTER = 0x9,
+	CTR_KIND_SIGNAL_LEAVE = 0xA,
+	/* The thread switched stacks (ucontext or ctrail_fiber_switch).  Laid
+	 * out as a custom event (below): the address is the new context's
+	 * name, slot 0 its 64-bit id (0: the thread's own stack).  With one
+	 * slot (the fiber API) the name is a string in the program's data,
+	 * or 0; with two (swapcontext, setcontext, a makecontext function
+	 * returning) it is a code address, the function the context was made
+	 * to run (0 when unknown), and slot 1 is the id the stack being left
+	 * was saved under (swapcontext's first argument; 0: not saved). */
+	CTR_KIND_SWITCH = 0xB,
 };
 
 #define CTR_EVENT_WORD(kind, addr) \
@@ -256,6 +273,8 @@ enum ctr_kind {
 	 ((uint64_t)(addr) & CTR_CUSTOM_ADDR_MASK))
 #define CTR_CUSTOM_SLOTS(word) ((unsigned)((word) >> CTR_SLOTS_SHIFT) & 0xf)
 #define CTR_KIND_IS_CUSTOM(kind) ((kind) >= CTR_KIND_LOG && (kind) <= CTR_KIND_FLOW_END)
+/* Kinds whose events may be followed by continuation slots. */
+#define CTR_KIND_HAS_SLOTS(kind) (CTR_KIND_IS_CUSTOM(kind) || (kind) == CTR_KIND_SWITCH)
 /* The time of any slot: a continuation slot's is its event's. */
 #define CTR_SLOT_TSC(tsc) ((tsc) & ~CTR_TSC_CONTINUATION)
 #define CTR_CUSTOM_ADDR(word) ((word) & CTR_CUSTOM_ADDR_MASK)
@@ -369,6 +388,32 @@ enum ctr_stack_flags {
 				  function are the runtime's own */
 	CTR_STACK_MISSING = 2, /* no answer in time (signal blocked, exiting) */
 	CTR_STACK_CUT = 4,     /* the stack goes on above the bytes kept */
+};
+
+/* PROBES payload: this header, then nevents struct ctr_probe_event sorted
+ * by tsc.  Entries and returns of functions probed with uprobes and
+ * uretprobes (CTRAIL_PROBES, `ctrail attach --probe`), recorded by the
+ * kernel in the same ftrace instance and on the same clock (x86-tsc) as
+ * the SCHED events, for the threads of the process and its children.
+ * word is a CTR_KIND_CALL or CTR_KIND_RETURN event word (ctr_event) whose
+ * address is the function's first byte in the process; decoders merge
+ * the events into the stream of thread tid by tsc, so a probed function
+ * nests inside the traced one that called it.  At most one per snapshot.
+ * lost counts probe events the kernel dropped (its buffer was full) or
+ * the runtime's bounded ring overwrote; nprobes is how many functions
+ * were probed. */
+struct ctr_probes {
+	uint64_t nevents;
+	uint64_t lost;
+	uint32_t nprobes;
+	uint32_t reserved;
+};
+
+struct ctr_probe_event {
+	uint64_t tsc;
+	uint64_t word; /* CTR_EVENT_WORD(CTR_KIND_CALL or _RETURN, function) */
+	uint32_t tid;
+	uint32_t cpu;
 };
 
 /* PACKED payload (written by `ctrail pack`, file-wide, after the last

@@ -116,6 +116,20 @@ int ctrail_flow_end(struct ctrail_flow *flow, uint64_t start);
  * CTRAIL_OUTPUT).  Writes nothing when none was kept. */
 int ctrail_flows_write(const char *path);
 
+/* ---- Fibers ----
+ *
+ * For schedulers that switch stacks themselves (Boost.Context, hand-written
+ * assembly; ucontext's swapcontext and setcontext are followed without
+ * help): call ctrail_fiber_switch right before every switch, on the stack
+ * being left, with the id of the fiber about to run.  Every event until the
+ * next switch is filed under that fiber, which the decoder gives a stack
+ * and a track of its own.  Id 0 is the thread's own stack (the scheduler's,
+ * usually); any other 64-bit value names one fiber for the whole trace.
+ * name (may be NULL: "fiber 0x..." then) must be a string literal or other
+ * read-only string, as for custom events below; the first name given for
+ * an id is kept.  One event: about the cost of a traced call. */
+void ctrail_fiber_switch(uint64_t id, const char *name);
+
 /* ---- Custom events ----
  *
  * Recorded in the calling thread's ring next to its calls, formatted only

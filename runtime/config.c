@@ -11,6 +11,8 @@
  *   CTRAIL_SCHED_EVENTS   scheduling events kept for snapshots (65536)
  *   CTRAIL_STACK_BYTES    stack bytes kept per live thread at a snapshot
  *                         (K/M suffix, default 64K, at most 16M; 0: none)
+ *   CTRAIL_PROBES         functions to probe with uprobes (probes.c)
+ *   CTRAIL_PROBE_EVENTS   probe events kept for snapshots (262144)
  *   CTRAIL_TRACEFS        where tracefs is (ftrace.c)
  * Only CTRAIL_XRAY_PATCH is read elsewhere (xray.c, once, at start). */
 #include <stdlib.h>
@@ -28,6 +30,7 @@ struct ctrail_config config = {
 	.max_exited = 32,
 	.sched_events = 65536,
 	.stack_bytes = DEFAULT_STACK_BYTES,
+	.probe_events = 262144,
 	.exit_wait_ns = UINT64_C(10000000000),
 };
 
@@ -99,6 +102,10 @@ void config_init(void)
 	if ((s = getenv("CTRAIL_STACK_BYTES")))
 		config.stack_bytes = parse_size(s) < MAX_STACK_BYTES ? parse_size(s)
 								     : MAX_STACK_BYTES;
+	s = env_copy("CTRAIL_PROBES");
+	config.probes = *s ? s : NULL;
+	if ((s = getenv("CTRAIL_PROBE_EVENTS")) && (n = strtoull(s, NULL, 10)))
+		config.probe_events = n;
 	config.output = env_copy("CTRAIL_OUTPUT");
 	if (!*config.output)
 		config.output = "ctrail-%p.ctr";

@@ -3,7 +3,8 @@
  * was running, runnable or waiting.
  *
  * Setup (sched_start): under the tracefs root (CTRAIL_TRACEFS, else
- * /sys/kernel/tracing, mounted there if missing and we may) we remove
+ * /sys/kernel/tracing, mounted there if missing and we may: tracefs_root
+ * in uprobes.c) we remove (tracefs_stale_remove)
  * instances/ctrail-PID[.switches] left by processes that are gone, create
  * our own two instances, set their trace_clock to x86-tsc (raw TSC: the
  * function events' clock) and enable six events:
@@ -40,13 +41,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "ctrail.h"
 #include "runtime.h"
+#include "uprobes.h"
 
-#define DEFAULT_ROOT "/sys/kernel/tracing"
 #define BUFFER_KB "1024"     /* per CPU */
 #define READ_INTERVAL_MS 20
 #define MAX_FIELDS 7
@@ -120,16 +120,9 @@ static int hooks_installed; /* atexit and atfork, once */
 static int put_file_in(const char *dir, const char *name, const char *text)
 {
 	char path[PATH_MAX + 96];
-	int fd, rc = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
+	return tracefs_write(path, text, 0);
 }
 
 static int put_file(const char *name, const char *text)
@@ -235,8 +228,10 @@ static void record_put(const uint8_t *rec, uint32_t len, uint64_t tsc, uint16_t 
 	memcpy(&id, rec, 2);
 	for (type = 1; type < CTR_SCHED_TYPES && formats[type].id != id; type++)
 		;
-	if (type == CTR_SCHED_TYPES)
+	if (type == CTR_SCHED_TYPES) {
+		probes_put(rec, len, tsc, cpu);
 		return;
+	}
 	e = &ring[ring_written++ % ring_cap];
 	memset(e, 0, sizeof(*e));
 	e->tsc = tsc;
@@ -385,6 +380,7 @@ static void on_fatal(int sig)
 		close_buffers();
 		rmdir(instance);
 		rmdir(switches);
+		probes_remove();
 	}
 	raise(sig); /* the action is back to the default (SA_RESETHAND) */
 }
@@ -425,53 +421,8 @@ static void sched_stop(void)
 	pthread_mutex_unlock(&sched_lock);
 	rmdir(instance);
 	rmdir(switches);
+	probes_remove();
 	owner = 0;
-}
-
-/* Removes instances/ctrail-PID and ctrail-PID.switches whose process is
- * gone, and our own pid's (left by a program this process exec'd from). */
-static void stale_remove(const char *root)
-{
-	char dir[ROOT_MAX + 16], path[ROOT_MAX + 300];
-	struct dirent *d;
-	DIR *dp;
-
-	snprintf(dir, sizeof(dir), "%s/instances", root);
-	if (!(dp = opendir(dir)))
-		return;
-	while ((d = readdir(dp))) {
-		char *end;
-		long pid;
-
-		if (strncmp(d->d_name, "ctrail-", 7))
-			continue;
-		pid = strtol(d->d_name + 7, &end, 10);
-		if ((*end && strcmp(end, ".switches")) || pid <= 0 ||
-		    (pid != getpid() && !(kill(pid, 0) && errno == ESRCH)))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		rmdir(path);
-	}
-	closedir(dp);
-}
-
-/* The tracefs root: CTRAIL_TRACEFS, or the standard place, mounted there
- * if it is not yet. */
-static int root_find(char *root, size_t size)
-{
-	const char *env = config.tracefs;
-	char path[ROOT_MAX + 16];
-	struct stat st;
-
-	snprintf(root, size, "%s", env && *env ? env : DEFAULT_ROOT);
-	snprintf(path, sizeof(path), "%s/instances", root);
-	if (!stat(path, &st))
-		return 0;
-	if (env && *env)
-		return -ENOENT;
-	if (mount("nodev", root, "tracefs", 0, NULL))
-		return -errno;
-	return stat(path, &st) ? -ENOENT : 0;
 }
 
 /* set_event_pid: every thread we have now; event-fork adds the rest. */
@@ -562,7 +513,8 @@ static int instance_setup(const char *root)
 	if ((rc = switches_setup()) ||
 	    (rc = put_file("trace_clock", "x86-tsc")) ||
 	    (rc = put_file("buffer_size_kb", BUFFER_KB)) ||
-	    (rc = pids_set()) || (rc = header_page_load(root)))
+	    (rc = pids_set()) || (rc = header_page_load(root)) ||
+	    (rc = probes_setup(root, instance)))
 		return rc;
 	for (int t = 1; t < CTR_SCHED_TYPES; t++)
 		if ((rc = format_load(&formats[t])))
@@ -626,11 +578,11 @@ static int start_locked(const char **what)
 	int rc;
 
 	*what = "no tracefs at";
-	if ((rc = root_find(root, sizeof(root)))) {
+	if ((rc = tracefs_root(config.tracefs, root, sizeof(root)))) {
 		snprintf(instance, sizeof(instance), "%s", root);
 		return rc;
 	}
-	stale_remove(root);
+	tracefs_stale_remove(root);
 	snprintf(instance, sizeof(instance), "%s/instances/ctrail-%d", root, (int)getpid());
 	*what = "cannot create";
 	if (mkdir(instance, 0700))
@@ -649,6 +601,7 @@ static int start_locked(const char **what)
 		close_buffers();
 		rmdir(instance);
 		rmdir(switches);
+		probes_remove();
 		owner = 0;
 		return rc;
 	}
@@ -670,7 +623,7 @@ int sched_start(int warn)
 	if (!owner || owner != getpid())
 		rc = start_locked(&what);
 	pthread_mutex_unlock(&start_lock);
-	if (rc && warn)
+	if (rc && warn && rc != -ECANCELED) /* probes_setup said why */
 		fprintf(stderr, "ctrail: no scheduling events: %s %s: %s\n", what,
 			instance, strerror(-rc));
 	return rc;
@@ -733,4 +686,14 @@ int sched_copy(uint64_t since, struct ctr_sched *hdr, struct ctr_sched_event **o
 	if (!*out)
 		return -ENOMEM;
 	return sched_sort(*out, n);
+}
+
+uint64_t sched_kernel_lost(void)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&sched_lock);
+	n = lost;
+	pthread_mutex_unlock(&sched_lock);
+	return n;
 }

@@ -9,7 +9,9 @@
  *   2. reserve the slot with one unlocked `xaddq` on the TLS offset: an
  *      instruction is never split by a signal, so a handler that traces on
  *      this thread reserves the slots after ours and never shares one;
- *   3. rdtsc, then store the word and the TSC into base + (old off & mask).
+ *   3. rdtsc, then store the word and then the TSC into base + (old off &
+ *      mask): x86 keeps stores in order, so a reader on another CPU that
+ *      sees the new stamp sees the new word too.
  * A signal between 2 and 3 leaves our slot reserved but unwritten while the
  * handler writes the following ones; we fill it after the handler returns,
  * stamped after the handler's events (the one ordering anomaly, documented
@@ -22,12 +24,12 @@
  *     swaps base between the ring and NULL; a hook that loaded the ring just
  *     before a pause writes one more event into memory that stays mapped,
  *     and the snapshot's stability rule (snapshot.c copy_ring) covers it;
- *   - a ring is unmapped only (a) by its own thread in
- *     ctrail_thread_set_ring_size, never from inside a hook (that function
- *     is not async-signal-safe: it may not be called from a handler), and
- *     (b) by other threads once the thread exited, after thread_exit() set
- *     base to NULL itself, under the lock, with no hook of that thread in
- *     flight;
+ *   - a ring is unmapped (or handed to a new thread as a spare) only (a)
+ *     by its own thread in ctrail_thread_set_ring_size, never from inside
+ *     a hook (that function is not async-signal-safe: it may not be called
+ *     from a handler), and (b) by other threads once the thread exited,
+ *     after thread_exit() set base to NULL itself, under the lock, with no
+ *     hook of that thread in flight;
  *   - off and mask are written only by the thread itself (start, resize),
  *     with base NULL while they change.
  *
@@ -110,18 +112,22 @@
 	movq %fs:TLS_BASE(%r11), %rcx
 	testq %rcx, %rcx
 	jz 1f
+	/* mask first (only this thread changes it, never in a hook), so
+	 * that rdtsc follows the reservation as closely as the registers
+	 * allow; the word is stored before the stamp, which readers check */
+	movq %fs:TLS_MASK(%r11), %rdx
+	movl $16, %eax
+	xaddq %rax, %fs:TLS_OFF(%r11)	/* reserve: rax = our offset */
+	andq %rdx, %rax
+	addq %rax, %rcx
+	rdtsc
+	shlq $32, %rdx
+	orq %rdx, %rax
 	movq 24(%rsp), %rdx
 	.if \kindbit
 	btsq $63, %rdx
 	.endif
-	movl $16, %eax
-	xaddq %rax, %fs:TLS_OFF(%r11)	/* reserve: rax = our offset */
-	andq %fs:TLS_MASK(%r11), %rax
-	addq %rax, %rcx
 	movq %rdx, (%rcx)
-	rdtsc
-	shlq $32, %rdx
-	orq %rdx, %rax
 	movq %rax, 8(%rcx)
 1:	popq %rcx
 	.cfi_adjust_cfa_offset -8

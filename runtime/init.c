@@ -67,8 +67,12 @@ static void runtime_start(void)
 						real_pthread_create });
 	pthread_atfork(NULL, NULL, forget_other_threads);
 	record_init();
-	if (config.ftrace) /* before at_exit: its atexit runs after */
-		sched_start(1);
+	/* before at_exit: its atexit runs after.  Probes asked for and not
+	 * set up end the program: its trace would lack them. */
+	if ((config.ftrace || config.probes) && sched_start(1) && config.probes) {
+		fprintf(stderr, "ctrail: not running without the probes CTRAIL_PROBES asks for\n");
+		_exit(1);
+	}
 	atexit(at_exit);
 }
 

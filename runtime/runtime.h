@@ -56,6 +56,16 @@ HIDDEN extern int (*real_pthread_create)(pthread_t *, const pthread_attr_t *,
 HIDDEN void ctrail_first_event(uint64_t word);
 HIDDEN void ring_put_kind(unsigned kind, uintptr_t addr);
 
+/* events.c: an event with n continuation slots (format/ctr.h), as the
+ * custom events are written. */
+HIDDEN void ring_put_slots(unsigned kind, const void *str, unsigned n,
+			   const uint64_t *payload);
+
+/* signals.c: the real sigaction, for the runtime's own handlers and for
+ * code that must not see the program's handlers wrapped. */
+HIDDEN int real_sigaction(int sig, const struct sigaction *act,
+			  struct sigaction *old);
+
 /* clock.c */
 HIDDEN void clock_init(void);
 HIDDEN void clock_fill(struct ctr_clock *c);
@@ -172,6 +182,19 @@ HIDDEN void flows_release(struct ctrail_snapshot **list);
 HIDDEN int sched_start(int warn);
 HIDDEN int sched_copy(uint64_t since, struct ctr_sched *hdr,
 		      struct ctr_sched_event **out);
+/* Events the kernel dropped from the instance's buffers (any kind). */
+HIDDEN uint64_t sched_kernel_lost(void);
+
+/* probes.c: CTRAIL_PROBES, uprobes in ftrace.c's instance.  probes_setup
+ * (a no-op without CTRAIL_PROBES) prints one line on failure and returns
+ * -ECANCELED; probes_put
+ * takes a trace record that is not a scheduling event; probes_remove is
+ * async-signal-safe.  probes_copy is as sched_copy, for the PROBES chunk. */
+HIDDEN int probes_setup(const char *root, const char *instance);
+HIDDEN void probes_put(const uint8_t *rec, uint32_t len, uint64_t tsc, uint16_t cpu);
+HIDDEN void probes_remove(void);
+HIDDEN int probes_copy(uint64_t since, uint64_t kernel_lost, struct ctr_probes *hdr,
+		       struct ctr_probe_event **out);
 
 /* config.c: settings read from the environment once at start. */
 struct ctrail_config {
@@ -184,6 +207,8 @@ struct ctrail_config {
 	int ftrace;            /* CTRAIL_FTRACE=1 */
 	uint64_t sched_events; /* CTRAIL_SCHED_EVENTS */
 	uint64_t stack_bytes;  /* CTRAIL_STACK_BYTES: 0 takes no stacks */
+	const char *probes;    /* CTRAIL_PROBES, NULL if unset */
+	uint64_t probe_events; /* CTRAIL_PROBE_EVENTS */
 };
 HIDDEN extern struct ctrail_config config;
 HIDDEN void config_init(void);

@@ -63,6 +63,8 @@ struct ctrail_snapshot {
 	struct ctr_event *buf;         /* streamed: one ring's copy */
 	uint64_t buf_events;
 	uint64_t stack_wait_ns;        /* left for waiting on stacks */
+	struct ctr_probes probes_hdr;     /* probes.c */
+	struct ctr_probe_event *probes;   /* NULL: no PROBES chunk */
 };
 
 /* The first index in [lo, hi) whose event is stamped at or after tsc. */
@@ -195,6 +197,17 @@ static int copy_threads(struct ctrail_snapshot *s, uint64_t since, int self_only
 	return rc;
 }
 
+/* The kernel's events since a time: scheduling (ftrace.c), then probes
+ * (probes.c: after sched_copy, which drained the buffers they share). */
+static int kernel_events_copy(struct ctrail_snapshot *s, uint64_t since_tsc)
+{
+	int rc = sched_copy(since_tsc, &s->sched_hdr, &s->sched);
+
+	if (!rc && s->sched)
+		rc = probes_copy(since_tsc, sched_kernel_lost(), &s->probes_hdr, &s->probes);
+	return rc;
+}
+
 struct ctrail_snapshot *ctrail_snapshot_take(uint64_t since_tsc)
 {
 	return snapshot_take(since_tsc, 0, 1);
@@ -216,7 +229,7 @@ struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only, int sta
 	modules_refresh();
 	rc = copy_threads(s, since_tsc, self_only, stacks);
 	if (!rc)
-		rc = sched_copy(since_tsc, &s->sched_hdr, &s->sched);
+		rc = kernel_events_copy(s, since_tsc);
 	if (!rc)
 		rc = process_chunks_take(&s->process);
 	if (rc) {
@@ -238,6 +251,7 @@ void ctrail_snapshot_free(struct ctrail_snapshot *s)
 	free(s->threads);
 	free(s->buf);
 	free(s->sched);
+	free(s->probes);
 	process_chunks_free(&s->process);
 	free(s->name);
 	free(s);
@@ -331,6 +345,12 @@ static int write_chunks(struct ctr_writer *w, struct ctrail_snapshot *s)
 		v[0] = (struct iovec){ (void *)&s->sched_hdr, sizeof(s->sched_hdr) };
 		v[1] = (struct iovec){ s->sched, s->sched_hdr.nevents * sizeof(*s->sched) };
 		if ((rc = ctr_write_chunk(w, CTR_CHUNK_SCHED, v, 2)))
+			return rc;
+	}
+	if (s->probes) {
+		v[0] = (struct iovec){ (void *)&s->probes_hdr, sizeof(s->probes_hdr) };
+		v[1] = (struct iovec){ s->probes, s->probes_hdr.nevents * sizeof(*s->probes) };
+		if ((rc = ctr_write_chunk(w, CTR_CHUNK_PROBES, v, 2)))
 			return rc;
 	}
 	return 0;
@@ -441,7 +461,7 @@ static struct ctrail_snapshot *snapshot_pin(uint32_t reason)
 	}
 	pthread_mutex_unlock(&registry_lock);
 	if (!rc)
-		rc = sched_copy(0, &s->sched_hdr, &s->sched);
+		rc = kernel_events_copy(s, 0);
 	if (rc) {
 		ctrail_snapshot_free(s);
 		errno = -rc;

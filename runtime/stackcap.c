@@ -34,7 +34,6 @@
  * The thread taking the snapshot asks itself the same way: tgkill delivers
  * to itself before it returns (flag CTR_STACK_SELF). */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
 #include <linux/futex.h>
 #include <signal.h>
@@ -140,10 +139,6 @@ static void on_stack_signal(int sig, siginfo_t *si, void *ucv)
 	errno = saved;
 }
 
-/* libc's sigaction, past any interposer (the program must not see our
- * signal as its own); set by install(). */
-static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
-
 /* Whether the handler is still ours: a program that took the signal over
  * later must not get it from us. */
 static int still_ours(void)
@@ -167,9 +162,6 @@ static void install(void)
 	struct sigaction old, sa = { .sa_sigaction = on_stack_signal,
 				     .sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK };
 
-	real_sigaction = dlsym(RTLD_NEXT, "sigaction");
-	if (!real_sigaction) /* a static link: libc's own */
-		real_sigaction = sigaction;
 	if (!config.stack_bytes || !(req.buf = malloc(config.stack_bytes)))
 		return;
 	sigfillset(&sa.sa_mask);

@@ -100,6 +100,13 @@ _Static_assert(__builtin_offsetof(struct ctrail_state, clock) == 96, "state layo
  * handler leaves it so for good).  Readers copy a ring as
  * follows, the same way everywhere (snapshot.c, the core readers):
  *
+ * A writer stores a slot's word, then its stamp, so a copy that reads the
+ * stamp no earlier than the word gets a new stamp only with the new word.
+ * memcpy reads a slot with one aligned vector load at these sizes (x86
+ * promises such a load whole only for 8 bytes, but does it for aligned
+ * lines in practice); a slot caught between the writer's two stores is
+ * one being written as the copy passes it, i.e. a signal-interrupted one.
+ *
  * ring_first_stable(): the first event index of a ring holding `cap`
  * events, `written` of them reserved, that was not overwritten.  A writer
  * only stores into slots it reserved, so read the offset after copying

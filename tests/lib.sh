@@ -88,6 +88,19 @@ thread_events() {
 		on { print $2, $4 }'
 }
 
+# slice_lines FILE.json : "function file:line" of every slice in a JSON
+# trace, sorted (the args the decoder gives each slice).
+slice_lines() {
+	python3 -c '
+import json, os, sys
+seen = {}
+for e in json.load(open(sys.argv[1]))["traceEvents"]:
+    if e["ph"] == "X":
+        a = e.get("args", {})
+        seen[e["name"]] = "%s:%s" % (os.path.basename(a.get("file", "?")), a.get("line", "?"))
+print("\n".join("%s %s" % kv for kv in sorted(seen.items())))' "$1"
+}
+
 # thread_field FILE.ctr NAME FIELD : a field of that thread's header line.
 thread_field() {
 	"$BIN/ctrail" dump "$1" | awk -v n="name=$2" -v f="$3=" '

@@ -416,3 +416,15 @@ void cli_print_quoted(FILE *out, const char *s, size_t n)
 	}
 	fputc('"', out);
 }
+
+char *cli_list_add(char *list, const char *item)
+{
+	size_t n = list ? strlen(list) : 0;
+	char *grown = realloc(list, n + strlen(item) + 2);
+
+	if (grown)
+		sprintf(grown + n, "%s%s", n ? ";" : "", item);
+	else
+		free(list);
+	return grown;
+}

@@ -62,6 +62,10 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 /* Prints "ctrail: message" on stderr; returns EXIT_ERROR. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Appends item to a ';'-separated list (list may be NULL; freed on
+ * failure), for repeated --probe SPEC options.  NULL if out of memory. */
+char *cli_list_add(char *list, const char *item);
+
 /* Opens a trace; on failure prints "ctrail: FILE: offset N: what". */
 int cli_open_trace(struct reader *r, const char *path);
 
@@ -116,6 +120,7 @@ void cli_print_quoted(FILE *out, const char *s, size_t n);
 
 /* The commands, one file each. */
 extern const struct cli_command cmd_dump, cmd_convert, cmd_info, cmd_record;
+extern const struct cli_command cmd_attach;
 extern const struct cli_command cmd_count;
 extern const struct cli_command cmd_cull;
 extern const struct cli_command cmd_core;

@@ -106,7 +106,9 @@ static void print_module(FILE *out, const struct reader_module *m)
 }
 
 /* "TSC KIND 0xADDR NAME": the function for calls and returns, the quoted
- * string for custom events, and "TSC data 0xWORD" for their payload. */
+ * string for custom events and fiber switches, the function a context was
+ * made with for ucontext switches ("-": none), the number for signals, and
+ * "TSC data 0xWORD" for their payload. */
 static void print_event(FILE *out, const struct ctr_event *e, struct symbolizer *syms)
 {
 	unsigned kind = CTR_EVENT_KIND(e->word);
@@ -124,7 +126,18 @@ static void print_event(FILE *out, const struct ctr_event *e, struct symbolizer 
 		fputs(kname, out);
 	else
 		fprintf(out, "kind%u", kind);
-	if (CTR_KIND_IS_CUSTOM(kind)) {
+	if (kind == CTR_KIND_SIGNAL_ENTER || kind == CTR_KIND_SIGNAL_LEAVE) {
+		fprintf(out, " %llu\n", (unsigned long long)addr);
+		return;
+	}
+	if (kind == CTR_KIND_SWITCH && CTR_CUSTOM_SLOTS(e->word) >= 2) {
+		addr = CTR_CUSTOM_ADDR(e->word);
+		const struct symbol *sym = symbolizer_lookup(syms, addr);
+		fprintf(out, " 0x%llx %s\n", (unsigned long long)addr,
+			!addr || sym->flags & SYMBOL_UNKNOWN ? "-" : sym->name);
+		return;
+	}
+	if (CTR_KIND_HAS_SLOTS(kind)) {
 		addr = CTR_CUSTOM_ADDR(e->word);
 		fprintf(out, " 0x%llx ", (unsigned long long)addr);
 		if ((str = symbolizer_string(syms, addr)))
@@ -205,6 +218,16 @@ static void print_sched(FILE *out, const struct reader_snapshot *snap)
 	}
 }
 
+/* "probes events=N lost=L probes=P": the PROBES chunk's header (its
+ * events are listed with their threads, merged by the reader). */
+static void print_probes(FILE *out, const struct reader_snapshot *snap)
+{
+	const struct ctr_probes *h = snap->probes_hdr;
+
+	fprintf(out, "probes events=%llu lost=%llu probes=%u\n",
+		(unsigned long long)h->nevents, (unsigned long long)h->lost, h->nprobes);
+}
+
 /* "counts records=N missed=M slot_bytes=B tables=T", then per record
  * "  0xADDR CALLS NAME". */
 static void print_counts(FILE *out, const struct reader_snapshot *snap,
@@ -248,6 +271,8 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 			print_thread(stdout, &snap->threads[t], syms);
 		if (snap->sched_hdr)
 			print_sched(stdout, snap);
+		if (snap->probes_hdr)
+			print_probes(stdout, snap);
 		if (snap->counts_hdr)
 			print_counts(stdout, snap, syms);
 		symbolizer_free(syms);

@@ -71,6 +71,7 @@ static int flame_begin_file(void *ctx, const struct reader_snapshot *snap,
 static const struct emitter_ops flame_ops = {
 	.begin_file = flame_begin_file,
 	.thread = stack_tree_thread,
+	.track = stack_tree_track,
 	.slice_begin = stack_tree_slice_begin,
 	.slice_end = stack_tree_slice_end,
 };

@@ -161,6 +161,10 @@ static void print_thread(const struct reader_thread *t,
 		printf("      %llu events stamped before their predecessor, %llu of unknown kinds ignored\n",
 		       (unsigned long long)st->backwards,
 		       (unsigned long long)st->unknown_kinds);
+	if (st->signals || st->contexts)
+		printf("      %llu signal handler runs (%llu events stamped after them), %u contexts, %llu switches\n",
+		       (unsigned long long)st->signals, (unsigned long long)st->stamped_late,
+		       st->contexts, (unsigned long long)st->switches);
 	print_custom(st);
 }
 
@@ -256,6 +260,11 @@ static int info_snapshot(size_t index, const struct reader_snapshot *snap,
 		print_repairs(total, dropped);
 		print_window(&w, snap, stats, &tb);
 		print_sched(snap);
+		if (snap->probes_hdr)
+			printf("  probes    %llu events of %u functions, %llu lost\n",
+			       (unsigned long long)snap->probes_hdr->nevents,
+			       snap->probes_hdr->nprobes,
+			       (unsigned long long)snap->probes_hdr->lost);
 	}
 	free(stats);
 	symbolizer_free(syms);

@@ -35,6 +35,7 @@
 #include "cli.h"
 #include "clickhouse.h"
 #include "cpu_split.h"
+#include "lanes.h"
 #include "outbuf.h"
 #include "timeline.h"
 
@@ -112,8 +113,7 @@ struct ingest {
 	struct intern names; /* symbol name -> func index + 1 */
 	struct func *funcs;
 	uint32_t nfuncs;
-	struct open_call *stack;
-	size_t depth, stack_cap;
+	struct lanes open; /* struct open_call, per track (lanes.h) */
 	uint32_t tid, seq;
 	uint64_t calls, traced_ns;
 	FILE *calls_rows; /* NULL without --calls */
@@ -153,13 +153,21 @@ static int ingest_thread(void *ctx, const struct reader_thread *t)
 	in->tid = t->hdr->tid;
 	in->seq = 0;
 	in->track = in->cs ? cpu_split_track(in->cs, t->hdr->tid) : NULL;
-	return 0;
+	return lanes_reset(&in->open);
+}
+
+static int ingest_track(void *ctx, const struct track *tr)
+{
+	struct ingest *in = ctx;
+
+	return lanes_select(&in->open, tr->index);
 }
 
 static int ingest_slice_begin(void *ctx, const struct slice *s)
 {
 	struct ingest *in = ctx;
 	uint32_t f = intern_ptr_find(&in->names, s->sym->name);
+	struct open_call *c;
 
 	if (!f) {
 		if (in->nfuncs % 256 == 0) {
@@ -173,16 +181,9 @@ static int ingest_slice_begin(void *ctx, const struct slice *s)
 			return -ENOMEM;
 		in->funcs[in->nfuncs++] = (struct func){ .sym = s->sym };
 	}
-	if (in->depth == in->stack_cap) {
-		size_t cap = in->stack_cap ? 2 * in->stack_cap : 64;
-		struct open_call *grown = realloc(in->stack, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		in->stack = grown;
-		in->stack_cap = cap;
-	}
-	in->stack[in->depth++] = (struct open_call){
+	if (!(c = lanes_push(&in->open)))
+		return -ENOMEM;
+	*c = (struct open_call){
 		.func = f - 1, .seq = in->seq++, .begin_ns = time_base_ns(in->tb, s->begin_tsc) };
 	in->funcs[f - 1].active++;
 	return 0;
@@ -191,7 +192,7 @@ static int ingest_slice_begin(void *ctx, const struct slice *s)
 static int ingest_slice_end(void *ctx, const struct slice *s)
 {
 	struct ingest *in = ctx;
-	struct open_call *c = &in->stack[--in->depth];
+	struct open_call *c = lanes_pop(&in->open), *caller;
 	struct func *f = &in->funcs[c->func];
 	uint64_t duration = time_base_ns(in->tb, s->end_tsc) - c->begin_ns;
 
@@ -205,8 +206,8 @@ static int ingest_slice_end(void *ctx, const struct slice *s)
 			cpu_track_add_split(in->track, c->begin_ns, c->begin_ns + duration,
 					    f->split);
 	}
-	if (in->depth)
-		in->stack[in->depth - 1].callees_ns += duration;
+	if ((caller = lanes_top(&in->open)))
+		caller->callees_ns += duration;
 	else
 		in->traced_ns += duration;
 	in->calls++;
@@ -214,7 +215,7 @@ static int ingest_slice_end(void *ctx, const struct slice *s)
 		fputs(in->common, in->calls_rows);
 		put_str(in->calls_rows, f->sym->name);
 		fprintf(in->calls_rows, "%u\t%u\t%zu\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\n",
-			in->tid, c->seq, in->depth, c->begin_ns, duration,
+			in->tid, c->seq, in->open.cur->depth, c->begin_ns, duration,
 			duration - c->callees_ns, in->ingested);
 	}
 	return 0;
@@ -222,6 +223,7 @@ static int ingest_slice_end(void *ctx, const struct slice *s)
 
 static const struct emitter_ops ingest_ops = {
 	.thread = ingest_thread,
+	.track = ingest_track,
 	.slice_begin = ingest_slice_begin,
 	.slice_end = ingest_slice_end,
 };
@@ -346,7 +348,6 @@ static void reset_walk(struct ingest *in)
 {
 	intern_clear(&in->names);
 	in->nfuncs = 0;
-	in->depth = 0;
 	in->calls = in->traced_ns = 0;
 }
 
@@ -608,6 +609,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	struct cli_parser p;
 	int ntraces = 0, opt, err = 0;
 
+	lanes_init(&in.open, sizeof(struct open_call));
 	if (!in.remaps || !traces)
 		return cli_error("out of memory");
 	cli_parser_init(&p, cmd, argc, argv);
@@ -656,7 +658,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	clickhouse_close(&in.ch);
 	intern_free(&in.names);
 	free(in.funcs);
-	free(in.stack);
+	lanes_free(&in.open);
 	free(in.remaps);
 	free(traces);
 	return err ? EXIT_ERROR : EXIT_OK;

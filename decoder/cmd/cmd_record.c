@@ -8,7 +8,11 @@
  * writes where asked) with CTRAIL_OUTPUT_PID, the program's pid: that
  * process writes OUT, every other one of the tree OUT with "-PID" before
  * its suffix; CTRAIL_WRITE_AT_EXIT=1, CTRAIL_WRITE_ON_SIGNAL=1,
- * CTRAIL_RING_SIZE, CTRAIL_STACK_BYTES, and CTRAIL_STATUS, a file in TMPDIR where each traced
+ * CTRAIL_RING_SIZE, CTRAIL_STACK_BYTES (--stack-bytes), CTRAIL_FTRACE
+ * (--sched), CTRAIL_PROBES (every --probe SPEC, joined by ';': the runtime
+ * resolves and probes them as it starts, since the libraries they name are
+ * mapped by then; it exits 1 after saying why if it cannot), and
+ * CTRAIL_STATUS, a file in TMPDIR where each traced
  * process appends a line when it starts and after each file it writes or
  * fails to write.  ctrail becomes the subreaper of the tree, so daemons
  * whose parent exited are waited for too: it returns when the program has
@@ -41,9 +45,10 @@ static const struct cli_option options[] = {
 	{ "ring-size", 0, "SIZE", "bytes of ring per thread, K/M/G suffix allowed (CTRAIL_RING_SIZE)" },
 	{ "stack-bytes", 0, "SIZE", "stack kept per thread at a snapshot, 0 for none (CTRAIL_STACK_BYTES, default 64K)" },
 	{ "sched", 0, NULL, "also record the kernel's scheduling events (CTRAIL_FTRACE=1)" },
+	{ "probe", 0, "SPEC", "also record calls of [MODULE:]FUNC,... with uprobes (CTRAIL_PROBES); repeatable" },
 	{ 0 },
 };
-enum { OPT_OUTPUT, OPT_RING_SIZE, OPT_STACK_BYTES, OPT_SCHED };
+enum { OPT_OUTPUT, OPT_RING_SIZE, OPT_STACK_BYTES, OPT_SCHED, OPT_PROBE };
 
 static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTRAP, SIGUSR1,
 				 SIGUSR2, SIGALRM, SIGTERM, SIGWINCH };
@@ -90,7 +95,7 @@ static char *absolute(const char *path)
 /* In the child: the signal mask ctrail started with, the environment, and
  * the program. */
 static void start(char **prog, const char *out, const char *status,
-		  const char *ring_size, int sched, const sigset_t *mask)
+		  const char *ring_size, int sched, const char *probes, const sigset_t *mask)
 {
 	char pid[16];
 
@@ -102,6 +107,8 @@ static void start(char **prog, const char *out, const char *status,
 	setenv("CTRAIL_WRITE_ON_SIGNAL", "1", 1);
 	if (sched)
 		setenv("CTRAIL_FTRACE", "1", 1);
+	if (probes)
+		setenv("CTRAIL_PROBES", probes, 1);
 	if (ring_size)
 		setenv("CTRAIL_RING_SIZE", ring_size, 1);
 	sigprocmask(SIG_SETMASK, mask, NULL);
@@ -321,15 +328,16 @@ static void report_file(const char *out)
 		out, out, (int)(ctr ? n - 4 : n), out);
 }
 
-/* Every file written, every failure, and why nothing was written. */
+/* Every file written, every failure, and why nothing was written (the
+ * runtime said why when probes asked for could not be set up: status 1). */
 static void report(const struct status *st, const char *prog, const char *abs_out,
-		   const char *out, int rc)
+		   const char *out, int rc, int probes)
 {
 	for (size_t i = 0; i < st->nwrote; i++)
 		report_file(shown(st->wrote[i], abs_out, out));
 	for (size_t i = 0; i < st->nfailures; i++)
 		fprintf(stderr, "ctrail: could not write %s\n", st->failures[i]);
-	if (st->nwrote || st->nfailures || rc == 127 || rc == 126)
+	if (st->nwrote || st->nfailures || rc == 127 || rc == 126 || (probes && rc == 1))
 		return;
 	if (!st->nprocs)
 		fprintf(stderr, "ctrail: %s wrote no snapshot to %s: it does not run the "
@@ -359,7 +367,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 {
 	struct cli_parser p;
 	const char *value, *out = DEFAULT_OUTPUT, *ring_size = NULL;
-	char **prog, *abs_out, status_path[PATH_MAX];
+	char **prog, *abs_out, status_path[PATH_MAX], *probes = NULL;
 	struct status st = { 0 };
 	sigset_t set, old;
 	int opt, nprog, rc, sched = 0;
@@ -377,6 +385,12 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 					       value);
 		else if (opt == OPT_STACK_BYTES) /* inherited by the program */
 			setenv("CTRAIL_STACK_BYTES", value, 1);
+		else if (opt == OPT_PROBE && !*value)
+			return cli_usage_error(cmd, "--probe: empty SPEC");
+		else if (opt == OPT_PROBE && !(probes = cli_list_add(probes, value)))
+			return cli_error("out of memory");
+		else if (opt == OPT_PROBE)
+			continue;
 		else if (!valid_size(value))
 			return cli_usage_error(cmd, "--ring-size %s: expected bytes, e.g. 65536, 64K, 4M",
 					       value);
@@ -391,6 +405,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		return cli_error("out of memory");
 	if (make_status_file(status_path, sizeof(status_path))) {
 		free(abs_out);
+		free(probes);
 		return EXIT_ERROR;
 	}
 	sigemptyset(&set);
@@ -402,23 +417,24 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0)
-		start(prog, abs_out, status_path, ring_size, sched, &old);
+		start(prog, abs_out, status_path, ring_size, sched, probes, &old);
 	if (pid < 0)
 		rc = cli_error("cannot start %s: %s", prog[0], strerror(errno));
 	else {
 		rc = supervise(pid, &set, status_path, &st);
-		report(&st, prog[0], abs_out, out, rc);
+		report(&st, prog[0], abs_out, out, rc, probes != NULL);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	unlink(status_path);
 	status_free(&st);
 	free(abs_out);
+	free(probes);
 	return rc;
 }
 
 const struct cli_command cmd_record = {
 	.name = "record",
-	.synopsis = "[-o OUT.ctr] [--ring-size SIZE] [--stack-bytes SIZE] [--] PROG [ARGS...]",
+	.synopsis = "[-o OUT.ctr] [--ring-size SIZE] [--stack-bytes SIZE] [--sched] [--probe SPEC]... [--] PROG [ARGS...]",
 	.summary = "run a program built with ctrail-cc and save its trace",
 	.description =
 		"Runs PROG with ARGS so that it writes its snapshot to OUT (default\n"
@@ -428,7 +444,10 @@ const struct cli_command cmd_record = {
 		"traced process of its tree have exited, then names each file written.\n"
 		"PROG must be built with ctrail-cc / ctrail-c++.  Signals sent to ctrail\n"
 		"are passed on (SIGTRAP to every traced process).  Exit status: PROG's\n"
-		"own, 128 + N if signal N killed it, 127 if it could not be found.",
+		"own, 128 + N if signal N killed it, 127 if it could not be found.\n"
+		"--probe SPEC adds functions of any ELF file PROG maps, recorded with\n"
+		"uprobes: \"libc.so.6:malloc,free\", \"/path/libssl.so.3:SSL_*\" (a glob\n"
+		"may match 64 functions), \"work\" (PROG's own); see docs/ctrail.md.",
 	.options = options,
 	.run = run,
 };

@@ -14,11 +14,15 @@
  * after another, the buffer is printed and emptied whenever no shown call
  * is open any more, so memory is that of the largest top-level call (of
  * the calls shown); interleaved, the calls shown of the whole snapshot are
- * kept (48 bytes each) and sorted by begin time at its end. */
+ * kept (48 bytes each) and sorted by begin time at its end.  A context or
+ * fiber (timeline.h) is listed like a thread of its own, "NAME [TID]":
+ * open frames are a stack per track (lanes.h), and lines are grouped by
+ * track when printed. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "lanes.h"
 #include "summary.h"
 
 static const struct cli_option options[] = {
@@ -38,7 +42,7 @@ struct line {
 	uint64_t begin_ns, end_ns;
 	uint64_t seq;    /* begin order, for a stable sort */
 	uint32_t depth;  /* indentation level */
-	uint32_t thread; /* index in threads (interleaved) */
+	uint32_t thread; /* index in threads */
 	uint8_t begin_repair, end_repair, hidden;
 };
 
@@ -46,16 +50,20 @@ struct replay {
 	const struct time_base *tb;
 	struct line *lines;
 	size_t nlines, kept, cap; /* lines before kept are final (interleaved) */
-	size_t *open;   /* line of each open frame, or NOT_SHOWN */
-	size_t depth, open_cap, shown_open;
+	struct lanes open; /* per track, the line of each open frame, or
+			      NOT_SHOWN; a lane's base is its index in threads */
+	size_t shown_open;
 	const char *only; /* -F */
 	size_t inside;    /* open calls of it */
 	uint32_t base;    /* depth of its outermost open call */
 	uint64_t min_ns;
 	int interleave, color;
-	const struct reader_thread **threads; /* seen in this snapshot */
+	struct shown_thread {
+		const struct reader_thread *t;
+		const char *context; /* a context's name; NULL for the thread */
+	} *threads;    /* seen in this snapshot, contexts included */
 	size_t nthreads;
-	int header_due; /* the current thread's name is not printed yet */
+	uint32_t printed; /* the thread whose lines were printed last, + 1 */
 	uint64_t seq;   /* lines begun so far */
 };
 
@@ -71,18 +79,48 @@ static int replay_begin_file(void *ctx, const struct reader_snapshot *snap,
 	return 0;
 }
 
-static int replay_thread(void *ctx, const struct reader_thread *t)
+/* A thread (context NULL) or a context of the current one, listed. */
+static int add_thread(struct replay *r, const struct reader_thread *t,
+		      const char *context)
 {
-	struct replay *r = ctx;
-	const struct reader_thread **grown =
+	struct shown_thread *grown =
 		realloc(r->threads, (r->nthreads + 1) * sizeof(*grown));
 
 	if (!grown)
 		return -ENOMEM;
 	r->threads = grown;
-	r->threads[r->nthreads++] = t;
-	r->header_due = 1;
+	r->threads[r->nthreads++] = (struct shown_thread){ t, context };
+	r->open.cur->base = r->nthreads - 1;
 	return 0;
+}
+
+static int replay_thread(void *ctx, const struct reader_thread *t)
+{
+	struct replay *r = ctx;
+
+	r->printed = 0;
+	return lanes_reset(&r->open) ? -ENOMEM : add_thread(r, t, NULL);
+}
+
+static int replay_track(void *ctx, const struct track *tr)
+{
+	struct replay *r = ctx;
+	const struct reader_thread *t = r->threads[r->open.all[0].base].t;
+
+	if (lanes_select(&r->open, tr->index))
+		return -ENOMEM;
+	return tr->index && !tr->uses ? add_thread(r, t, tr->name) : 0;
+}
+
+/* "NAME[TID]" (sep "") or "NAME [TID]" (sep " ") of a listed thread. */
+static void thread_label(const struct replay *r, uint32_t i, const char *sep,
+			 const char *unnamed, char *buf, size_t size)
+{
+	const struct shown_thread *s = &r->threads[i];
+	const char *name = s->context ? s->context :
+			   s->t->name[0] ? s->t->name : unnamed;
+
+	snprintf(buf, size, "%s%s[%u]", name, sep, s->t->hdr->tid);
 }
 
 static void print_line(const struct replay *r, const struct line *l)
@@ -90,10 +128,7 @@ static void print_line(const struct replay *r, const struct line *l)
 	char dur[32], at[32], label[64];
 
 	if (r->interleave) {
-		const struct reader_thread *t = r->threads[l->thread];
-
-		snprintf(label, sizeof(label), "%s[%u]", t->name[0] ? t->name : "thread",
-			 t->hdr->tid);
+		thread_label(r, l->thread, "", "thread", label, sizeof(label));
 		printf("%12s  %-20s ", summary_format_ns(at, l->begin_ns), label);
 	}
 	printf("%s%11s%s  %*s%s%s%s", COLOR(r, "36"),
@@ -110,40 +145,53 @@ static void print_line(const struct replay *r, const struct line *l)
 	putchar('\n');
 }
 
-/* No shown call is open: the lines since kept are complete. */
+static int by_thread(const void *a, const void *b)
+{
+	const struct line *x = a, *y = b;
+
+	if (x->thread != y->thread)
+		return x->thread < y->thread ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* No shown call is open: the lines since kept are complete.  One thread
+ * after another, they are printed grouped by thread (a thread's contexts
+ * interleave with it), each group under its thread's name. */
 static void flush(struct replay *r)
 {
-	const struct reader_thread *t = r->threads[r->nthreads - 1];
 	size_t out = r->kept;
+	char label[64];
 
+	if (!r->interleave)
+		qsort(r->lines, r->nlines, sizeof(*r->lines), by_thread);
 	for (size_t i = r->kept; i < r->nlines; i++) {
-		if (r->lines[i].hidden)
+		const struct line *l = &r->lines[i];
+
+		if (l->hidden)
 			continue;
 		if (r->interleave) {
-			r->lines[out++] = r->lines[i];
+			r->lines[out++] = *l;
 			continue;
 		}
-		if (r->header_due)
-			printf("%sthread %s [%u]%s\n", COLOR(r, "1"),
-			       t->name[0] ? t->name : "(no name)", t->hdr->tid, COLOR(r, "0"));
-		r->header_due = 0;
-		print_line(r, &r->lines[i]);
+		if (r->printed != l->thread + 1) {
+			thread_label(r, l->thread, " ", "(no name)", label, sizeof(label));
+			printf("%s%s %s%s\n", COLOR(r, "1"),
+			       r->threads[l->thread].context ? "context" : "thread",
+			       label, COLOR(r, "0"));
+			r->printed = l->thread + 1;
+		}
+		print_line(r, l);
 	}
 	r->nlines = r->kept = r->interleave ? out : 0;
 }
 
 static int push_open(struct replay *r, size_t line)
 {
-	if (r->depth == r->open_cap) {
-		size_t cap = r->open_cap ? 2 * r->open_cap : 64;
-		size_t *grown = realloc(r->open, cap * sizeof(*grown));
+	size_t *slot = lanes_push(&r->open);
 
-		if (!grown)
-			return -ENOMEM;
-		r->open = grown;
-		r->open_cap = cap;
-	}
-	r->open[r->depth++] = line;
+	if (!slot)
+		return -ENOMEM;
+	*slot = line;
 	return 0;
 }
 
@@ -168,7 +216,7 @@ static int replay_slice_begin(void *ctx, const struct slice *s)
 	r->lines[r->nlines] = (struct line){
 		.sym = s->sym, .begin_ns = time_base_ns(r->tb, s->begin_tsc),
 		.depth = s->depth - (r->only ? r->base : 0),
-		.thread = r->nthreads - 1, .begin_repair = s->begin_repair,
+		.thread = r->open.cur->base, .begin_repair = s->begin_repair,
 		.seq = r->seq++ };
 	r->shown_open++;
 	return push_open(r, r->nlines++);
@@ -177,7 +225,7 @@ static int replay_slice_begin(void *ctx, const struct slice *s)
 static int replay_slice_end(void *ctx, const struct slice *s)
 {
 	struct replay *r = ctx;
-	size_t i = r->open[--r->depth];
+	size_t i = *(size_t *)lanes_pop(&r->open);
 	struct line *l;
 
 	if (r->only && !strcmp(s->sym->name, r->only))
@@ -196,6 +244,7 @@ static int replay_slice_end(void *ctx, const struct slice *s)
 static const struct emitter_ops replay_ops = {
 	.begin_file = replay_begin_file,
 	.thread = replay_thread,
+	.track = replay_track,
 	.slice_begin = replay_slice_begin,
 	.slice_end = replay_slice_end,
 };
@@ -262,6 +311,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 {
 	struct summary_opts o = { .snapshot = -1 };
 	struct replay r = { 0 };
+	lanes_init(&r.open, sizeof(size_t));
 	const struct summary_hooks hooks = { summary_snapshot_header, print_interleaved };
 	int rc;
 
@@ -271,7 +321,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		return rc;
 	rc = summary_print(&o, "replay", &replay_ops, &r, &hooks);
 	free(r.lines);
-	free(r.open);
+	lanes_free(&r.open);
 	free(r.threads);
 	return rc;
 }

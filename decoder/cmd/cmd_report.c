@@ -18,11 +18,13 @@
  * add up to the total.
  *
  * Functions live in one array found through an open-addressing table of
- * indexes keyed by the name's bytes; open frames are a stack. */
+ * indexes keyed by the name's bytes; open frames are a stack per track
+ * (lanes.h: a context or fiber is a stack of its own). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cpu_split.h"
+#include "lanes.h"
 #include "summary.h"
 
 static const struct cli_option options[] = {
@@ -61,8 +63,7 @@ struct report {
 	uint32_t nfuncs, cap;
 	uint32_t *slots; /* func index + 1 by name; 0 is empty */
 	uint32_t nslots;
-	struct open_call *stack;
-	size_t depth, stack_cap;
+	struct lanes open; /* struct open_call, per track */
 	uint64_t traced_ns, calls;
 	uint64_t traced_split[SPLITS];
 	uint64_t clip_from_ns, clip_to_ns; /* summary_clip_window */
@@ -143,7 +144,14 @@ static int report_thread(void *ctx, const struct reader_thread *t)
 
 	if (r->cs)
 		r->track = cpu_split_track(r->cs, t->hdr->tid);
-	return 0;
+	return lanes_reset(&r->open);
+}
+
+static int report_track(void *ctx, const struct track *tr)
+{
+	struct report *r = ctx;
+
+	return lanes_select(&r->open, tr->index);
 }
 
 /* Adds the split of [begin_ns, end_ns] on the thread's track to split. */
@@ -157,19 +165,13 @@ static int report_slice_begin(void *ctx, const struct slice *s)
 {
 	struct report *r = ctx;
 	int64_t f = func_of(r, s->sym->name);
+	struct open_call *c;
 
 	if (f < 0)
 		return f;
-	if (r->depth == r->stack_cap) {
-		size_t cap = r->stack_cap ? 2 * r->stack_cap : 64;
-		struct open_call *grown = realloc(r->stack, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		r->stack = grown;
-		r->stack_cap = cap;
-	}
-	r->stack[r->depth++] = (struct open_call){
+	if (!(c = lanes_push(&r->open)))
+		return -ENOMEM;
+	*c = (struct open_call){
 		.func = f, .begin_ns = time_base_ns(r->tb, s->begin_tsc) };
 	r->funcs[f].active++;
 	return 0;
@@ -178,7 +180,7 @@ static int report_slice_begin(void *ctx, const struct slice *s)
 static int report_slice_end(void *ctx, const struct slice *s)
 {
 	struct report *r = ctx;
-	struct open_call *c = &r->stack[--r->depth];
+	struct open_call *c = lanes_pop(&r->open), *caller;
 	struct func *f = &r->funcs[c->func];
 	uint64_t begin = c->begin_ns, end = time_base_ns(r->tb, s->end_tsc), duration;
 
@@ -203,8 +205,8 @@ static int report_slice_end(void *ctx, const struct slice *s)
 		if (r->cs)
 			add_split(r, begin, end, f->split);
 	}
-	if (r->depth)
-		r->stack[r->depth - 1].callees_ns += duration;
+	if ((caller = lanes_top(&r->open)))
+		caller->callees_ns += duration;
 	else {
 		r->traced_ns += duration;
 		if (r->cs)
@@ -217,6 +219,7 @@ static int report_slice_end(void *ctx, const struct slice *s)
 static const struct emitter_ops report_ops = {
 	.begin_file = report_begin_file,
 	.thread = report_thread,
+	.track = report_track,
 	.slice_begin = report_slice_begin,
 	.slice_end = report_slice_end,
 };
@@ -418,8 +421,10 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	struct summary_opts o = { .snapshot = -1 };
 	struct report r = { .top = -1 };
 	const struct summary_hooks hooks = { snapshot_header, print_report };
-	int rc = summary_parse(&o, cmd, argc, argv, report_option, &r);
+	int rc;
 
+	lanes_init(&r.open, sizeof(struct open_call));
+	rc = summary_parse(&o, cmd, argc, argv, report_option, &r);
 	if (rc)
 		return rc;
 	summary_clip_window(&o, &r.clip_from_ns, &r.clip_to_ns);
@@ -429,7 +434,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		free(r.funcs[i].durations);
 	free(r.funcs);
 	free(r.slots);
-	free(r.stack);
+	lanes_free(&r.open);
 	return rc;
 }
 

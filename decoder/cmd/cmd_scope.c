@@ -12,7 +12,9 @@
  * used as the name table (one node per name under the root).  After the
  * walk the names are sorted, each thread's calls encoded as varints and
  * its cells summed from its outermost calls; with scheduling events also
- * its changes between running and not, for on-CPU flame graphs. */
+ * its changes between running and not, for on-CPU flame graphs.  A context
+ * or fiber of a thread (timeline.h) is listed like a thread of its own,
+ * "NAME [TID]". */
 #define _GNU_SOURCE /* memrchr */
 #include <errno.h>
 #include <stdlib.h>
@@ -59,6 +61,9 @@ struct scope {
 	struct stack_tree names; /* node i + 1 is name id i */
 	struct scope_thread *threads;
 	size_t nthreads;
+	size_t cur;       /* the thread (or context) the calls go to */
+	size_t *by_track; /* the current thread's, by track index */
+	size_t ntracks;
 	uint64_t last_ns;
 	uint64_t span_ns;
 	uint32_t rows;
@@ -94,9 +99,10 @@ static int scope_begin_file(void *ctx, const struct reader_snapshot *snap,
 	return stack_tree_begin_file(&sc->names, snap, tb);
 }
 
-static int scope_thread(void *ctx, const struct reader_thread *t)
+/* A thread, or a context of it named name, listed; it is now current. */
+static int add_thread(struct scope *sc, const struct reader_thread *t,
+		      const char *name)
 {
-	struct scope *sc = ctx;
 	struct scope_thread *grown = realloc(sc->threads, (sc->nthreads + 1) * sizeof(*grown));
 
 	if (!grown)
@@ -104,15 +110,41 @@ static int scope_thread(void *ctx, const struct reader_thread *t)
 	sc->threads = grown;
 	grown[sc->nthreads] = (struct scope_thread){ .t = t };
 	snprintf(grown[sc->nthreads].label, sizeof(grown->label), "%s [%u]",
-		 t->name[0] ? t->name : "thread", t->hdr->tid);
-	sc->nthreads++;
+		 name ? name : t->name[0] ? t->name : "thread", t->hdr->tid);
+	sc->cur = sc->nthreads++;
+	return 0;
+}
+
+static int scope_thread(void *ctx, const struct reader_thread *t)
+{
+	struct scope *sc = ctx;
+
+	if (grow((void **)&sc->by_track, &sc->ntracks, 1, sizeof(*sc->by_track)) ||
+	    add_thread(sc, t, NULL))
+		return -ENOMEM;
+	sc->by_track[0] = sc->cur;
+	return 0;
+}
+
+static int scope_track(void *ctx, const struct track *tr)
+{
+	struct scope *sc = ctx;
+
+	if (tr->index && !tr->uses) {
+		if (grow((void **)&sc->by_track, &sc->ntracks, tr->index + 1,
+			 sizeof(*sc->by_track)) ||
+		    add_thread(sc, sc->threads[sc->by_track[0]].t, tr->name))
+			return -ENOMEM;
+		sc->by_track[tr->index] = sc->cur;
+	}
+	sc->cur = sc->by_track[tr->index];
 	return 0;
 }
 
 static int scope_slice_begin(void *ctx, const struct slice *s)
 {
 	struct scope *sc = ctx;
-	struct scope_thread *th = &sc->threads[sc->nthreads - 1];
+	struct scope_thread *th = &sc->threads[sc->cur];
 	uint32_t name = stack_tree_find(&sc->names, 0, s->sym->name);
 
 	if (!name && (stack_tree_add(&sc->names, 0, s->sym->name, 0) < 0 ||
@@ -130,7 +162,7 @@ static int scope_slice_begin(void *ctx, const struct slice *s)
 static int scope_slice_end(void *ctx, const struct slice *s)
 {
 	struct scope *sc = ctx;
-	struct scope_thread *th = &sc->threads[sc->nthreads - 1];
+	struct scope_thread *th = &sc->threads[sc->cur];
 	struct call *c = &th->calls[th->open[--th->nopen]];
 	uint64_t end = time_base_ns(sc->tb, s->end_tsc);
 
@@ -143,6 +175,7 @@ static int scope_slice_end(void *ctx, const struct slice *s)
 static const struct emitter_ops scope_ops = {
 	.begin_file = scope_begin_file,
 	.thread = scope_thread,
+	.track = scope_track,
 	.slice_begin = scope_slice_begin,
 	.slice_end = scope_slice_end,
 };
@@ -312,6 +345,7 @@ static void free_scope(struct scope *sc)
 		free(sc->threads[i].states);
 	}
 	free(sc->threads);
+	free(sc->by_track);
 	stack_tree_free(&sc->names);
 	cpu_split_free(sc->cs);
 }

@@ -10,7 +10,7 @@
 #include "summary.h"
 
 static const struct cli_command *const commands[] = {
-	&cmd_record, &cmd_convert, &cmd_info, &cmd_dump,
+	&cmd_record, &cmd_attach, &cmd_convert, &cmd_info, &cmd_dump,
 	&cmd_count,
 	&cmd_cull,
 	&cmd_flame,

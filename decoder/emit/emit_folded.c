@@ -84,6 +84,7 @@ static int folded_end_file(void *ctx)
 const struct emitter_ops folded_emitter_ops = {
 	.begin_file = stack_tree_begin_file,
 	.thread = stack_tree_thread,
+	.track = stack_tree_track,
 	.slice_begin = stack_tree_slice_begin,
 	.slice_end = stack_tree_slice_end,
 	.end_file = folded_end_file,

@@ -43,6 +43,9 @@
  * a duration end record: nesting (and a flow's binding) stays exact and
  * memory stays the stack depth.
  *
+ * A context or fiber (timeline.h) is a thread of its own in the process,
+ * named after it (fxt_track).
+ *
  * Past 32767 strings or 255 threads, strings and threads are written
  * inline in the records that use them, as the format allows. */
 #define _GNU_SOURCE /* memrchr */
@@ -99,13 +102,20 @@ struct open_call {
 	int as_begin; /* written as a duration begin record */
 };
 
+/* The open calls of one track (timeline.h) of the current thread. */
+struct fxt_track {
+	struct open_call *stack;
+	size_t cap;
+};
+
 struct fxt {
 	struct intern strings; /* string -> index */
 	struct intern syms;    /* symbol -> name ref | category ref << 16 */
 	struct seen messages;  /* log texts met */
 	const struct time_base *tb;
-	uint64_t pid, tid;
-	uint8_t thread_ref;    /* the current thread's index, 0 if inline */
+	uint64_t pid, tid;     /* tid: the current track's koid */
+	uint64_t thread_tid;   /* of its thread */
+	uint8_t thread_ref;    /* the current track's index, 0 if inline */
 	unsigned nthreads;
 	struct { uint64_t pid, tid; } threads[MAX_THREADS + 1]; /* by index */
 	struct intern named;   /* tid -> number of each task named so far, */
@@ -115,8 +125,9 @@ struct fxt {
 	size_t nours;
 	int32_t *woken;        /* and the tasks woken, not on a CPU since */
 	size_t nwoken, woken_cap;
-	struct open_call *stack;
-	size_t cap;
+	struct fxt_track *tracks, *track; /* by track index; the current one */
+	size_t ntracks;
+	struct context_ids contexts; /* the thread's contexts' koids */
 	struct outbuf out;
 };
 
@@ -259,13 +270,27 @@ static uint8_t thread_index(struct fxt *f, uint64_t pid, uint64_t tid,
 	return f->nthreads;
 }
 
+/* The open calls of track index, made if new; NULL on no memory. */
+static struct fxt_track *track_at(struct fxt *f, unsigned index)
+{
+	struct fxt_track *grown = array_room(f->tracks, &f->ntracks, index, sizeof(*grown));
+
+	if (!grown)
+		return NULL;
+	f->tracks = grown;
+	return &grown[index];
+}
+
 static int fxt_thread(void *ctx, const struct reader_thread *t)
 {
 	struct fxt *f = ctx;
 	char name[32];
 	int added;
 
-	f->tid = t->hdr->tid;
+	if (!(f->track = track_at(f, 0)))
+		return -ENOMEM;
+	f->tid = f->thread_tid = t->hdr->tid;
+	context_ids_reset(&f->contexts);
 	f->thread_ref = thread_index(f, f->pid, f->tid, &added);
 	if (t->name[0])
 		return kernel_object(f, ZX_OBJ_TYPE_THREAD, f->tid, t->name,
@@ -273,6 +298,25 @@ static int fxt_thread(void *ctx, const struct reader_thread *t)
 	return kernel_object(f, ZX_OBJ_TYPE_THREAD, f->tid, name,
 			     snprintf(name, sizeof(name), "thread %llu",
 				      (unsigned long long)f->tid), f->pid);
+}
+
+/* A context or fiber is a thread of its own (context_ids, outbuf.h),
+ * named after it when first met. */
+static int fxt_track(void *ctx, const struct track *tr)
+{
+	struct fxt *f = ctx;
+	int added;
+
+	if (!(f->track = track_at(f, tr->index)))
+		return -ENOMEM;
+	f->tid = tr->index ? context_id(&f->contexts, tr->index) : f->thread_tid;
+	if (!f->tid)
+		return -ENOMEM;
+	f->thread_ref = thread_index(f, f->pid, f->tid, &added);
+	if (!tr->index || tr->uses)
+		return f->out.err;
+	return kernel_object(f, ZX_OBJ_TYPE_THREAD, f->tid, tr->name,
+			     strlen(tr->name), f->pid);
 }
 
 /* The source location of a function, "file:line", "file" or "". */
@@ -377,7 +421,7 @@ static int event(struct fxt *f, unsigned type, const struct symbol *sym,
  * sorting by time sees it open before what comes next in that same ns. */
 static int begin_early(struct fxt *f, unsigned i, uint64_t ns)
 {
-	struct open_call *c = &f->stack[i];
+	struct open_call *c = &f->track->stack[i];
 
 	if (c->as_begin || c->begin_ns != ns)
 		return 0;
@@ -388,17 +432,16 @@ static int begin_early(struct fxt *f, unsigned i, uint64_t ns)
 static int fxt_slice_begin(void *ctx, const struct slice *s)
 {
 	struct fxt *f = ctx;
-
-	struct open_call *grown = array_room(f->stack, &f->cap, s->depth, sizeof(*grown));
+	struct fxt_track *t = f->track;
+	struct open_call *grown = array_room(t->stack, &t->cap, s->depth, sizeof(*grown));
 	uint64_t ns = time_base_ns(f->tb, s->begin_tsc);
 
 	if (!grown)
 		return -ENOMEM;
-	f->stack = grown;
-
+	t->stack = grown;
 	if (s->depth && begin_early(f, s->depth - 1, ns))
 		return f->out.err;
-	f->stack[s->depth] = (struct open_call){ s->sym, ns, 0 };
+	t->stack[s->depth] = (struct open_call){ s->sym, ns, 0 };
 	return 0;
 }
 
@@ -408,7 +451,7 @@ static int fxt_slice_end(void *ctx, const struct slice *s)
 	char text[64];
 	struct sref repair = repair_ref(f, s, text);
 
-	const struct open_call *c = &f->stack[s->depth];
+	const struct open_call *c = &f->track->stack[s->depth];
 	uint64_t end = time_base_ns(f->tb, s->end_tsc);
 
 	if (c->as_begin)
@@ -727,6 +770,7 @@ const struct emitter_ops fxt_emitter_ops = {
 	.begin_file = fxt_begin_file,
 	.process = fxt_process,
 	.thread = fxt_thread,
+	.track = fxt_track,
 	.slice_begin = fxt_slice_begin,
 	.slice_end = fxt_slice_end,
 	.custom = fxt_custom,
@@ -742,6 +786,7 @@ void *fxt_emitter_new(int fd)
 		outbuf_init(&f->out, fd);
 		intern_init(&f->strings);
 		intern_init(&f->syms);
+		context_ids_init(&f->contexts);
 		intern_init(&f->named);
 	}
 	return f;
@@ -754,9 +799,12 @@ int fxt_emitter_free(void *emitter)
 
 	intern_free(&f->strings);
 	intern_free(&f->syms);
+	for (size_t i = 0; i < f->ntracks; i++)
+		free(f->tracks[i].stack);
+	free(f->tracks);
+	context_ids_free(&f->contexts);
 	intern_free(&f->named);
 	free(f->comms);
-	free(f->stack);
 	free(f);
 	return err;
 }

@@ -9,7 +9,10 @@
  * converted, so ts + dur is the exact end.  args are left out when empty;
  * "repair" names what the timeline synthesized ("orphan return" for the
  * begin, the end's reason, or both joined by "; ").  Process and thread
- * names are "M" events.  Importers read ts as a double, exact only while
+ * names are "M" events.  A context or fiber (timeline.h) is a thread of
+ * its own, named after it, with a made-up tid (json_track; context_ids in
+ * outbuf.h), and has its own open calls (struct json_track).  Importers
+ * read ts as a double, exact only while
  * it stays small, so --wall-clock times are the UTC time of day (from
  * midnight of the first snapshot's day, which "otherData" names).
  *
@@ -46,19 +49,27 @@ struct held {
 	uint64_t begin, end; /* ns */
 };
 
-struct json {
-	int first; /* no event written yet: no comma before the next */
-	int array_closed; /* the sched callback ended traceEvents */
-	unsigned snapshots; /* begun in this file (several with convert --merge) */
-	uint32_t pid, tid, id_offset;
-	const struct time_base *tb;
-	uint64_t day_ns;    /* subtracted from wall-clock times: their day */
-	/* Per depth of the open calls: begin ns, and how many slices were
-	 * held when it began; the held slices, in preorder. */
+/* One track of the current thread: its tid, and per depth of its open
+ * calls, begin ns and how many slices were held when it began; the held
+ * slices, in preorder. */
+struct json_track {
+	uint32_t tid;
 	struct { uint64_t begin; size_t held; } *open;
 	size_t open_cap;
 	struct held *held;
 	size_t nheld, held_cap;
+};
+
+struct json {
+	int first; /* no event written yet: no comma before the next */
+	int array_closed; /* the sched callback ended traceEvents */
+	unsigned snapshots; /* begun in this file (several with convert --merge) */
+	uint32_t pid, id_offset;
+	const struct time_base *tb;
+	uint64_t day_ns;    /* subtracted from wall-clock times: their day */
+	struct json_track *tracks, *tr; /* by track index; the current one */
+	size_t ntracks;
+	struct context_ids contexts; /* the thread's contexts' tids */
 	struct outbuf out;
 };
 
@@ -264,17 +275,50 @@ static int json_process(void *ctx, const struct reader_snapshot *snap)
 	return j->out.err;
 }
 
+/* Track index's state, made if new; NULL on no memory. */
+static struct json_track *track_at(struct json *j, unsigned index)
+{
+	struct json_track *grown = array_room(j->tracks, &j->ntracks, index, sizeof(*grown));
+
+	if (!grown)
+		return NULL;
+	j->tracks = grown;
+	return &grown[index];
+}
+
 static int json_thread(void *ctx, const struct reader_thread *t)
 {
 	struct json *j = ctx;
 	char name[32];
 
-	j->tid = t->hdr->tid + j->id_offset;
+	if (!(j->tr = track_at(j, 0)))
+		return -ENOMEM;
+	for (size_t i = 0; i < j->ntracks; i++)
+		j->tracks[i].nheld = 0;
+	context_ids_reset(&j->contexts);
+	j->tr->tid = t->hdr->tid + j->id_offset;
 	if (t->name[0])
-		metadata(j, "thread_name", j->tid, t->name, strlen(t->name));
+		metadata(j, "thread_name", j->tr->tid, t->name, strlen(t->name));
 	else
-		metadata(j, "thread_name", j->tid, name,
-			 snprintf(name, sizeof(name), "thread %u", j->tid));
+		metadata(j, "thread_name", j->tr->tid, name,
+			 snprintf(name, sizeof(name), "thread %u", j->tr->tid));
+	return j->out.err;
+}
+
+/* A context's slices go to a thread of its own, named after it when first
+ * met. */
+static int json_track(void *ctx, const struct track *tr)
+{
+	struct json *j = ctx;
+
+	if (!(j->tr = track_at(j, tr->index)))
+		return -ENOMEM;
+	if (!tr->index)
+		return j->out.err;
+	if (!(j->tr->tid = context_id(&j->contexts, tr->index)))
+		return -ENOMEM;
+	if (tr->uses == 0)
+		metadata(j, "thread_name", j->tr->tid, tr->name, strlen(tr->name));
 	return j->out.err;
 }
 
@@ -320,7 +364,7 @@ static uint64_t json_ns(const struct json *j, uint64_t tsc)
 static void put_slice(struct json *j, const struct slice *s, uint64_t begin,
 		      uint64_t end)
 {
-	begin_event(j, "X", j->tid);
+	begin_event(j, "X", j->tr->tid);
 	PUT_LITERAL(j, ",\"ts\":");
 	put_us(j, begin);
 	PUT_LITERAL(j, ",\"dur\":");
@@ -335,30 +379,31 @@ static void put_slice(struct json *j, const struct slice *s, uint64_t begin,
 static int json_slice_begin(void *ctx, const struct slice *s)
 {
 	struct json *j = ctx;
-	void *grown = array_room(j->open, &j->open_cap, s->depth, sizeof(*j->open));
+	struct json_track *t = j->tr;
+	void *grown = array_room(t->open, &t->open_cap, s->depth, sizeof(*t->open));
 
 	if (!grown)
 		return -ENOMEM;
-	j->open = grown;
-	j->open[s->depth].begin = json_ns(j, s->begin_tsc);
-	j->open[s->depth].held = j->nheld;
+	t->open = grown;
+	t->open[s->depth].begin = json_ns(j, s->begin_tsc);
+	t->open[s->depth].held = t->nheld;
 	return 0;
 }
 
 /* Holds a slice until its caller is written: it goes before the slices
  * held since it began (its callees), so the held ones stay in preorder. */
-static int hold(struct json *j, const struct slice *s, uint64_t begin,
+static int hold(struct json_track *t, const struct slice *s, uint64_t begin,
 		uint64_t end)
 {
-	size_t at = j->open[s->depth].held;
-	void *grown = array_room(j->held, &j->held_cap, j->nheld, sizeof(*j->held));
+	size_t at = t->open[s->depth].held;
+	void *grown = array_room(t->held, &t->held_cap, t->nheld, sizeof(*t->held));
 
 	if (!grown)
 		return -ENOMEM;
-	j->held = grown;
-	memmove(j->held + at + 1, j->held + at, (j->nheld - at) * sizeof(*j->held));
-	j->held[at] = (struct held){ *s, begin, end };
-	j->nheld++;
+	t->held = grown;
+	memmove(t->held + at + 1, t->held + at, (t->nheld - at) * sizeof(*t->held));
+	t->held[at] = (struct held){ *s, begin, end };
+	t->nheld++;
 	return 0;
 }
 
@@ -370,15 +415,16 @@ static int hold(struct json *j, const struct slice *s, uint64_t begin,
 static int json_slice_end(void *ctx, const struct slice *s)
 {
 	struct json *j = ctx;
-	uint64_t begin = j->open[s->depth].begin, end = json_ns(j, s->end_tsc);
-	size_t from = j->open[s->depth].held;
+	struct json_track *t = j->tr;
+	uint64_t begin = t->open[s->depth].begin, end = json_ns(j, s->end_tsc);
+	size_t from = t->open[s->depth].held;
 
-	if (s->depth && j->open[s->depth - 1].begin == begin)
-		return hold(j, s, begin, end);
+	if (s->depth && t->open[s->depth - 1].begin == begin)
+		return hold(t, s, begin, end);
 	put_slice(j, s, begin, end);
-	for (size_t i = from; i < j->nheld && !j->out.err; i++)
-		put_slice(j, &j->held[i].s, j->held[i].begin, j->held[i].end);
-	j->nheld = from;
+	for (size_t i = from; i < t->nheld && !j->out.err; i++)
+		put_slice(j, &t->held[i].s, t->held[i].begin, t->held[i].end);
+	t->nheld = from;
 	return j->out.err;
 }
 
@@ -399,7 +445,7 @@ static int json_custom(void *ctx, const struct custom_event *e)
 
 	int flow = e->kind == CTR_KIND_FLOW_BEGIN || e->kind == CTR_KIND_FLOW_END;
 
-	begin_event(j, phase[e->kind], j->tid);
+	begin_event(j, phase[e->kind], j->tr->tid);
 	PUT_LITERAL(j, ",\"ts\":");
 	put_us(j, json_ns(j, e->tsc));
 	PUT_LITERAL(j, ",\"name\":");
@@ -591,6 +637,7 @@ const struct emitter_ops json_emitter_ops = {
 	.begin_file = json_begin_file,
 	.process = json_process,
 	.thread = json_thread,
+	.track = json_track,
 	.slice_begin = json_slice_begin,
 	.slice_end = json_slice_end,
 	.custom = json_custom,
@@ -605,6 +652,7 @@ void *json_emitter_new(int fd)
 	if (j) {
 		outbuf_init(&j->out, fd);
 		j->first = 1;
+		context_ids_init(&j->contexts);
 	}
 	return j;
 }
@@ -614,8 +662,12 @@ int json_emitter_free(void *emitter)
 	struct json *j = emitter;
 	int err = outbuf_flush(&j->out);
 
-	free(j->open);
-	free(j->held);
+	for (size_t i = 0; i < j->ntracks; i++) {
+		free(j->tracks[i].open);
+		free(j->tracks[i].held);
+	}
+	free(j->tracks);
+	context_ids_free(&j->contexts);
 	free(j);
 	return err;
 }

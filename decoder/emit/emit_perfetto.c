@@ -36,6 +36,9 @@
  *       counter name: a TrackDescriptor with a CounterDescriptor whose
  *       parent is the process track, written (on sequence 1) before the
  *       name's first value.
+ *     - a context or fiber (timeline.h) has a track of its own, child of
+ *       the process, described on the thread's sequence when first met;
+ *       its slices and instants carry its track_uuid (perfetto_track).
  * Times are the time base's nanoseconds (from the snapshot's first event,
  * or wall-clock), the same values as the JSON output.  A call costs 22
  * bytes (begin 11, end 9, deltas under 128 ns), 3 more with a source
@@ -141,6 +144,7 @@ struct perfetto {
 	const struct time_base *tb;
 	uint64_t pid;
 	uint64_t process_uuid, track_uuid;
+	uint64_t context_uuid; /* the context track events go to; 0: the thread's */
 	uint32_t sequence;   /* the current thread's */
 	uint32_t nthreads;
 	uint64_t last_ns;    /* of the last timestamp on the sequence */
@@ -303,6 +307,12 @@ static uint8_t *put_interned(uint8_t *p, const struct symbol *sym, uint32_t iid)
 	return pb_close(id, p);
 }
 
+/* A context's track, overriding the sequence's default (the thread's). */
+static uint8_t *put_context(struct perfetto *pf, uint8_t *p)
+{
+	return pf->context_uuid ? pb_uint(p, TE_TRACK_UUID, pf->context_uuid) : p;
+}
+
 static int packet_slice_begin(struct perfetto *pf, const struct slice *s)
 {
 	uint32_t iid = intern_ptr_find(&pf->iids, s->sym);
@@ -320,6 +330,7 @@ static int packet_slice_begin(struct perfetto *pf, const struct slice *s)
 	if (room)
 		p = put_interned(p, s->sym, iid);
 	p = pb_open(p, PKT_TRACK_EVENT, &te);
+	p = put_context(pf, p);
 	p = pb_uint(p, TE_TYPE, TYPE_SLICE_BEGIN);
 	p = pb_uint(p, TE_NAME_IID, iid);
 	if (s->sym->file)
@@ -360,6 +371,7 @@ static int packet_slice_end(struct perfetto *pf, const struct slice *s)
 		return pf->out.err;
 	p = put_time(pf, p, s->end_tsc);
 	p = pb_open(p, PKT_TRACK_EVENT, &te);
+	p = put_context(pf, p);
 	p = pb_uint(p, TE_TYPE, TYPE_SLICE_END);
 	if (s->begin_repair || s->end_repair)
 		p = put_repair(p, s);
@@ -412,6 +424,7 @@ static int perfetto_thread(void *ctx, const struct reader_thread *t)
 	int err;
 
 	pf->sequence = PROCESS_SEQUENCE + 1 + pf->nthreads++;
+	pf->context_uuid = 0;
 	/* thread tracks: uuids above every pid */
 	pf->track_uuid = (uint64_t)pf->sequence << 32 | t->hdr->tid;
 	intern_clear(&pf->iids);
@@ -423,6 +436,32 @@ static int perfetto_thread(void *ctx, const struct reader_thread *t)
 					  snprintf(name, sizeof(name), "thread %u",
 						   t->hdr->tid));
 	return err ? err : packet_clock(pf);
+}
+
+/* A context's or fiber's track: a TrackDescriptor child of the process
+ * named after it, written on the thread's sequence when first met; uuid
+ * sequence << 32 | 1 << 31 | index, which no thread track (tids stay
+ * below 2^22) nor counter track has. */
+static int perfetto_track(void *ctx, const struct track *tr)
+{
+	struct perfetto *pf = ctx;
+	size_t n = tr->index ? cut(tr->name, strlen(tr->name)) : 0;
+	uint8_t *p, *pkt, *td;
+
+	pf->context_uuid = 0;
+	if (!tr->index)
+		return 0;
+	pf->context_uuid = (uint64_t)pf->sequence << 32 | UINT64_C(1) << 31 | tr->index;
+	if (tr->uses)
+		return 0;
+	if (!(p = packet_open(pf, pf->sequence, n, &pkt)))
+		return pf->out.err;
+	p = pb_open(p, PKT_TRACK_DESCRIPTOR, &td);
+	p = pb_uint(p, TD_UUID, pf->context_uuid);
+	p = pb_uint(p, TD_PARENT_UUID, pf->process_uuid);
+	p = pb_bytes(p, TD_NAME, tr->name, n);
+	packet_close(pf, pkt, pb_close(td, p));
+	return 0;
 }
 
 static int perfetto_slice_begin(void *ctx, const struct slice *s)
@@ -477,6 +516,7 @@ static int packet_instant(struct perfetto *pf, const struct custom_event *e)
 		p = pb_close(id, put_event_name(p, iid, e->name, n));
 	}
 	p = pb_open(p, PKT_TRACK_EVENT, &te);
+	p = put_context(pf, p);
 	p = pb_uint(p, TE_TYPE, TYPE_INSTANT);
 	p = iid ? pb_uint(p, TE_NAME_IID, iid) : pb_bytes(p, TE_NAME, e->name, n);
 	p = pb_bytes(p, TE_CATEGORIES, cat, strlen(cat));
@@ -677,6 +717,7 @@ const struct emitter_ops perfetto_emitter_ops = {
 	.begin_file = perfetto_begin_file,
 	.process = perfetto_process,
 	.thread = perfetto_thread,
+	.track = perfetto_track,
 	.slice_begin = perfetto_slice_begin,
 	.slice_end = perfetto_slice_end,
 	.custom = perfetto_custom,

@@ -320,6 +320,7 @@ static int pprof_end_file(void *ctx)
 const struct emitter_ops pprof_emitter_ops = {
 	.begin_file = pprof_begin_file,
 	.thread = stack_tree_thread,
+	.track = stack_tree_track,
 	.slice_begin = pprof_slice_begin,
 	.slice_end = stack_tree_slice_end,
 	.end_file = pprof_end_file,

@@ -19,16 +19,35 @@
  * indexes are given out as functions are first met, comes after the
  * profiles.  Frames are one per symbol (struct symbol pointers are unique
  * per function), found through an open-addressing pointer table.  Memory
- * is the number of distinct functions. */
+ * is the number of distinct functions.
+ *
+ * A context or fiber of a thread (timeline.h) is a profile of its own,
+ * "NAME [TID]": its events, which interleave with the thread's, are kept
+ * in memory (struct ss_context) and written after the thread's profile. */
+#define _GNU_SOURCE /* asprintf, open_memstream */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "emit.h"
+#include "outbuf.h"
+
+/* A context's profile being made. */
+struct ss_context {
+	FILE *events;  /* into buf */
+	char *buf, *name;
+	size_t len;
+	int started; /* has an event */
+	uint64_t first_ns, last_ns;
+};
 
 struct speedscope {
 	FILE *out;
+	const struct reader_thread *of;      /* the current thread */
+	struct ss_context *contexts;         /* by track index (0 unused) */
+	size_t ncontexts;
+	unsigned cur;                        /* the current track */
 	int err;
 	const struct time_base *tb;
 	const struct reader_thread *thread; /* its header not written yet */
@@ -135,13 +154,70 @@ static void end_profile(struct speedscope *p)
 		(unsigned long long)p->first_ns, (unsigned long long)p->last_ns);
 }
 
+/* A profile's head: "{...,"events":[" after a comma if not the first. */
+static void profile_head(struct speedscope *p, const char *name)
+{
+	fputs(p->profiles++ ? ",\n{" : "\n{", p->out);
+	fputs("\"type\":\"evented\",\"name\":", p->out);
+	put_string(p->out, name);
+	fputs(",\"unit\":\"nanoseconds\",\"events\":[", p->out);
+}
+
+/* Writes (if `write`) the profiles of the thread's contexts that have
+ * events, and forgets them. */
+static int flush_contexts(struct speedscope *p, int write)
+{
+	int err = 0;
+
+	for (size_t i = 1; i < p->ncontexts; i++) {
+		struct ss_context *c = &p->contexts[i];
+
+		if (c->events && fclose(c->events) && !err)
+			err = -errno;
+		if (write && c->events && c->started) {
+			profile_head(p, c->name);
+			fwrite(c->buf, 1, c->len, p->out);
+			fprintf(p->out, "\n],\"startValue\":%llu,\"endValue\":%llu}",
+				(unsigned long long)c->first_ns,
+				(unsigned long long)c->last_ns);
+		}
+		free(c->buf);
+		free(c->name);
+		*c = (struct ss_context){ 0 };
+	}
+	return err;
+}
+
 static int ss_thread(void *ctx, const struct reader_thread *t)
 {
 	struct speedscope *p = ctx;
 
 	end_profile(p);
-	p->thread = t; /* its profile starts at its first call */
-	return 0;
+	p->thread = p->of = t; /* its profile starts at its first call */
+	p->cur = 0;
+	return flush_contexts(p, 1);
+}
+
+static int ss_track(void *ctx, const struct track *tr)
+{
+	struct speedscope *p = ctx;
+	struct ss_context *c;
+
+	p->cur = tr->index;
+	if (!tr->index)
+		return 0;
+	if (!(c = array_room(p->contexts, &p->ncontexts, tr->index, sizeof(*c))))
+		return -ENOMEM;
+	p->contexts = c;
+	c += tr->index;
+	if (c->events)
+		return 0;
+	if (asprintf(&c->name, "%s [%u]", tr->name, p->of->hdr->tid) < 0) {
+		c->name = NULL;
+		return -ENOMEM;
+	}
+	c->events = open_memstream(&c->buf, &c->len);
+	return c->events ? 0 : -ENOMEM;
 }
 
 static void start_profile(struct speedscope *p, uint64_t at)
@@ -151,10 +227,7 @@ static void start_profile(struct speedscope *p, uint64_t at)
 	snprintf(name, sizeof(name), "%s [%u]",
 		 p->thread->name[0] ? p->thread->name : "thread",
 		 p->thread->hdr->tid);
-	fputs(p->profiles++ ? ",\n{" : "\n{", p->out);
-	fputs("\"type\":\"evented\",\"name\":", p->out);
-	put_string(p->out, name);
-	fputs(",\"unit\":\"nanoseconds\",\"events\":[", p->out);
+	profile_head(p, name);
 	p->thread = NULL;
 	p->first_ns = at;
 }
@@ -163,9 +236,21 @@ static int event(struct speedscope *p, char type, const struct symbol *sym,
 		 uint64_t at)
 {
 	int64_t frame = frame_of(p, sym);
+	struct ss_context *c = p->cur ? &p->contexts[p->cur] : NULL;
 
 	if (frame < 0)
 		return frame;
+	if (c) {
+		if (c->started)
+			putc(',', c->events);
+		else
+			c->first_ns = at;
+		c->started = 1;
+		fprintf(c->events, "\n{\"type\":\"%c\",\"frame\":%lld,\"at\":%llu}",
+			type, (long long)frame, (unsigned long long)at);
+		c->last_ns = at;
+		return ferror(c->events) ? -EIO : 0;
+	}
 	if (p->thread)
 		start_profile(p, at);
 	else
@@ -193,8 +278,11 @@ static int ss_slice_end(void *ctx, const struct slice *s)
 static int ss_end_file(void *ctx)
 {
 	struct speedscope *p = ctx;
+	int err;
 
 	end_profile(p);
+	if ((err = flush_contexts(p, 1)))
+		return err;
 	fputs("\n],\n\"shared\":{\"frames\":[", p->out);
 	for (uint32_t i = 0; i < p->nframes; i++) {
 		const struct symbol *sym = p->frames[i];
@@ -216,6 +304,7 @@ static int ss_end_file(void *ctx)
 const struct emitter_ops speedscope_emitter_ops = {
 	.begin_file = ss_begin_file,
 	.thread = ss_thread,
+	.track = ss_track,
 	.slice_begin = ss_slice_begin,
 	.slice_end = ss_slice_end,
 	.end_file = ss_end_file,
@@ -241,6 +330,8 @@ int speedscope_emitter_free(void *emitter)
 
 	if (fclose(p->out) && !err)
 		err = -errno;
+	flush_contexts(p, 0);
+	free(p->contexts);
 	free(p->frames);
 	free(p->slots);
 	free(p);

@@ -186,6 +186,36 @@ size_t utf8_prefix(const char *s, size_t n, size_t max)
 	return max;
 }
 
+void context_ids_init(struct context_ids *c)
+{
+	*c = (struct context_ids){ .next = CONTEXT_ID_FIRST };
+}
+
+void context_ids_free(struct context_ids *c)
+{
+	free(c->ids);
+	c->ids = NULL;
+	c->n = 0;
+}
+
+void context_ids_reset(struct context_ids *c)
+{
+	if (c->n)
+		memset(c->ids, 0, c->n * sizeof(*c->ids));
+}
+
+uint32_t context_id(struct context_ids *c, unsigned index)
+{
+	uint32_t *grown = array_room(c->ids, &c->n, index, sizeof(*grown));
+
+	if (!grown)
+		return 0;
+	c->ids = grown;
+	if (!c->ids[index])
+		c->ids[index] = c->next++;
+	return c->ids[index];
+}
+
 void *array_room(void *array, size_t *cap, size_t index, size_t size)
 {
 	size_t n = 2 * index + 16;

@@ -89,6 +89,25 @@ struct seen {
  * remembers them and returns 0.  A zeroed struct seen is empty. */
 int seen_again(struct seen *t, const char *s, size_t n);
 
+/* Made-up thread ids for the contexts and fibers of a thread (timeline.h),
+ * for the formats that show them as threads of their own: from 2^30 up,
+ * above any real tid and any tid `convert --merge` moves, and unique in
+ * the file, as Perfetto's importers keep 32 bits of a tid. */
+#define CONTEXT_ID_FIRST (UINT32_C(1) << 30)
+
+struct context_ids {
+	uint32_t *ids; /* by track index; 0: none yet */
+	size_t n;
+	uint32_t next;
+};
+
+void context_ids_init(struct context_ids *c);
+void context_ids_free(struct context_ids *c);
+/* A new thread: its contexts get new ids. */
+void context_ids_reset(struct context_ids *c);
+/* The id of the current thread's context `index` (> 0); 0 on no memory. */
+uint32_t context_id(struct context_ids *c, unsigned index);
+
 /* array (of *cap elements of `size` bytes) with room for element
  * `index`: itself, or grown to twice what that needs (the new room
  * zeroed, *cap updated).  NULL on no memory, array left as it was. */

@@ -339,6 +339,46 @@ static void link_stacks(struct reader_snapshot *snap)
 				snap->threads[i].stack = &snap->stacks[k];
 }
 
+static int read_probes(struct reader *r, struct reader_snapshot *snap,
+		       uint64_t at, const uint8_t *p, uint64_t size)
+{
+	const struct ctr_probes *h = (const void *)p;
+	const struct ctr_probe_event *e = (const void *)(h + 1);
+	uint64_t count_at = at + 16 + FIELD_OFFSET(ctr_probes, nevents);
+	uint64_t room = size >= sizeof(*h) ? size - sizeof(*h) : 0;
+	int err;
+
+	if (snap->probes_hdr)
+		return fail(r, at, "second PROBES chunk in snapshot %zu",
+			    r->nsnapshots - 1);
+	if (size >= sizeof(*h) && h->nevents > room / sizeof(*e))
+		return fail(r, count_at,
+			    "PROBES chunk claims %llu events but holds room for %llu",
+			    (unsigned long long)h->nevents,
+			    (unsigned long long)(room / sizeof(*e)));
+	err = check_payload(r, at, size, sizeof(*h),
+			    size >= sizeof(*h) ? h->nevents * sizeof(*e) : 0,
+			    count_at, "PROBES");
+	if (err)
+		return err;
+	for (uint64_t i = 0; i < h->nevents; i++) {
+		unsigned kind = CTR_EVENT_KIND(e[i].word);
+
+		if (i && e[i].tsc < e[i - 1].tsc)
+			return fail(r, at + 16 + sizeof(*h) + i * sizeof(*e),
+				    "probe event %llu is older than the one before it",
+				    (unsigned long long)i);
+		if ((kind != CTR_KIND_CALL && kind != CTR_KIND_RETURN) ||
+		    (e[i].tsc & CTR_TSC_CONTINUATION))
+			return fail(r, at + 16 + sizeof(*h) + i * sizeof(*e),
+				    "probe event %llu is not a call or a return",
+				    (unsigned long long)i);
+	}
+	snap->probes_hdr = h;
+	snap->probes = e;
+	return 0;
+}
+
 /* A snapshot is complete when it has its PROCESS and CLOCK chunks. */
 /* A SYSINFO chunk: its fields are NUL terminated (users print them). */
 static int read_sysinfo(struct reader *r, struct reader_snapshot *snap,
@@ -408,11 +448,14 @@ static int read_chunk(struct reader *r, uint64_t at, uint32_t tag,
 		return read_thread(r, snap, at, p, size);
 	case CTR_CHUNK_SCHED:
 	case CTR_CHUNK_STACK:
+	case CTR_CHUNK_PROBES:
 		if (!snap)
 			return fail(r, at, "chunk of type %u before any SNAPSHOT chunk",
 				    tag);
 		if (tag == CTR_CHUNK_STACK)
 			return read_stack(r, snap, at, p, size);
+		if (tag == CTR_CHUNK_PROBES)
+			return read_probes(r, snap, at, p, size);
 		return read_sched(r, snap, at, p, size);
 	case CTR_CHUNK_SYSINFO:
 		if (!snap)
@@ -487,9 +530,85 @@ static int read_chunks(struct reader *r)
 	return 0;
 }
 
+/* The thread's stream with the probe events of tid merged in by tsc (at
+ * equal stamps the thread's own event first); NULL if out of memory. */
+static void *merge_thread(const struct ctr_thread *hdr, const struct ctr_event *ev,
+			  const struct ctr_probe_event *pe, uint64_t npe, uint32_t tid)
+{
+	uint64_t mine = 0, n = hdr ? hdr->nevents : 0, i = 0, j = 0, k = 0;
+	struct ctr_thread *copy;
+	struct ctr_event *out;
+
+	for (uint64_t p = 0; p < npe; p++)
+		mine += pe[p].tid == tid;
+	if (!(copy = malloc(sizeof(*copy) + (n + mine) * sizeof(*out))))
+		return NULL;
+	if (hdr)
+		*copy = *hdr;
+	else
+		*copy = (struct ctr_thread){ .tid = tid };
+	copy->nevents = n + mine;
+	out = (struct ctr_event *)(copy + 1);
+	while (i < n || j < npe) {
+		if (j < npe && pe[j].tid != tid) {
+			j++;
+		} else if (j < npe && (i == n || pe[j].tsc < CTR_SLOT_TSC(ev[i].tsc))) {
+			out[k++] = (struct ctr_event){ pe[j].word, pe[j].tsc };
+			j++;
+		} else {
+			out[k++] = ev[i++];
+		}
+	}
+	return copy;
+}
+
+static int merge_into(struct reader_thread *th, const struct reader_snapshot *snap)
+{
+	struct ctr_thread *copy = merge_thread(th->hdr, th->hdr ? th->events : NULL,
+					       snap->probes, snap->probes_hdr->nevents,
+					       th->hdr ? th->hdr->tid : 0);
+
+	if (!copy)
+		return -ENOMEM;
+	th->merged = copy;
+	th->hdr = copy;
+	th->events = (const struct ctr_event *)(copy + 1);
+	return 0;
+}
+
+/* Gives every thread its probe events; tids with probe events and no
+ * THREAD chunk get a thread of their own, after the others. */
+static int merge_probes(struct reader_snapshot *snap)
+{
+	const struct ctr_probe_event *pe = snap->probes;
+	size_t had = snap->nthreads;
+
+	for (size_t i = 0; i < had; i++)
+		if (merge_into(&snap->threads[i], snap))
+			return -ENOMEM;
+	for (uint64_t p = 0; p < snap->probes_hdr->nevents; p++) {
+		struct reader_thread *th;
+		size_t t = 0;
+
+		while (t < snap->nthreads && snap->threads[t].hdr->tid != pe[p].tid)
+			t++;
+		if (t < snap->nthreads)
+			continue;
+		th = append((void **)&snap->threads, &snap->nthreads, sizeof(*th));
+		if (!th || !(th->merged = merge_thread(NULL, NULL, pe, snap->probes_hdr->nevents,
+						       pe[p].tid)))
+			return -ENOMEM;
+		th->hdr = th->merged;
+		th->events = (const struct ctr_event *)(th->hdr + 1);
+	}
+	return 0;
+}
+
 static void free_model(struct reader *r)
 {
 	for (size_t i = 0; i < r->nsnapshots; i++) {
+		for (size_t t = 0; t < r->snapshots[i].nthreads; t++)
+			free(r->snapshots[i].threads[t].merged);
 		free(r->snapshots[i].modules);
 		free(r->snapshots[i].threads);
 		free(r->snapshots[i].stacks);
@@ -512,6 +631,9 @@ int reader_load(struct reader *r, const void *data, size_t size)
 	err = check_file_header(r);
 	if (!err)
 		err = read_chunks(r);
+	for (size_t i = 0; !err && i < r->nsnapshots; i++)
+		if (r->snapshots[i].probes_hdr)
+			err = merge_probes(&r->snapshots[i]);
 	if (err == -ENOMEM)
 		fail(r, 0, "out of memory");
 	if (err)
@@ -572,7 +694,7 @@ const char *reader_reason_name(uint32_t reason)
 	static const char *const names[] = {
 		[CTR_REASON_API] = "api", [CTR_REASON_SIGNAL] = "signal",
 		[CTR_REASON_EXIT] = "exit", [CTR_REASON_FLOW] = "flow",
-		[CTR_REASON_CORE] = "core",
+		[CTR_REASON_CORE] = "core", [CTR_REASON_ATTACH] = "attach",
 	};
 
 	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : NULL;
@@ -619,6 +741,9 @@ const char *reader_kind_name(unsigned kind)
 	case CTR_KIND_INSTANT: return "instant";
 	case CTR_KIND_FLOW_BEGIN: return "flow_begin";
 	case CTR_KIND_FLOW_END: return "flow_end";
+	case CTR_KIND_SIGNAL_ENTER: return "signal";
+	case CTR_KIND_SIGNAL_LEAVE: return "signal_end";
+	case CTR_KIND_SWITCH: return "switch";
 	default: return NULL;
 	}
 }

@@ -40,6 +40,10 @@ struct reader_packed {
 struct reader_thread {
 	const struct ctr_thread *hdr;
 	const struct ctr_event *events; /* hdr->nevents, oldest first */
+	/* With a PROBES chunk, hdr and events are a copy holding the thread's
+	 * probe events merged in by time (a thread only probes saw has a
+	 * made-up header: no name, flags 0); merged is that copy, to free. */
+	void *merged;
 	char name[sizeof(((struct ctr_thread *)0)->name) + 1]; /* NUL ended */
 	/* The STACK chunk of this live thread in its snapshot, or NULL. */
 	const struct reader_stack *stack;
@@ -70,6 +74,10 @@ struct reader_snapshot {
 	const struct ctr_sched *sched_hdr; /* NULL: no scheduling events */
 	const struct ctr_sched_event *sched;
 	size_t nsched;
+	/* The PROBES chunk, if any: its events are also merged into the
+	 * threads' streams (reader_thread.merged). */
+	const struct ctr_probes *probes_hdr; /* NULL: no probe events */
+	const struct ctr_probe_event *probes;
 	/* The pack's module files (the whole file's, shared by its snapshots). */
 	const struct reader_packed *packed;
 	size_t npacked;

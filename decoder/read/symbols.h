@@ -27,6 +27,8 @@ void symbols_no_debuginfod(void);
 enum symbol_flags {
 	SYMBOL_UNKNOWN = 1, /* no symbol covers the address: name is "0x..." or "module+0x..." */
 	SYMBOL_THUNK = 2,   /* a compiler-made thunk (virtual/non-virtual thunk, PLT) */
+	SYMBOL_SYNTHETIC = 4, /* made by the timeline for a slice that is no call
+				 ("signal SIGALRM", "running NAME"): start 0 */
 };
 
 struct symbol {

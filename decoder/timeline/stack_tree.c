@@ -17,6 +17,7 @@ struct stack_open {
 void stack_tree_init(struct stack_tree *t, int per_thread)
 {
 	*t = (struct stack_tree){ .per_thread = per_thread, .clip_to_ns = UINT64_MAX };
+	lanes_init(&t->open, sizeof(struct stack_open));
 }
 
 void stack_tree_free(struct stack_tree *t)
@@ -26,7 +27,7 @@ void stack_tree_free(struct stack_tree *t)
 	free(t->labels);
 	free(t->nodes);
 	free(t->slots);
-	free(t->open);
+	lanes_free(&t->open);
 }
 
 static uint64_t key_hash(uint32_t parent, const char *name)
@@ -123,61 +124,73 @@ int stack_tree_begin_file(void *ctx, const struct reader_snapshot *snap,
 	return t->nodes ? 0 : add_root(t);
 }
 
-int stack_tree_thread(void *ctx, const struct reader_thread *th)
+/* The node "NAME [TID]" under the root that a thread's or a context's
+ * stacks hang from (per_thread), or the root; 0 on no memory. */
+static uint32_t label_node(struct stack_tree *t, const char *name)
 {
-	struct stack_tree *t = ctx;
 	char **grown;
 	char *label;
 
-	t->depth = 0;
-	t->base = 0;
-	t->thread = th;
 	if (!t->per_thread)
 		return 0;
 	grown = realloc(t->labels, (t->nlabels + 1) * sizeof(char *));
 	if (!grown)
-		return -ENOMEM;
+		return 0;
 	t->labels = grown;
-	if (asprintf(&label, "%s [%u]", th->name[0] ? th->name : "thread",
-		     th->hdr->tid) < 0)
-		return -ENOMEM;
+	if (asprintf(&label, "%s [%u]", name, t->thread->hdr->tid) < 0)
+		return 0;
 	t->labels[t->nlabels++] = label;
-	t->base = child(t, 0, label);
-	return t->base ? 0 : -ENOMEM;
+	return child(t, 0, label);
+}
+
+int stack_tree_thread(void *ctx, const struct reader_thread *th)
+{
+	struct stack_tree *t = ctx;
+
+	t->thread = th;
+	if (lanes_reset(&t->open))
+		return -ENOMEM;
+	t->base = label_node(t, th->name[0] ? th->name : "thread");
+	t->open.cur->base = t->base;
+	return t->base || !t->per_thread ? 0 : -ENOMEM;
+}
+
+int stack_tree_track(void *ctx, const struct track *tr)
+{
+	struct stack_tree *t = ctx;
+
+	if (lanes_select(&t->open, tr->index))
+		return -ENOMEM;
+	if (!tr->index || tr->uses)
+		return 0;
+	t->open.cur->base = label_node(t, tr->name);
+	return t->open.cur->base || !t->per_thread ? 0 : -ENOMEM;
 }
 
 int stack_tree_slice_begin(void *ctx, const struct slice *s)
 {
 	struct stack_tree *t = ctx;
-	uint32_t parent = t->depth ? t->open[t->depth - 1].node : t->base;
+	struct stack_open *top = lanes_top(&t->open), *o;
+	uint32_t parent = top ? top->node : t->open.cur->base;
 	uint32_t node = child(t, parent, s->sym->name);
 
-	if (!node)
+	if (!node || !(o = lanes_push(&t->open)))
 		return -ENOMEM;
-	if (t->depth == t->open_cap) {
-		size_t cap = t->open_cap ? 2 * t->open_cap : 64;
-		struct stack_open *grown = realloc(t->open, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		t->open = grown;
-		t->open_cap = cap;
-	}
-	t->open[t->depth++] = (struct stack_open){
-		.node = node, .begin_ns = time_base_ns(t->tb, s->begin_tsc) };
+	*o = (struct stack_open){ .node = node,
+				  .begin_ns = time_base_ns(t->tb, s->begin_tsc) };
 	return 0;
 }
 
 int stack_tree_slice_end(void *ctx, const struct slice *s)
 {
 	struct stack_tree *t = ctx;
-	struct stack_open *o = &t->open[--t->depth];
+	struct stack_open *o = lanes_pop(&t->open);
 	uint64_t begin = o->begin_ns, end = time_base_ns(t->tb, s->end_tsc), value;
 	int inside = summary_clip(t->clip_from_ns, t->clip_to_ns, &begin, &end);
 
 	if (!inside)
 		begin = end = t->clip_from_ns;
-	value = t->measure ? t->measure(t->measure_ctx, t, o->node, t->depth, begin, end)
+	value = t->measure ? t->measure(t->measure_ctx, t, o->node, t->open.cur->depth, begin, end)
 			   : end - begin;
 	if (value == UINT64_MAX)
 		return -ENOMEM;
@@ -203,6 +216,7 @@ int stack_tree_add(struct stack_tree *t, uint32_t parent, const char *name,
 const struct emitter_ops stack_tree_ops = {
 	.begin_file = stack_tree_begin_file,
 	.thread = stack_tree_thread,
+	.track = stack_tree_track,
 	.slice_begin = stack_tree_slice_begin,
 	.slice_end = stack_tree_slice_end,
 };

@@ -15,7 +15,9 @@
  * it is freed.  Memory is the number of distinct stacks, not of calls.
  *
  * With per_thread, each thread's stacks hang under a node named after the
- * thread ("NAME [TID]") instead of directly under the root.
+ * thread ("NAME [TID]") instead of directly under the root.  A context or
+ * fiber (timeline.h) is a stack of its own, like a thread: its calls hang
+ * from the root, or with per_thread from "CONTEXT [TID]".
  *
  * Two optional settings change what a call counts for: a window
  * [clip_from_ns, clip_to_ns] the calls are cut to (summary_clip; calls
@@ -25,6 +27,7 @@
 #define STACK_TREE_H
 
 #include <stdint.h>
+#include "lanes.h"
 #include "timeline.h"
 
 #define STACK_NONE 0 /* no child / no sibling: the root is no one's child */
@@ -40,7 +43,7 @@ struct stack_open; /* a frame not ended yet */
 struct stack_tree;
 
 /* What the call of node cut to [begin_ns, end_ns] counts for; depth is
- * its depth on the thread's stack (0: outermost).  Called for every call
+ * its depth on its track's stack (0: outermost).  Called for every call
  * in its end order, also with begin_ns == end_ns for calls left out by
  * the window.  May add nodes (stack_tree_add); returns the value, or
  * UINT64_MAX when out of memory. */
@@ -52,8 +55,7 @@ struct stack_tree {
 	uint32_t nnodes, cap;
 	uint32_t *slots; /* node indexes by (parent, name); 0 is empty */
 	uint32_t nslots;
-	struct stack_open *open;
-	size_t depth, open_cap;
+	struct lanes open; /* struct stack_open, per track */
 	const struct time_base *tb;
 	int per_thread;
 	uint32_t base;   /* the node the current thread's stacks hang from */
@@ -82,6 +84,7 @@ uint32_t stack_tree_find(const struct stack_tree *t, uint32_t parent, const char
 int stack_tree_begin_file(void *ctx, const struct reader_snapshot *snap,
 			  const struct time_base *tb);
 int stack_tree_thread(void *ctx, const struct reader_thread *t);
+int stack_tree_track(void *ctx, const struct track *tr);
 int stack_tree_slice_begin(void *ctx, const struct slice *s);
 int stack_tree_slice_end(void *ctx, const struct slice *s);
 extern const struct emitter_ops stack_tree_ops;

@@ -1,23 +1,34 @@
 /* timeline.c - see timeline.h for the rules.  A thread is walked twice
  * with the same step function: the first pass only finds the orphan
- * returns (a return matching nothing closes every open frame, since its
- * function must enclose them all); the second starts with one synthesized
- * frame per orphan, outermost (latest) at the bottom, and delivers slices.
- * Because both passes close the same frames at the same events, every
+ * returns (a return matching nothing closes every open frame of its stack,
+ * since its function must enclose them all); the second starts each stack
+ * with one synthesized frame per orphan of it, outermost (latest) at the
+ * bottom, and delivers slices.  Because both passes close the same frames
+ * at the same events, and make the same contexts in the same order, every
  * return of the second pass finds its frame.
  *
+ * Each context (struct context) is a frame stack.  A signal handler's
+ * frames sit on the interrupted stack above a barrier frame, the
+ * handler's "signal SIGx" slice, below which returns never look; the
+ * "running NAME" slice a context puts on the thread's own stack while it
+ * runs is a barrier too.  Synthesized slices have symbols of their own
+ * (SYMBOL_SYNTHETIC), owned by the timeline.
+ *
  * With an unwound stack (tl->unwound), the first pass also notes what the
- * ring had open at the stack's moment; open_before.c picks the frames
- * that began before the ring, and a second first pass runs with them at
- * the bottom, so returns after that moment that close them match, as they
- * will in the delivering pass.  An orphan return keeps them (tl->base).
+ * thread's own stack (context 0) had open at the stack's moment;
+ * open_before.c picks the frames that began before the ring, and a second
+ * first pass runs with them at the bottom of context 0, so returns after
+ * that moment that close them match, as they will in the delivering pass.
+ * An orphan return keeps them (the context's floor).
  *
  * Time windows: a frame that began before from_tsc is held back and
  * delivered, with its true begin time, when the walk first reaches
  * from_tsc; frames beginning after to_tsc are never delivered, and an end
  * is delivered exactly when its begin was.  With clip (window.h), a
  * held-back frame begins at from_tsc instead, flagged REPAIR_CLIPPED. */
+#define _GNU_SOURCE /* sigabbrev_np */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "log_format.h"
@@ -29,6 +40,23 @@
 struct frame {
 	struct slice s;
 	int delivered;
+	int barrier; /* a signal's slice, or a context's "running" slice */
+};
+
+struct context {
+	struct frame *frames;
+	size_t depth, cap;
+	uint64_t id;    /* the id its stack is saved under now; 0: none */
+	size_t floor;   /* frames an orphan return leaves open: those open
+			   before the ring (the thread's own stack only) */
+	struct track track;
+	struct symbol running; /* "running NAME", on the thread's own stack */
+	char *name, *running_name;
+};
+
+struct orphan {
+	size_t context; /* index from the thread's own (0) */
+	uint64_t index; /* of the return event */
 };
 
 enum pass { FIND_ORPHANS, DELIVER };
@@ -71,24 +99,109 @@ void timeline_init(struct timeline *tl, struct symbolizer *syms,
 	tl->syms = syms;
 }
 
+static void context_free(struct context *c)
+{
+	if (c) {
+		free(c->frames);
+		free(c->name);
+		free(c->running_name);
+		free(c);
+	}
+}
+
 void timeline_free(struct timeline *tl)
 {
-	free(tl->stack);
+	for (size_t i = 0; i < tl->contexts_cap; i++)
+		context_free(tl->contexts[i]);
+	for (size_t i = 0; i <= TIMELINE_MAX_SIGNAL; i++)
+		free(tl->signal_syms[i]);
+	free(tl->contexts);
 	free(tl->orphans);
 	free(tl->seen);
 	free(tl->before);
 	free(tl->snapshot_unwound);
 	free(tl->open_at);
-	tl->stack = NULL;
+	memset(tl->signal_syms, 0, sizeof(tl->signal_syms));
+	tl->contexts = NULL;
 	tl->orphans = NULL;
 	tl->seen = NULL;
 	tl->before = tl->open_at = NULL;
+	tl->snapshot_unwound = NULL;
+	tl->contexts_cap = tl->ncontexts = tl->base = 0;
 }
 
-static int deliver_begin(struct timeline *tl, struct frame *f)
+/* The current thread's context i (0: its own stack). */
+static struct context *context_at(const struct timeline *tl, size_t i)
 {
+	return tl->contexts[tl->base + i];
+}
+
+static size_t thread_contexts(const struct timeline *tl)
+{
+	return tl->ncontexts - tl->base;
+}
+
+/* A new context of the current thread, known by id and named (NULL: the
+ * thread's own stack).  Slots of the pool are reused by the second pass
+ * and by nothing else. */
+static struct context *context_new(struct timeline *tl, uint64_t id,
+				   const char *name)
+{
+	struct context *c;
+
+	if (tl->ncontexts == tl->contexts_cap) {
+		size_t cap = tl->contexts_cap ? 2 * tl->contexts_cap : 8;
+		struct context **grown = realloc(tl->contexts, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		memset(grown + tl->contexts_cap, 0,
+		       (cap - tl->contexts_cap) * sizeof(*grown));
+		tl->contexts = grown;
+		tl->contexts_cap = cap;
+	}
+	if (!(c = tl->contexts[tl->ncontexts]) &&
+	    !(c = tl->contexts[tl->ncontexts] = calloc(1, sizeof(*c))))
+		return NULL;
+	free(c->name);
+	free(c->running_name);
+	c->name = c->running_name = NULL;
+	if (name && (!(c->name = strdup(name)) ||
+		     asprintf(&c->running_name, "running %s", name) < 0)) {
+		c->running_name = NULL;
+		return NULL;
+	}
+	c->depth = c->floor = 0;
+	c->id = id;
+	c->track = (struct track){ .index = thread_contexts(tl), .id = id,
+				   .name = c->name };
+	c->running = (struct symbol){ .name = c->running_name, .module = -1,
+				      .flags = SYMBOL_SYNTHETIC };
+	tl->ncontexts++;
+	return c;
+}
+
+/* The slices that follow are on c's track. */
+static int select_track(struct timeline *tl, struct context *c)
+{
+	int err;
+
+	if (tl->announced == c || !tl->ops->track)
+		return 0;
+	tl->announced = c;
+	err = tl->ops->track(tl->ops_ctx, &c->track);
+	c->track.uses++;
+	return err;
+}
+
+static int deliver_begin(struct timeline *tl, struct context *c, struct frame *f)
+{
+	int err = select_track(tl, c);
+
 	f->delivered = 1;
-	return tl->ops->slice_begin ? tl->ops->slice_begin(tl->ops_ctx, &f->s) : 0;
+	if (err || !tl->ops->slice_begin)
+		return err;
+	return tl->ops->slice_begin(tl->ops_ctx, &f->s);
 }
 
 /* Delivers the held-back frames once the walk reaches the window. */
@@ -100,129 +213,224 @@ static int enter_window(struct timeline *tl, enum pass pass, uint64_t t,
 	if (pass != DELIVER || tl->in_window || t < tl->from_tsc)
 		return 0;
 	tl->in_window = 1;
-	for (size_t i = 0; i < tl->depth && !err; i++) {
-		struct frame *f = &tl->stack[i];
+	for (size_t k = 0; k < thread_contexts(tl); k++) {
+		struct context *c = context_at(tl, k);
 
-		if (tl->clip && f->s.begin_tsc < tl->from_tsc) {
-			f->s.begin_tsc = tl->from_tsc;
-			f->s.begin_repair = REPAIR_CLIPPED;
-			st->repairs[REPAIR_CLIPPED]++;
+		for (size_t i = 0; i < c->depth && !err; i++) {
+			struct frame *f = &c->frames[i];
+
+			if (tl->clip && f->s.begin_tsc < tl->from_tsc) {
+				f->s.begin_tsc = tl->from_tsc;
+				f->s.begin_repair = REPAIR_CLIPPED;
+				st->repairs[REPAIR_CLIPPED]++;
+			}
+			if (f->s.begin_tsc <= tl->to_tsc)
+				err = deliver_begin(tl, c, f);
 		}
-		if (f->s.begin_tsc <= tl->to_tsc)
-			err = deliver_begin(tl, f);
 	}
 	return err;
 }
 
-static int push(struct timeline *tl, enum pass pass, const struct symbol *sym,
-		uint64_t t, enum timeline_repair repair,
+static int push(struct timeline *tl, enum pass pass, struct context *c,
+		const struct symbol *sym, uint64_t t,
+		enum timeline_repair repair, int barrier,
 		struct timeline_stats *st)
 {
 	struct frame *f;
 
-	if (tl->depth == tl->cap) {
-		size_t cap = tl->cap ? tl->cap * 2 : 64;
-		struct frame *grown = realloc(tl->stack, cap * sizeof(*grown));
+	if (c->depth == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct frame *grown = realloc(c->frames, cap * sizeof(*grown));
 
 		if (!grown)
 			return -ENOMEM;
-		tl->stack = grown;
-		tl->cap = cap;
+		c->frames = grown;
+		c->cap = cap;
 	}
-	f = &tl->stack[tl->depth];
+	f = &c->frames[c->depth];
 	*f = (struct frame){ .s = { .sym = sym, .begin_tsc = t,
-				    .depth = tl->depth,
-				    .begin_repair = repair } };
-	tl->depth++;
-	if (tl->depth > st->max_depth)
-		st->max_depth = tl->depth;
+				    .depth = c->depth,
+				    .begin_repair = repair },
+			     .barrier = barrier };
+	c->depth++;
+	if (c->depth > st->max_depth)
+		st->max_depth = c->depth;
 	if (repair != REPAIR_NONE)
 		st->repairs[repair]++;
 	if (pass == DELIVER && tl->in_window && t <= tl->to_tsc)
-		return deliver_begin(tl, f);
+		return deliver_begin(tl, c, f);
 	return 0;
 }
 
-/* Closes frames from the top down to (and including) index `down_to`;
+/* Closes c's frames from the top down to (and including) index `down_to`;
  * the last one closed gets `last_repair`, the ones above it `repair`. */
-static int close_to(struct timeline *tl, size_t down_to, uint64_t t,
-		    enum timeline_repair repair,
-		    enum timeline_repair last_repair,
-		    struct timeline_stats *st)
+static int close_to(struct timeline *tl, struct context *c, size_t down_to,
+		    uint64_t t, enum timeline_repair repair,
+		    enum timeline_repair last_repair, struct timeline_stats *st)
 {
-	while (tl->depth > down_to) {
-		struct frame *f = &tl->stack[--tl->depth];
+	while (c->depth > down_to) {
+		struct frame *f = &c->frames[--c->depth];
+		int err = 0;
 
 		f->s.end_tsc = t;
-		f->s.end_repair = tl->depth == down_to ? last_repair : repair;
+		f->s.end_repair = c->depth == down_to ? last_repair : repair;
 		if (f->s.end_repair != REPAIR_NONE)
 			st->repairs[f->s.end_repair]++;
 		st->slices++;
 		if (tl->clip && t < tl->from_tsc)
 			st->before_window++;
-		if (f->delivered && tl->ops->slice_end) {
-			int err = tl->ops->slice_end(tl->ops_ctx, &f->s);
-
-			if (err)
-				return err;
-		}
+		if (f->delivered && tl->ops->slice_end &&
+		    !(err = select_track(tl, c)))
+			err = tl->ops->slice_end(tl->ops_ctx, &f->s);
+		if (err)
+			return err;
 	}
-	if (tl->base > tl->depth)
-		tl->base = tl->depth;
+	if (c->floor > c->depth)
+		c->floor = c->depth;
 	return 0;
 }
 
-/* The innermost open frame of the function sym, or -1. */
-static long find_function(const struct timeline *tl, const struct symbol *sym)
+/* The innermost barrier frame of c, or -1. */
+static long innermost_barrier(const struct context *c)
 {
-	if (sym->flags & SYMBOL_UNKNOWN)
-		return -1;
-	for (size_t i = tl->depth; i-- > 0;)
-		if (tl->stack[i].s.sym->start == sym->start)
+	for (size_t i = c->depth; i-- > 0;)
+		if (c->frames[i].barrier)
 			return i;
 	return -1;
 }
 
-static int on_return(struct timeline *tl, enum pass pass, uint64_t index,
-		     const struct symbol *sym, uint64_t t,
-		     struct timeline_stats *st)
+/* The innermost open frame of the function sym on c, or -1; above the
+ * innermost barrier only, unless `across`. */
+static long find_function(const struct context *c, const struct symbol *sym,
+			  int across)
 {
-	long i = (sym->flags & SYMBOL_UNKNOWN) ? (long)tl->depth - 1
-					       : find_function(tl, sym);
+	if (sym->flags & SYMBOL_UNKNOWN)
+		return -1;
+	for (size_t i = c->depth; i-- > 0;) {
+		const struct frame *f = &c->frames[i];
 
-	if (i >= 0)
-		return close_to(tl, i, t, REPAIR_MISSING_RETURN, REPAIR_NONE, st);
-	/* gcc's fentry mode can give a thunk a return hook and no entry hook;
-	 * the return of a function that never entered encloses nothing */
-	if (pass == DELIVER || (sym->flags & SYMBOL_THUNK)) {
-		st->dropped_returns++;
-		return 0;
+		if (f->barrier && !across)
+			return -1;
+		if (!f->barrier && f->s.sym->start == sym->start)
+			return i;
 	}
+	return -1;
+}
+
+static int add_orphan(struct timeline *tl, uint64_t index)
+{
 	if (tl->norphans == tl->orphans_cap) {
 		size_t cap = tl->orphans_cap ? tl->orphans_cap * 2 : 16;
-		uint64_t *grown = realloc(tl->orphans, cap * sizeof(*grown));
+		struct orphan *grown = realloc(tl->orphans, cap * sizeof(*grown));
 
 		if (!grown)
 			return -ENOMEM;
 		tl->orphans = grown;
 		tl->orphans_cap = cap;
 	}
-	tl->orphans[tl->norphans++] = index;
-	if (tl->seen && index < tl->unwound_at)
-		tl->seen->ncallees = 0;
-	return close_to(tl, tl->base, t, REPAIR_MISSING_RETURN, REPAIR_MISSING_RETURN, st);
+	tl->orphans[tl->norphans++] = (struct orphan){
+		tl->cur->track.index, index };
+	return 0;
 }
 
-/* CATCH and LONGJMP: unwind to the innermost frame of the function. */
+/* The second pass starts a stack with the orphans the first found on it,
+ * the latest (which encloses the earlier ones) at the bottom. */
+static int push_orphans(struct timeline *tl, const struct reader_thread *th,
+			struct context *c, struct timeline_stats *st)
+{
+	int err = 0;
+
+	for (size_t i = tl->norphans; i-- > 0 && !err;) {
+		uint64_t addr = CTR_EVENT_ADDR(th->events[tl->orphans[i].index].word);
+
+		if (tl->orphans[i].context == c->track.index)
+			err = push(tl, DELIVER, c, tl->lookup(tl->lookup_ctx, addr),
+				   tl->now, REPAIR_ORPHAN_RETURN, 0, st);
+	}
+	return err;
+}
+
+static int on_return(struct timeline *tl, enum pass pass, uint64_t index,
+		     const struct symbol *sym, uint64_t t,
+		     struct timeline_stats *st)
+{
+	struct context *c = tl->cur;
+	long barrier = innermost_barrier(c), i;
+	int err;
+
+	if (sym->flags & SYMBOL_UNKNOWN)
+		i = (long)c->depth - 1 > barrier ? (long)c->depth - 1 : -1;
+	else
+		i = find_function(c, sym, 0);
+	if (i >= 0)
+		return close_to(tl, c, i, t, REPAIR_MISSING_RETURN, REPAIR_NONE, st);
+	/* gcc's fentry mode can give a thunk a return hook and no entry hook;
+	 * the return of a function that never entered encloses nothing; in a
+	 * handler, a return matching nothing of the handler's is inconsistent */
+	if (pass == DELIVER || (sym->flags & SYMBOL_THUNK) || barrier >= 0) {
+		st->dropped_returns++;
+		return 0;
+	}
+	if ((err = add_orphan(tl, index)))
+		return err;
+	/* the calls seen with nothing open were inside the orphan's function */
+	if (tl->seen && index < tl->unwound_at && c == context_at(tl, 0))
+		tl->seen->ncallees = 0;
+	return close_to(tl, c, c->floor, t, REPAIR_MISSING_RETURN, REPAIR_MISSING_RETURN, st);
+}
+
+/* CATCH and LONGJMP: unwind to the innermost frame of the function,
+ * through the slices of the signal handlers left on the way. */
 static int on_unwind(struct timeline *tl, const struct symbol *sym,
 		     uint64_t t, enum timeline_repair repair,
 		     struct timeline_stats *st)
 {
-	long i = find_function(tl, sym);
+	long i = find_function(tl->cur, sym, 1);
 
 	if (i < 0)
 		return 0;
-	return close_to(tl, i + 1, t, repair, repair, st);
+	return close_to(tl, tl->cur, i + 1, t, repair, repair, st);
+}
+
+/* The slice symbol of signal sig: "signal SIGALRM", "signal 40". */
+static const struct symbol *signal_symbol(struct timeline *tl, uint64_t sig)
+{
+	unsigned k = sig <= TIMELINE_MAX_SIGNAL ? (unsigned)sig : 0;
+	struct symbol *sym = tl->signal_syms[k];
+	const char *abbrev = k ? sigabbrev_np(k) : NULL;
+	char *name;
+
+	if (sym)
+		return sym;
+	if (!(sym = calloc(1, sizeof(*sym) + 32)))
+		return NULL;
+	name = (char *)(sym + 1);
+	if (abbrev)
+		snprintf(name, 32, "signal SIG%s", abbrev);
+	else
+		snprintf(name, 32, "signal %u", k);
+	*sym = (struct symbol){ .name = name, .module = -1, .flags = SYMBOL_SYNTHETIC };
+	return tl->signal_syms[k] = sym;
+}
+
+static int on_signal(struct timeline *tl, enum pass pass, unsigned kind,
+		     uint64_t sig, uint64_t t, struct timeline_stats *st)
+{
+	struct context *c = tl->cur;
+	const struct symbol *sym;
+	long barrier;
+
+	if (kind == CTR_KIND_SIGNAL_ENTER) {
+		if (!(sym = signal_symbol(tl, sig)))
+			return -ENOMEM;
+		st->signals++;
+		return push(tl, pass, c, sym, t, REPAIR_NONE, 1, st);
+	}
+	if ((barrier = innermost_barrier(c)) < 0) {
+		st->dropped_returns++;
+		return 0;
+	}
+	return close_to(tl, c, barrier, t, REPAIR_MISSING_RETURN, REPAIR_NONE, st);
 }
 
 static const char *string_at(struct timeline *tl, uint64_t addr)
@@ -232,21 +440,32 @@ static const char *string_at(struct timeline *tl, uint64_t addr)
 	return s ? s : "?";
 }
 
-/* A custom event at index: its payload is in the continuation slots that
- * follow it (as many as are really there). */
-static int on_custom(struct timeline *tl, const struct reader_thread *th,
-		     uint64_t index, unsigned kind, uint64_t t)
+/* The continuation slots that follow the event at index (as many as are
+ * really there, up to what its word says) into words; returns how many. */
+static unsigned read_slots(const struct reader_thread *th, uint64_t index,
+			   uint64_t words[CTR_MAX_SLOTS])
 {
 	const struct ctr_event *e = &th->events[index];
-	uint64_t words[CTR_MAX_SLOTS], addr = CTR_CUSTOM_ADDR(e->word);
 	unsigned n = 0, want = CTR_CUSTOM_SLOTS(e->word);
-	struct custom_event ce = { .kind = kind, .tsc = t, .depth = tl->depth };
 
 	while (n < want && index + 1 + n < th->hdr->nevents &&
 	       e[1 + n].tsc == (e->tsc | CTR_TSC_CONTINUATION)) {
 		words[n] = e[1 + n].word;
 		n++;
 	}
+	return n;
+}
+
+/* A custom event at index, with its payload. */
+static int on_custom(struct timeline *tl, const struct reader_thread *th,
+		     uint64_t index, unsigned kind, uint64_t t)
+{
+	const struct ctr_event *e = &th->events[index];
+	uint64_t words[CTR_MAX_SLOTS], addr = CTR_CUSTOM_ADDR(e->word);
+	unsigned n = read_slots(th, index, words);
+	struct custom_event ce = { .kind = kind, .tsc = t, .depth = tl->cur->depth };
+	int err;
+
 	ce.name = string_at(tl, addr);
 	if (kind == CTR_KIND_LOG) {
 		ce.format = ce.name;
@@ -257,7 +476,112 @@ static int on_custom(struct timeline *tl, const struct reader_thread *th,
 		ce.value = (int64_t)words[0];
 		ce.id = words[0];
 	}
+	if ((err = select_track(tl, tl->cur)))
+		return err;
 	return tl->ops->custom(tl->ops_ctx, &ce);
+}
+
+/* The name of a context first met at a SWITCH: the fiber's name string,
+ * or the function the context was made to run; into buf when made up. */
+static const char *context_name(struct timeline *tl, uint64_t addr, int code,
+				uint64_t id, char *buf, size_t size)
+{
+	const struct symbol *sym;
+	const char *s;
+
+	if (!addr) {
+	} else if (!code && tl->string && (s = tl->string(tl->lookup_ctx, addr))) {
+		return s;
+	} else if (code && !((sym = tl->lookup(tl->lookup_ctx, addr))->flags & SYMBOL_UNKNOWN)) {
+		return sym->name;
+	}
+	snprintf(buf, size, "%s 0x%llx", code ? "context" : "fiber",
+		 (unsigned long long)id);
+	return buf;
+}
+
+/* The current thread's context saved under id, or NULL. */
+static struct context *context_find(struct timeline *tl, uint64_t id)
+{
+	for (size_t k = 0; k < thread_contexts(tl); k++)
+		if (context_at(tl, k)->id == id)
+			return context_at(tl, k);
+	return NULL;
+}
+
+/* The stack being left is saved under id: a context saved there before
+ * can never be resumed now, so its frames end. */
+static int context_save(struct timeline *tl, uint64_t id, uint64_t t,
+			struct timeline_stats *st)
+{
+	struct context *old = context_find(tl, id);
+	int err = 0;
+
+	if (old && old != tl->cur) {
+		old->id = 0;
+		err = close_to(tl, old, 0, t, REPAIR_MISSING_RETURN,
+			       REPAIR_MISSING_RETURN, st);
+	}
+	tl->cur->id = id;
+	return err;
+}
+
+/* SWITCH: slot 0 the target, slot 1 (ucontext) where the stack being left
+ * is saved.  The thread's own stack carries the "running" slice of the
+ * context it runs. */
+static int on_switch(struct timeline *tl, enum pass pass,
+		     const struct reader_thread *th, uint64_t index, uint64_t t,
+		     struct timeline_stats *st)
+{
+	uint64_t words[CTR_MAX_SLOTS], addr = CTR_CUSTOM_ADDR(th->events[index].word);
+	unsigned n = read_slots(th, index, words);
+	int code = CTR_CUSTOM_SLOTS(th->events[index].word) >= 2;
+	struct context *own = context_at(tl, 0), *next;
+	char buf[64];
+	int err = 0;
+
+	if (n == 0) /* its slot was overwritten: nowhere to go */
+		return 0;
+	st->switches++;
+	if (code && n >= 2 && words[1] && (err = context_save(tl, words[1], t, st)))
+		return err;
+	next = words[0] ? context_find(tl, words[0]) : own;
+	if (!next) {
+		const char *name = context_name(tl, addr, code, words[0], buf, sizeof(buf));
+
+		if (!(next = context_new(tl, words[0], name)))
+			return -ENOMEM;
+		if (pass == DELIVER && (err = push_orphans(tl, th, next, st)))
+			return err;
+	}
+	if (next == tl->cur)
+		return 0;
+	if (tl->cur != own && own->depth && own->frames[own->depth - 1].barrier)
+		err = close_to(tl, own, own->depth - 1, t, REPAIR_NONE, REPAIR_NONE, st);
+	if (!err && next != own)
+		err = push(tl, pass, own, &next->running, t, REPAIR_NONE, 1, st);
+	tl->cur = next;
+	return err;
+}
+
+/* The time of the event at index.  Stamps go backwards in a thread's ring
+ * in one case only (runtime.md, "Signals and the rings"): a hook that a
+ * signal handler interrupted between reserving its slot and reading the
+ * clock is stamped after the handler's events, which follow it.  Its true
+ * time is at or before the next event's stamp, so it gets that one (the
+ * handler's SIGNAL_ENTER, when the handler is wrapped). */
+static uint64_t event_time(const struct reader_thread *th, uint64_t index,
+			   struct timeline_stats *st)
+{
+	uint64_t t = th->events[index].tsc, j = index + 1;
+
+	while (j < th->hdr->nevents && (th->events[j].tsc & CTR_TSC_CONTINUATION))
+		j++;
+	if (j < th->hdr->nevents && th->events[j].tsc < t) {
+		st->stamped_late++;
+		return th->events[j].tsc;
+	}
+	return t;
 }
 
 /* First pass with an unwound stack: the modules that have events, and the
@@ -275,18 +599,27 @@ static void note_event(struct open_before_input *seen, int top_call,
 	seen->callees[seen->ncallees++] = sym;
 }
 
-/* The first pass reached the capture: what the ring has open then. */
+/* The first pass reached the capture: what the ring has open then on the
+ * thread's own stack, leaving out the barrier frames (the slices of signal
+ * handlers and of the context being run are no machine frames).  A stack
+ * taken while the thread ran another context is that context's, not its
+ * own: then none of it is opened before the ring. */
 static int note_capture(struct timeline *tl)
 {
-	const struct symbol **open = realloc(tl->open_at, (tl->depth + 1) * sizeof(*open));
+	const struct context *own = context_at(tl, 0);
+	const struct symbol **open = realloc(tl->open_at, (own->depth + 1) * sizeof(*open));
+	size_t n = 0;
 
 	if (!open)
 		return -ENOMEM;
 	tl->open_at = open;
-	for (size_t i = 0; i < tl->depth; i++)
-		open[i] = tl->stack[i].s.sym;
+	for (size_t i = 0; i < own->depth; i++)
+		if (!own->frames[i].barrier)
+			open[n++] = own->frames[i].s.sym;
 	tl->seen->open = open;
-	tl->seen->nopen = tl->depth;
+	tl->seen->nopen = n;
+	if (tl->cur != own)
+		tl->seen->nunwound = 0;
 	return 0;
 }
 
@@ -295,13 +628,20 @@ static int step(struct timeline *tl, enum pass pass,
 		struct timeline_stats *st)
 {
 	const struct ctr_event *e = &th->events[index];
-	uint64_t t = e->tsc;
+	uint64_t t = e->tsc & CTR_TSC_CONTINUATION ? e->tsc : event_time(th, index, st);
 	unsigned kind = CTR_EVENT_KIND(e->word);
 	const struct symbol *sym;
 	int err;
 
 	if (t & CTR_TSC_CONTINUATION) /* read with its event */
 		return 0;
+	if (e->tsc == 0 && e->word == 0) {
+		/* a slot reserved and never stored (a handler left by
+		 * siglongjmp while it interrupted the hook), in a ring
+		 * that had not wrapped there */
+		st->unknown_kinds++;
+		return 0;
+	}
 	if (t < tl->now) {
 		st->backwards++;
 		t = tl->now;
@@ -318,18 +658,28 @@ static int step(struct timeline *tl, enum pass pass,
 			return 0;
 		return on_custom(tl, th, index, kind, t);
 	}
-	if (kind != CTR_KIND_CALL && kind != CTR_KIND_RETURN &&
-	    kind != CTR_KIND_CATCH && kind != CTR_KIND_LONGJMP) {
+	switch (kind) {
+	case CTR_KIND_SIGNAL_ENTER:
+	case CTR_KIND_SIGNAL_LEAVE:
+		return on_signal(tl, pass, kind, CTR_EVENT_ADDR(e->word), t, st);
+	case CTR_KIND_SWITCH:
+		return on_switch(tl, pass, th, index, t, st);
+	case CTR_KIND_CALL:
+	case CTR_KIND_RETURN:
+	case CTR_KIND_CATCH:
+	case CTR_KIND_LONGJMP:
+		break;
+	default:
 		st->unknown_kinds++;
 		return 0;
 	}
 	sym = tl->lookup(tl->lookup_ctx, CTR_EVENT_ADDR(e->word));
 	if (pass == FIND_ORPHANS && tl->seen)
-		note_event(tl->seen, index < tl->unwound_at && tl->depth == 0 &&
-			   kind == CTR_KIND_CALL, sym);
+		note_event(tl->seen, index < tl->unwound_at && kind == CTR_KIND_CALL &&
+			   tl->cur == context_at(tl, 0) && tl->cur->depth == 0, sym);
 	switch (kind) {
 	case CTR_KIND_CALL:
-		return push(tl, pass, sym, t, REPAIR_NONE, st);
+		return push(tl, pass, tl->cur, sym, t, REPAIR_NONE, 0, st);
 	case CTR_KIND_RETURN:
 		return on_return(tl, pass, index, sym, t, st);
 	case CTR_KIND_CATCH:
@@ -340,7 +690,8 @@ static int step(struct timeline *tl, enum pass pass,
 }
 
 /* One pass over the thread's events, closing what is left open at the end
- * (the first pass just empties the stack). */
+ * on every stack, the thread's own last (the first pass just empties
+ * them). */
 static int walk(struct timeline *tl, enum pass pass,
 		const struct reader_thread *th, uint64_t taken_tsc,
 		struct timeline_stats *st)
@@ -348,24 +699,20 @@ static int walk(struct timeline *tl, enum pass pass,
 	uint64_t n = th->hdr->nevents, end;
 	int err = 0;
 
-	tl->depth = 0;
-	tl->base = 0;
+	tl->ncontexts = tl->base;
+	if (!(tl->cur = context_new(tl, 0, NULL)))
+		return -ENOMEM;
+	tl->announced = tl->cur; /* ops->thread starts on track 0 */
 	tl->in_window = 0;
 	tl->now = CTR_SLOT_TSC(th->events[0].tsc);
 	if (pass == DELIVER)
 		err = enter_window(tl, pass, tl->now, st);
 	for (size_t i = 0; i < tl->nbefore && !err; i++)
-		err = push(tl, pass, tl->before[i], tl->now, REPAIR_OPEN_BEFORE_RING, st);
-	tl->base = tl->depth;
-	if (pass == DELIVER) {
-		/* The latest orphan return encloses the earlier ones. */
-		for (size_t i = tl->norphans; i-- > 0 && !err;) {
-			uint64_t addr = CTR_EVENT_ADDR(th->events[tl->orphans[i]].word);
-
-			err = push(tl, pass, tl->lookup(tl->lookup_ctx, addr),
-				   tl->now, REPAIR_ORPHAN_RETURN, st);
-		}
-	}
+		err = push(tl, pass, tl->cur, tl->before[i], tl->now,
+			   REPAIR_OPEN_BEFORE_RING, 0, st);
+	tl->cur->floor = tl->cur->depth;
+	if (pass == DELIVER && !err)
+		err = push_orphans(tl, th, tl->cur, st);
 	for (uint64_t i = 0; i < n && !err; i++) {
 		if (pass == FIND_ORPHANS && tl->seen && i == tl->unwound_at)
 			err = note_capture(tl);
@@ -378,8 +725,10 @@ static int walk(struct timeline *tl, enum pass pass,
 		return err;
 	end = taken_tsc > tl->now ? taken_tsc : tl->now;
 	err = enter_window(tl, pass, end, st);
-	if (!err)
-		err = close_to(tl, 0, end, REPAIR_OPEN_AT_END, REPAIR_OPEN_AT_END, st);
+	for (size_t k = thread_contexts(tl); k-- > 0 && !err;)
+		err = close_to(tl, context_at(tl, k), 0, end, REPAIR_OPEN_AT_END,
+			       REPAIR_OPEN_AT_END, st);
+	st->contexts = thread_contexts(tl) - 1;
 	return err;
 }
 
@@ -436,7 +785,7 @@ int timeline_thread(struct timeline *tl, const struct reader_thread *t,
 		err = walk(tl, DELIVER, t, taken_tsc, stats);
 	stats->first_tsc = CTR_SLOT_TSC(t->events[0].tsc);
 	stats->last_tsc = tl->now;
-	tl->depth = 0;
+	tl->base = tl->ncontexts; /* their names stay in use */
 	return err;
 }
 

@@ -21,11 +21,27 @@
  * continuation slots; slots whose event was overwritten are skipped.
  * Times never go backwards within a thread (an earlier stamp is raised to
  * the previous one), so begins and ends come out in time order and well
- * nested, identical timestamps included.
+ * nested, identical timestamps included.  The one stamp the runtime knows
+ * to be late, of an event a signal handler interrupted (stamped after the
+ * handler's events, which follow it), is lowered to the next event's
+ * instead.  An all-zero slot (reserved, never stored) is skipped.
+ *
+ * Signal handlers: a SIGNAL_ENTER opens a slice "signal SIGALRM" on top of
+ * the interrupted frames, and the handler's calls nest above it as on a
+ * stack of their own: no return of the handler closes an interrupted
+ * frame, nor the other way round.  SIGNAL_LEAVE closes the slice (and any
+ * handler frame left open, as a missing return); a LONGJMP or CATCH whose
+ * function is below it closes it too (siglongjmp out of the handler).
+ *
+ * Contexts: a thread runs on its own stack (track 0) until a SWITCH event
+ * moves it to a context (ucontext, a fiber): each context has a stack and
+ * a track of its own (1, 2, ... in order of first switch), found again by
+ * its id at every later switch.  While the thread runs a context, its own
+ * track shows a slice "running NAME" on top of its suspended frames.
  *
  * Emitters see the result through struct emitter_ops, one per output
- * format (emit_json.c, ...).  Memory is the deepest stack, not the event
- * count. */
+ * format (emit_json.c, ...).  Memory is the deepest stack times the
+ * contexts, not the event count. */
 #ifndef TIMELINE_H
 #define TIMELINE_H
 
@@ -82,8 +98,12 @@ struct timeline_stats {
 	uint64_t repairs[REPAIR_KINDS]; /* slices per repair kind */
 	uint64_t slices;
 	uint64_t dropped_returns; /* unmatched returns of thunks, or after
-				     inconsistent repairs */
+				     inconsistent repairs; SIGNAL_LEAVEs
+				     without their SIGNAL_ENTER */
 	uint64_t backwards;       /* events stamped before the previous one */
+	uint64_t stamped_late;    /* events a signal handler interrupted, stamped
+				     after the handler's (the events after
+				     them): given the next event's time */
 	uint64_t unknown_kinds;   /* events of a kind this decoder ignores */
 	uint64_t custom[16];      /* custom events by kind */
 	uint64_t first_tsc, last_tsc; /* span of its events */
@@ -92,6 +112,19 @@ struct timeline_stats {
 	unsigned unwound;     /* frames unwound from its STACK chunk, inlined
 				 functions included */
 	int stack;            /* 0 no STACK chunk, 1 one, -1 one marked missing */
+	uint64_t signals;   /* handler runs (SIGNAL_ENTER) */
+	uint64_t switches;  /* SWITCH events */
+	unsigned contexts;  /* tracks besides the thread's own */
+};
+
+/* A stack the thread ran on: its own (index 0, name NULL) or a context's,
+ * named after the function it was made with or the fiber's name ("context
+ * 0x..." or "fiber 0x..." when unknown).  Lives as long as the timeline. */
+struct track {
+	unsigned index;
+	uint64_t id;      /* the context's ucontext_t address or fiber id */
+	const char *name;
+	unsigned uses;    /* times ops->track was given it before: 0 the first */
 };
 
 /* Callbacks of one output format.  Each returns 0 or a negative errno that
@@ -104,6 +137,11 @@ struct emitter_ops {
 	int (*process)(void *ctx, const struct reader_snapshot *snap);
 	/* Before each selected thread's slices. */
 	int (*thread)(void *ctx, const struct reader_thread *t);
+	/* The slices and custom events that follow are on track tr of the
+	 * current thread, until the next call (after thread(): track 0).
+	 * Each track is well nested on its own; slices of different tracks
+	 * interleave in time.  Slice depths count from 0 on every track. */
+	int (*track)(void *ctx, const struct track *tr);
 	/* A frame opened; slices of a thread arrive in time order. */
 	int (*slice_begin)(void *ctx, const struct slice *s);
 	/* The innermost open frame closed. */
@@ -126,6 +164,10 @@ typedef const struct symbol *(*timeline_lookup)(void *ctx, uint64_t addr);
 typedef const char *(*timeline_string)(void *ctx, uint64_t addr);
 
 struct frame;
+struct context;
+struct orphan;
+
+#define TIMELINE_MAX_SIGNAL 64
 
 struct timeline {
 	/* Set by the caller: */
@@ -147,18 +189,23 @@ struct timeline {
 	int unwound_self; /* CTR_STACK_SELF */
 	int unwound_cut;  /* events older than since_tsc were left out */
 	int clip; /* slices begun before from_tsc begin there (REPAIR_CLIPPED) */
-	/* Private: the frame stack and the first pass's orphans, reused
-	 * across threads. */
-	struct frame *stack;
-	size_t depth, cap;
-	uint64_t *orphans; /* event indexes of orphan returns */
+	/* Private: the current thread's contexts (the first is its own stack)
+	 * from contexts[base] on; those of earlier threads stay, as their
+	 * names are still in use.  The first pass's orphans, reused across
+	 * threads. */
+	struct context **contexts;
+	size_t ncontexts, contexts_cap, base;
+	struct context *cur;       /* the stack the thread runs on */
+	struct context *announced; /* the track last given to ops->track */
+	struct orphan *orphans;
 	size_t norphans, orphans_cap;
 	struct symbolizer *syms;
 	struct unwinder *unwinder; /* of the snapshot being walked */
 	const struct symbol **snapshot_unwound; /* its threads' frames */
 	struct open_before_input *seen; /* what the first pass saw at unwound_at */
 	const struct symbol **before, **open_at; /* nbefore frames; scratch */
-	size_t nbefore, base; /* base: frames an orphan return leaves open */
+	size_t nbefore;
+	struct symbol *signal_syms[TIMELINE_MAX_SIGNAL + 1]; /* made as met */
 	int in_window;
 	uint64_t now;
 	char message[1024]; /* the log message being delivered */

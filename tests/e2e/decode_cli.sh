@@ -18,9 +18,9 @@ status() {
 
 # help and usage
 status help-lists-commands 0 "$CTRAIL" help
-expect_eq help-commands "record convert info dump count cull flame report diff scope replay core pack ingest help" \
+expect_eq help-commands "record attach convert info dump count cull flame report diff scope replay core pack ingest help" \
 	"$(awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { printf "%s%s", s, $1; s = " " }' "$WORK/out")"
-for c in record convert info dump count cull flame report diff scope replay core pack ingest; do
+for c in record attach convert info dump count cull flame report diff scope replay core pack ingest; do
 	status "help-$c" 0 "$CTRAIL" $c --help
 	expect_eq "help-$c-usage" "usage: ctrail $c" "$(head -1 "$WORK/out" | cut -d' ' -f1-3)"
 done
@@ -30,6 +30,8 @@ status unknown-option 2 "$CTRAIL" convert --frobnicate x.ctr
 status missing-operand 2 "$CTRAIL" info
 status bad-time 2 "$CTRAIL" convert --since 10 x.ctr
 status bad-ring-size 2 "$CTRAIL" record --ring-size lots -- true
+status attach-no-pid 2 "$CTRAIL" attach --probe f
+status attach-bad-duration 2 "$CTRAIL" attach 1 --duration soon
 
 # a real trace to work on
 build gcc-finstr "$WORK/calls" "$PROGS/d_calls.c" -lpthread &&

@@ -10,12 +10,5 @@ for mode in $MODES; do
 	expect_eq "$mode-lines" "fact r_basic.c:8
 leaf r_basic.c:6
 main r_basic.c:10
-middle r_basic.c:7" "$(python3 -c '
-import json, os, sys
-seen = {}
-for e in json.load(open(sys.argv[1]))["traceEvents"]:
-    if e["ph"] == "X":
-        a = e.get("args", {})
-        seen[e["name"]] = "%s:%s" % (os.path.basename(a.get("file", "?")), a.get("line", "?"))
-print("\n".join("%s %s" % kv for kv in sorted(seen.items())))' "$WORK/basic.json")"
+middle r_basic.c:7" "$(slice_lines "$WORK/basic.json")"
 done

@@ -16,9 +16,9 @@ LIBS=$(sed -n 's/^DECODER_LIBS := //p' "$ROOT/decoder/build.mk") # the decoder's
 if ! clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined \
 	-I"$ROOT/include" -I"$ROOT/format" -I"$ROOT/decoder/read" -I"$ROOT/decoder/timeline" \
-	-I"$ROOT/decoder/emit" -I"$ROOT/decoder/cmd" \
+	-I"$ROOT/decoder/emit" -I"$ROOT/decoder/cmd" -I"$ROOT/runtime" \
 	"$ROOT/tests/fuzz/fuzz_reader.c" $(ls "$ROOT"/decoder/*/*.c | grep -v '/main\.c$') \
-	"$ROOT/format/ctr_write.c" "$ROOT/format/out_file.c" \
+	"$ROOT/format/ctr_write.c" "$ROOT/format/out_file.c" "$ROOT/runtime/uprobes.c" \
 	$LIBS -o "$FUZZ" >"$WORK/build.log" 2>&1; then
 	fail fuzz_reader_build "$(tail -5 "$WORK/build.log")"
 	exit 0

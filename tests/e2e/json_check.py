@@ -10,10 +10,14 @@
       of a slice's direct children must not add up to more than its own.
       Prints "ok" or the first problem, and exits 1 on a problem.
 
-  json_check.py tree FILE THREAD [--repairs]
+  json_check.py tree FILE THREAD [--repairs] [--all]
       Prints the X events of the thread named THREAD (its "M" thread_name)
       in begin order, one per line, indented two spaces per depth level;
-      with --repairs, a slice's "repair" argument follows in brackets.
+      with --repairs, a slice's "repair" argument follows in brackets; with
+      --all, the trees of every thread so named (contexts and fibers are
+      threads of their own in the JSON), in tid order; with --hide=PREFIX,
+      slices whose name starts with PREFIX are left out and their
+      children shown one level up.
 
 Times are read as decimals and turned into integer nanoseconds, so the
 checks are exact.  Slices beginning together are ordered longest first,
@@ -118,17 +122,25 @@ def check(path):
     return None
 
 
-def tree(path, thread, repairs):
+def tree(path, thread, repairs, every, hide):
     doc = load(path)
-    tids = [e['tid'] for e in doc['traceEvents']
-            if e.get('ph') == 'M' and e.get('name') == 'thread_name'
-            and e['args']['name'] == thread]
+    tids = sorted(e['tid'] for e in doc['traceEvents']
+                  if e.get('ph') == 'M' and e.get('name') == 'thread_name'
+                  and e['args']['name'] == thread)
     if not tids:
         return
-    for (pid, tid), evs in slices_by_thread(doc).items():
-        if tid != tids[0]:
-            continue
-        for depth, e in nest(evs):
+    if not every:
+        tids = tids[:1]
+    threads = slices_by_thread(doc)
+    for (pid, tid) in sorted(k for k in threads if k[1] in tids):
+        hidden = []  # depths of the hidden slices open around the next
+        for depth, e in nest(threads[(pid, tid)]):
+            while hidden and hidden[-1] >= depth:
+                hidden.pop()
+            if hide and e['name'].startswith(hide):
+                hidden.append(depth)
+                continue
+            depth -= len(hidden)
             repair = e.get('args', {}).get('repair')
             print('  ' * depth + e['name'] +
                   (' [%s]' % repair if repairs and repair else ''))
@@ -139,8 +151,10 @@ def main():
         problem = check(sys.argv[2])
         print(problem or 'ok')
         return 1 if problem else 0
-    if len(sys.argv) in (4, 5) and sys.argv[1] == 'tree':
-        tree(sys.argv[2], sys.argv[3], '--repairs' in sys.argv[4:])
+    if len(sys.argv) in (4, 5, 6, 7) and sys.argv[1] == 'tree':
+        hide = [a[7:] for a in sys.argv[4:] if a.startswith('--hide=')]
+        tree(sys.argv[2], sys.argv[3], '--repairs' in sys.argv[4:],
+             '--all' in sys.argv[4:], hide[0] if hide else None)
         return 0
     print(__doc__, file=sys.stderr)
     return 2

@@ -11,18 +11,6 @@
 . "$(dirname "$0")/../lib.sh"
 C=$BIN/ctrail
 
-# names FILE : "name file:line" of every slice of a JSON conversion.
-names() {
-	python3 -c '
-import json, os, sys
-seen = {}
-for e in json.load(open(sys.argv[1]))["traceEvents"]:
-    if e["ph"] == "X":
-        a = e.get("args", {})
-        seen[e["name"]] = "%s:%s" % (os.path.basename(a.get("file", "?")), a.get("line", "?"))
-print("\n".join("%s %s" % kv for kv in sorted(seen.items())))' "$1"
-}
-
 LINES="fact r_basic.c:8
 leaf r_basic.c:6
 main r_basic.c:10
@@ -51,14 +39,14 @@ unset DEBUGINFOD_URLS
 
 # .gnu_debuglink: the debug file next to the stripped binary.
 "$C" convert "$D/b.ctr" -o "$D/link.json" 2>&1
-expect_eq debuglink-lines "$LINES" "$(names "$D/link.json")"
+expect_eq debuglink-lines "$LINES" "$(slice_lines "$D/link.json")"
 
 # --debug-dir DIR/.build-id/xx/rest.debug with the binary gone.
 mkdir -p "$WORK/dbg/.build-id/${id%"${id#??}"}" "$WORK/away"
 mv "$D/basic.debug" "$WORK/dbg/.build-id/${id%"${id#??}"}/${id#??}.debug"
 mv "$D/basic" "$WORK/away/"
 "$C" convert --debug-dir "$WORK/dbg" "$D/b.ctr" -o "$D/dir.json" 2>&1
-expect_eq debug-dir-lines "$LINES" "$(names "$D/dir.json")"
+expect_eq debug-dir-lines "$LINES" "$(slice_lines "$D/dir.json")"
 case $("$C" info --debug-dir "$WORK/dbg" "$D/b.ctr") in
 *"basic: no such file; symbols from $WORK/dbg/.build-id/"*"found by build id"*) pass debug-dir-note ;;
 *) fail debug-dir-note "info does not say where the symbols came from" ;;
@@ -68,7 +56,7 @@ esac
 # by build id, is used instead, and info says so.
 if build clang-after "$D/basic" "$PROGS/r_basic.c"; then
 	"$C" convert --debug-dir "$WORK/dbg" "$D/b.ctr" -o "$D/other.json" 2>&1
-	expect_eq build-id-differs-lines "$LINES" "$(names "$D/other.json")"
+	expect_eq build-id-differs-lines "$LINES" "$(slice_lines "$D/other.json")"
 	expect_eq build-id-differs-note 1 "$("$C" info --debug-dir "$WORK/dbg" "$D/b.ctr" |
 		grep -c "basic: build id differs from the traced binary; symbols from $WORK/dbg/")"
 	rm -f "$D/basic"
@@ -83,7 +71,7 @@ expect_eq no-debug-info-note "$D/basic: no such file; addresses shown raw" \
 	"$("$C" info --no-debuginfod "$D/b.ctr" | grep "^$D/basic")"
 mv "$WORK/away/basic" "$D/"
 "$C" convert "$D/b.ctr" -o "$D/stripped.json" 2>&1
-expect_eq stripped-no-lines "?:?" "$(names "$D/stripped.json" | awk '{ print $2 }' | sort -u)"
+expect_eq stripped-no-lines "?:?" "$(slice_lines "$D/stripped.json" | awk '{ print $2 }' | sort -u)"
 
 # debuginfod: a real server that answers, then a listener that never does.
 if ! command -v debuginfod >/dev/null || ! unshare -n true 2>/dev/null; then
@@ -138,7 +126,7 @@ while time.time() < end:
 		kill $mute
 	' sh "$WORK" "$C" "$D" "$port" "$id"
 	rm -f "$D/basic.debug"
-	expect_eq debuginfod-lines "$LINES" "$(names "$D/served.json")"
+	expect_eq debuginfod-lines "$LINES" "$(slice_lines "$D/served.json")"
 	expect_eq debuginfod-once-per-build-id 1 "$(grep -c "UA:elfutils.*GET /buildid/$id/debuginfo" "$WORK/di.log")"
 	case $(cat "$WORK/served-info.txt") in
 	*"symbols from $WORK/cache/$id/debuginfo"*) pass debuginfod-note ;;
@@ -176,7 +164,7 @@ for mode in $MODES; do
 	"$C" report "$P/s.ctrpack" >"$P/after.txt"
 	"$C" convert "$P/s.ctrpack" -o "$P/after.json"
 	expect_eq "$mode-pack-report" "$(cat "$P/before.txt")" "$(cat "$P/after.txt")"
-	expect_eq "$mode-pack-lines" "$(names "$P/before.json")" "$(names "$P/after.json")"
+	expect_eq "$mode-pack-lines" "$(slice_lines "$P/before.json")" "$(slice_lines "$P/after.json")"
 	expect_eq "$mode-pack-modules" 3 "$(grep -c 'bytes of ELF,' "$P/pack.txt")"
 	case $(tail -n 1 "$P/pack.txt") in
 	"wrote $P/s.ctrpack: $(stat -c %s "$P/s.ctrpack") bytes, "*"the trace's $(stat -c %s "$P/s.ctr")"*) pass "$mode-pack-size" ;;
@@ -197,7 +185,7 @@ if [ "$(build_id "$Q/full")" = "$id" ]; then
 	"$C" pack --no-debuginfod --debug-dir "$Q/dbg" "$D/b.ctr" -o "$Q/b.ctrpack" >/dev/null &&
 		rm -rf "$Q/dbg" "$D/basic" &&
 		"$C" convert --no-debuginfod "$Q/b.ctrpack" -o "$Q/b.json" 2>&1
-	expect_eq pack-split-lines "$LINES" "$(names "$Q/b.json")"
+	expect_eq pack-split-lines "$LINES" "$(slice_lines "$Q/b.json")"
 else
 	pass "pack-split-lines (skipped: the rebuild's build id differs)"
 fi

@@ -440,6 +440,70 @@ static void test_stacks(void)
 	free(f.words);
 }
 
+/* A snapshot with one THREAD and a PROBES chunk of 4 events: two of the
+ * thread's, two of a tid with no THREAD chunk. */
+static struct file make_probes_file(const struct ctr_probe_event *pe, size_t npe)
+{
+	struct build b = { .fd = memfd_create("ctr", 0) };
+	struct ctr_snapshot snap = { .taken_tsc = 1000 };
+	struct ctr_process proc = { .pid = 42 };
+	struct ctr_clock clk = { .tsc_hz = 1000000000 };
+	struct ctr_thread t0 = { .tid = 42, .name = "prog", .nevents = 4 };
+	struct ctr_probes ph = { .nevents = npe, .nprobes = 1 };
+
+	ctr_writer_start(&b.w, b.fd);
+	chunk(&b, CTR_CHUNK_SNAPSHOT, &snap, sizeof(snap), NULL, 0, NULL, 0);
+	chunk(&b, CTR_CHUNK_PROCESS, &proc, sizeof(proc), NULL, 0, NULL, 0);
+	chunk(&b, CTR_CHUNK_CLOCK, &clk, sizeof(clk), NULL, 0, NULL, 0);
+	chunk(&b, CTR_CHUNK_THREAD, &t0, sizeof(t0), events0, sizeof(events0), NULL, 0);
+	chunk(&b, CTR_CHUNK_PROBES, &ph, sizeof(ph), pe, npe * sizeof(*pe), NULL, 0);
+	return finish(&b);
+}
+
+static void test_probes(void)
+{
+	struct ctr_probe_event pe[4] = {
+		{ 105, CTR_EVENT_WORD(CTR_KIND_CALL, 0x7f0000001000), 42, 0 },
+		{ 107, CTR_EVENT_WORD(CTR_KIND_RETURN, 0x7f0000001000), 42, 0 },
+		{ 115, CTR_EVENT_WORD(CTR_KIND_CALL, 0x7f0000002000), 99, 1 },
+		{ 116, CTR_EVENT_WORD(CTR_KIND_RETURN, 0x7f0000002000), 99, 1 },
+	};
+	static const uint64_t want[6] = { 100, 105, 107, 110, 120, 130 };
+	struct file f = make_probes_file(pe, 4);
+	struct reader r;
+	int err = reader_load(&r, f.words, f.size), merged = 1;
+	const struct reader_snapshot *s = &r.snapshots[0];
+	uint64_t at = f.starts[4] + 16 + sizeof(struct ctr_probes);
+
+	CHECK("probes file loads", err == 0, "offset %llu: %s",
+	      (unsigned long long)r.err_offset, r.err);
+	if (err)
+		return;
+	for (int i = 0; i < 6 && s->threads[0].hdr->nevents == 6; i++)
+		merged &= s->threads[0].events[i].tsc == want[i];
+	CHECK("probe events merged into their thread by time",
+	      s->threads[0].hdr->nevents == 6 && merged &&
+	      CTR_EVENT_ADDR(s->threads[0].events[1].word) == 0x7f0000001000 &&
+	      !strcmp(s->threads[0].name, "prog"), "%llu events",
+	      (unsigned long long)s->threads[0].hdr->nevents);
+	CHECK("a tid without THREAD chunk gets a thread", s->nthreads == 2 &&
+	      s->threads[1].hdr->tid == 99 && s->threads[1].hdr->nevents == 2 &&
+	      s->threads[1].events[1].tsc == 116, "%zu threads", s->nthreads);
+	reader_close(&r);
+	free(f.words);
+	pe[2].tsc = 100;
+	f = make_probes_file(pe, 4);
+	CHECK("probe events out of time order", rejected_at(&f, f.size, at + 2 * sizeof(pe[0]), &r),
+	      "offset %llu: %s", (unsigned long long)r.err_offset, r.err);
+	free(f.words);
+	pe[2].tsc = 115;
+	pe[1].word = CTR_EVENT_WORD(CTR_KIND_CATCH, 0x7f0000001000);
+	f = make_probes_file(pe, 4);
+	CHECK("probe event neither call nor return", rejected_at(&f, f.size, at + sizeof(pe[0]), &r),
+	      "offset %llu: %s", (unsigned long long)r.err_offset, r.err);
+	free(f.words);
+}
+
 int main(void)
 {
 	test_good();
@@ -449,5 +513,6 @@ int main(void)
 	test_structure();
 	test_stacks();
 	test_packed();
+	test_probes();
 	return failures != 0;
 }

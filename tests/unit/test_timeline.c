@@ -4,10 +4,11 @@
  * and a recording emitter writes every begin and end as one line
  * "B name time" / "E name time repair", indented by depth, while checking
  * that times never go back and that every end closes the innermost open
- * begin.  Each test compares the whole recording with what the rules say.
- * Unwound stacks (frames open before the ring) are strings of frames,
- * innermost first: a..f as above, L a function of another module that has
- * no events (libc), H the runtime's entry hook. */
+ * begin of its track (a track switch is a line "T index name").  Each test
+ * compares the whole recording with what the rules say.  Unwound stacks
+ * (frames open before the ring) are strings of frames, innermost first:
+ * a..f as above, L a function of another module that has no events
+ * (libc), H the runtime's entry hook. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,13 +63,16 @@ static size_t stack_symbols(const char *frames, const struct symbol **out)
 	return n;
 }
 
-/* The recording emitter. */
+/* The recording emitter; open calls per track. */
+#define TRACKS 8
 struct recorder {
 	char text[8192];
 	size_t len;
 	uint64_t last_time;
-	const struct symbol *open[64];
-	unsigned depth;
+	const struct symbol *opens[TRACKS][64];
+	unsigned depths[TRACKS], track;
+	const struct symbol **open; /* the current track's */
+	unsigned *depth_of, depth;  /* its depth; all tracks' open calls */
 	int broken; /* out of order or badly nested */
 };
 
@@ -81,14 +85,27 @@ static void add(struct recorder *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+static int rec_track(void *ctx, const struct track *tr)
+{
+	struct recorder *r = ctx;
+
+	if (tr->index >= TRACKS)
+		return -1;
+	r->open = r->opens[tr->index];
+	r->depth_of = &r->depths[tr->index];
+	add(r, "T %u %s\n", tr->index, tr->name ? tr->name : "-");
+	return 0;
+}
+
 static int rec_begin(void *ctx, const struct slice *s)
 {
 	struct recorder *r = ctx;
 
-	if (s->begin_tsc < r->last_time || s->depth != r->depth)
+	if (s->begin_tsc < r->last_time || s->depth != *r->depth_of)
 		r->broken = 1;
 	r->last_time = s->begin_tsc;
-	r->open[r->depth++] = s->sym;
+	r->open[(*r->depth_of)++] = s->sym;
+	r->depth++;
 	add(r, "%*sB %s %llu%s%s\n", (int)s->depth * 2, "", s->sym->name,
 	    (unsigned long long)s->begin_tsc, s->begin_repair ? " " : "",
 	    s->begin_repair ? timeline_repair_name(s->begin_repair) : "");
@@ -99,11 +116,12 @@ static int rec_end(void *ctx, const struct slice *s)
 {
 	struct recorder *r = ctx;
 
-	if (s->end_tsc < r->last_time || r->depth == 0 ||
-	    r->open[r->depth - 1] != s->sym || s->depth != r->depth - 1 ||
+	if (s->end_tsc < r->last_time || *r->depth_of == 0 ||
+	    r->open[*r->depth_of - 1] != s->sym || s->depth != *r->depth_of - 1 ||
 	    s->end_tsc < s->begin_tsc)
 		r->broken = 1;
 	r->last_time = s->end_tsc;
+	(*r->depth_of)--;
 	r->depth--;
 	add(r, "%*sE %s %llu%s%s\n", (int)s->depth * 2, "", s->sym->name,
 	    (unsigned long long)s->end_tsc, s->end_repair ? " " : "",
@@ -112,6 +130,7 @@ static int rec_end(void *ctx, const struct slice *s)
 }
 
 static const struct emitter_ops recorder_ops = {
+	.track = rec_track,
 	.slice_begin = rec_begin,
 	.slice_end = rec_end,
 };
@@ -120,6 +139,15 @@ static const struct emitter_ops recorder_ops = {
 #define RET(f, t) { CTR_EVENT_WORD(CTR_KIND_RETURN, 0x1000 * (f - 'a' + 1) + 0x20), t }
 #define CATCH(f, t) { CTR_EVENT_WORD(CTR_KIND_CATCH, 0x1000 * (f - 'a' + 1) + 0x40), t }
 #define LONGJMP(f, t) { CTR_EVENT_WORD(CTR_KIND_LONGJMP, 0x1000 * (f - 'a' + 1) + 0x50), t }
+#define ENTER(sig, t) { CTR_EVENT_WORD(CTR_KIND_SIGNAL_ENTER, sig), t }
+#define LEAVE(sig, t) { CTR_EVENT_WORD(CTR_KIND_SIGNAL_LEAVE, sig), t }
+/* A fiber switch to id (no name), and a ucontext one to id saving the
+ * stack left under saved, made with function f ('a'...). */
+#define FIBER(id, t) { CTR_CUSTOM_WORD(CTR_KIND_SWITCH, 1, 0), t }, \
+	{ id, (t) | CTR_TSC_CONTINUATION }
+#define SWAP(id, saved, f, t) \
+	{ CTR_CUSTOM_WORD(CTR_KIND_SWITCH, 2, 0x1000 * (f - 'a' + 1)), t }, \
+	{ id, (t) | CTR_TSC_CONTINUATION }, { saved, (t) | CTR_TSC_CONTINUATION }
 
 /* Runs the timeline over events and compares the recording. */
 static void run(const char *name, const struct ctr_event *events, size_t n,
@@ -134,6 +162,8 @@ static void run(const char *name, const struct ctr_event *events, size_t n,
 	struct timeline_stats local;
 	int err;
 
+	r->open = r->opens[0];
+	r->depth_of = &r->depths[0];
 	timeline_init(&tl, NULL, &recorder_ops, r);
 	tl.lookup = fake_lookup;
 	tl.from_tsc = from;
@@ -312,9 +342,12 @@ static void test_backwards(void)
 					RET('a', 11) };
 	struct timeline_stats st;
 
-	RUN("times going back are raised to the previous one", ev, 12,
-	    "B a 10\n  B b 10\n  E b 12\nE a 12\n", &st);
+	/* a stamp above the next one is lowered to it (the one anomaly the
+	 * runtime makes), then any below the previous one raised */
+	RUN("times going back: late stamps lowered, early ones raised", ev, 12,
+	    "B a 10\n  B b 10\n  E b 11\nE a 11\n", &st);
 	expect_count("backward stamps counted", st.backwards, 2);
+	expect_count("late stamps counted", st.stamped_late, 2);
 }
 
 static void test_window(void)
@@ -419,8 +452,115 @@ static void test_open_before_whole_ring(void)
 		  "E a 20 no return in snapshot\n", &stack);
 }
 
+static void test_open_before_fiber(void)
+{
+	/* the frames open before the ring go on the thread's own stack, under
+	 * its orphan; the fiber's orphan return stays on the fiber's stack */
+	const struct ctr_event ev[] = { RET('e', 10), CALL('e', 11), FIBER(5, 12),
+					RET('f', 13), CALL('b', 14), RET('b', 15),
+					FIBER(0, 16), RET('e', 17) };
+	const struct stack_case stack = { "dc", 10, 100 };
+
+	RUN_STACK("open before ring: on the thread's own stack, not a fiber's", ev, 20,
+		  "B c 10 open before ring\n  B d 10 open before ring\n"
+		  "    B e 10 orphan return\n    E e 10\n    B e 11\n"
+		  "T 1 fiber 0x5\nB f 12 orphan return\nT 0 -\n"
+		  "      B running fiber 0x5 12\nT 1 fiber 0x5\nE f 13\nB b 14\nE b 15\n"
+		  "T 0 -\n      E running fiber 0x5 16\n    E e 17\n"
+		  "  E d 20 no return in snapshot\nE c 20 no return in snapshot\n", &stack);
+}
+
+static void test_signal(void)
+{
+	/* the handler's return of a matches nothing of the handler's */
+	const struct ctr_event ev[] = { CALL('a', 10), ENTER(14, 20), CALL('b', 21),
+					RET('b', 22), RET('a', 23), LEAVE(14, 24),
+					RET('a', 30) };
+	struct timeline_stats st;
+
+	RUN("a handler nests on its own stack above the interrupted one", ev, 40,
+	    "B a 10\n  B signal SIGALRM 20\n    B b 21\n    E b 22\n"
+	    "  E signal SIGALRM 24\nE a 30\n", &st);
+	expect_count("signal: the handler's stray return is dropped", st.dropped_returns, 1);
+	expect_count("signal: runs", st.signals, 1);
+}
+
+static void test_nested_signals(void)
+{
+	const struct ctr_event ev[] = { CALL('a', 10), ENTER(10, 11), CALL('b', 12),
+					ENTER(12, 13), CALL('c', 14), RET('c', 15),
+					LEAVE(12, 16), RET('b', 17), LEAVE(10, 18),
+					RET('a', 19) };
+
+	RUN("nested handlers", ev, 20,
+	    "B a 10\n  B signal SIGUSR1 11\n    B b 12\n      B signal SIGUSR2 13\n"
+	    "        B c 14\n        E c 15\n      E signal SIGUSR2 16\n    E b 17\n"
+	    "  E signal SIGUSR1 18\nE a 19\n", NULL);
+}
+
+static void test_siglongjmp(void)
+{
+	const struct ctr_event ev[] = { CALL('a', 10), CALL('b', 11), ENTER(10, 12),
+					CALL('c', 13), LONGJMP('a', 14), RET('a', 15) };
+
+	RUN("siglongjmp out of a handler ends its slice", ev, 20,
+	    "B a 10\n  B b 11\n    B signal SIGUSR1 12\n      B c 13\n"
+	    "      E c 14 unwound by longjmp\n    E signal SIGUSR1 14 unwound by longjmp\n"
+	    "  E b 14 unwound by longjmp\nE a 15\n", NULL);
+}
+
+static void test_stamped_late(void)
+{
+	/* b's hook reserved its slot, the handler ran, then b was stamped */
+	const struct ctr_event ev[] = { CALL('a', 10), CALL('b', 50), ENTER(14, 20),
+					CALL('c', 21), RET('c', 22), LEAVE(14, 23),
+					RET('b', 60), RET('a', 70) };
+	struct timeline_stats st;
+
+	RUN("an event stamped after its handler takes the next event's time", ev, 80,
+	    "B a 10\n  B b 20\n    B signal SIGALRM 20\n      B c 21\n      E c 22\n"
+	    "    E signal SIGALRM 23\n  E b 60\nE a 70\n", &st);
+	expect_count("stamped late: counted", st.stamped_late, 1);
+	expect_count("stamped late: not backwards", st.backwards, 0);
+}
+
+static void test_fibers(void)
+{
+	const struct ctr_event ev[] = { CALL('a', 10), FIBER(5, 11), CALL('b', 12),
+					FIBER(0, 13), FIBER(5, 14), RET('b', 15),
+					FIBER(0, 16), RET('a', 17) };
+	struct timeline_stats st;
+
+	RUN("a fiber is a stack and a track of its own", ev, 20,
+	    "B a 10\n  B running fiber 0x5 11\nT 1 fiber 0x5\nB b 12\nT 0 -\n"
+	    "  E running fiber 0x5 13\n  B running fiber 0x5 14\nT 1 fiber 0x5\n"
+	    "E b 15\nT 0 -\n  E running fiber 0x5 16\nE a 17\n", &st);
+	expect_count("fibers: contexts", st.contexts, 1);
+	expect_count("fibers: switches", st.switches, 4);
+}
+
+static void test_ucontext(void)
+{
+	/* main saves itself under 0x100 and runs a context made with d,
+	 * which goes back to 0x100 when d returns */
+	const struct ctr_event ev[] = { CALL('a', 10), SWAP(0x200, 0x100, 'd', 11),
+					CALL('d', 12), SWAP(0x100, 0x200, 'd', 13),
+					SWAP(0x200, 0x100, 'a', 14), RET('d', 15),
+					SWAP(0x100, 0, 'a', 16), RET('a', 17) };
+
+	RUN("ucontext: a stack per context, found again by its id", ev, 20,
+	    "B a 10\n  B running d 11\nT 1 d\nB d 12\nT 0 -\n  E running d 13\n"
+	    "  B running d 14\nT 1 d\nE d 15\nT 0 -\n  E running d 16\nE a 17\n", NULL);
+}
+
 int main(void)
 {
+	test_signal();
+	test_nested_signals();
+	test_siglongjmp();
+	test_stamped_late();
+	test_fibers();
+	test_ucontext();
 	test_simple();
 	test_same_time();
 	test_recursion();
@@ -439,5 +579,6 @@ int main(void)
 	test_open_before_ring_frames();
 	test_open_before_late_returns();
 	test_open_before_whole_ring();
+	test_open_before_fiber();
 	return failures != 0;
 }
