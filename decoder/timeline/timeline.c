@@ -777,9 +777,10 @@ int timeline_thread(struct timeline *tl, const struct reader_thread *t,
 			tl->nbefore = open_before_frames(tl->seen, tl->before);
 		free(tl->seen);
 		tl->seen = NULL;
-		tl->norphans = 0;
-		if (tl->nbefore)
+		if (tl->nbefore) { /* the orphans are found again above them */
+			tl->norphans = 0;
 			err = walk(tl, FIND_ORPHANS, t, taken_tsc, &scratch);
+		}
 	}
 	if (!err)
 		err = walk(tl, DELIVER, t, taken_tsc, stats);

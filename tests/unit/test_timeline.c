@@ -470,6 +470,21 @@ static void test_open_before_fiber(void)
 		  "  E d 20 no return in snapshot\nE c 20 no return in snapshot\n", &stack);
 }
 
+static void test_open_before_taken_on_fiber(void)
+{
+	/* a stack taken while the thread ran a fiber is the fiber's: none of
+	 * it is opened on the thread's own stack */
+	const struct ctr_event ev[] = { RET('e', 10), CALL('e', 11), FIBER(5, 12),
+					CALL('b', 14), RET('b', 15), FIBER(0, 16),
+					RET('e', 17) };
+	const struct stack_case stack = { "bdc", 4, 100 };
+
+	RUN_STACK("open before ring: none from a stack taken on a fiber", ev, 20,
+		  "B e 10 orphan return\nE e 10\nB e 11\n  B running fiber 0x5 12\n"
+		  "T 1 fiber 0x5\nB b 14\nE b 15\nT 0 -\n  E running fiber 0x5 16\n"
+		  "E e 17\n", &stack);
+}
+
 static void test_signal(void)
 {
 	/* the handler's return of a matches nothing of the handler's */
@@ -580,5 +595,6 @@ int main(void)
 	test_open_before_late_returns();
 	test_open_before_whole_ring();
 	test_open_before_fiber();
+	test_open_before_taken_on_fiber();
 	return failures != 0;
 }
