@@ -87,6 +87,14 @@ BENCHES += $(B)/bench/sched
 # ClickHouse ingest (bench/ingest.sh): snapshot and row sizes, ingest rate.
 BENCHES += bench/ingest.sh
 
+# Stacks at snapshot time (bench/stacks.c): time per thread and bytes.
+$(B)/bench/stacks: $(B)/obj/bench/stacks.o $(B)/lib/libctrail.so
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $(B)/obj/bench/stacks.o \
+		-L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) -lctrail -ldl -pthread
+
+BENCHES += $(B)/bench/stacks
+
 # ctrail scope on a 4 M event snapshot: page size, Chromium load time.
 bench: $(B)/bin/ctrail $(B)/tests/synth_ctr
 BENCHES += bench/scope.sh

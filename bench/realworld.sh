@@ -37,7 +37,8 @@
 #
 # usage: bench/realworld.sh [--smoke] [PROG...]
 #   --smoke  Lua only, fentry mode, a short workload, no timing: the checks
-#            alone, as "ok"/"FAIL" lines (tests/e2e/realworld.sh)
+#            alone, as "ok"/"FAIL" lines (tests/e2e/realworld.sh), and a
+#            SIGTRAP in the middle of the full workload (trap_check)
 #   PROG     only these of lua, sqlite, nginx (default: all three)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -286,6 +287,49 @@ check() {
 	else
 		echo "FAIL $p $v: $fn is at $found, not $file:$line"
 	fi
+}
+
+# trap_check VARIANT : SIGTRAP to Lua half a second into the workload: in
+# the snapshot, main, lua_pcallk and luaV_execute must be open before the
+# ring (from the unwound stack), with the ring's calls under luaV_execute.
+# Prints one "ok ..." or "FAIL ..." line.
+trap_check() {
+	o=$RW/lua/$1.trap.ctr
+	rm -f "$o"
+	env CTRAIL_OUTPUT="$o" LUA_SCALE=1 $(workload lua "$RW/lua/$1/lua") > /dev/null &
+	pid=$!
+	sleep 0.5
+	kill -TRAP $pid
+	i=0
+	while [ ! -f "$o" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	kill $pid 2> /dev/null
+	wait $pid 2> /dev/null
+	if ! err=$("$BIN/ctrail" convert "$o" -o "$o.json" 2>&1); then
+		echo "FAIL lua trap: no snapshot, or ctrail convert: $err"
+		return
+	fi
+	python3 "$ROOT/tests/e2e/json_check.py" tree "$o.json" lua --repairs | python3 -c '
+import sys
+want = ["main", "lua_pcallk", "luaV_execute"]
+before, under, depth = [], 0, None
+for line in sys.stdin:
+    name = line.strip().split(" [")[0]
+    d = len(line) - len(line.lstrip())
+    if "[open before ring" in line:
+        before.append(name)
+        if name == "luaV_execute":
+            depth = d
+    elif depth is not None and d > depth:
+        under += 1
+missing = [f for f in want if f not in before]
+if missing or not under:
+    print("FAIL lua trap: not open before the ring: %s; %d calls under luaV_execute"
+          % (" ".join(missing) or "-", under))
+else:
+    print("ok   lua trap: %s open before the ring (%d frames), %d calls under luaV_execute"
+          % (" > ".join(want), len(before), under))
+'
+	rm -f "$o.json"
 }
 
 # written PROG VARIANT : events the threads of the last snapshot ever wrote.
@@ -615,9 +659,10 @@ if [ "$SMOKE" = 1 ]; then
 	LUA_SCALE=0.05
 	build lua smoke gcc --ctrail-mode=fentry
 	launch lua smoke "$RW/lua/smoke.ctr"
-	result=$(check lua smoke luaV_execute "$RW/lua/smoke/lvm.c" "$LUA_LINE" "$RW/lua/smoke.ctr")
+	result=$(check lua smoke luaV_execute "$RW/lua/smoke/lvm.c" "$LUA_LINE" "$RW/lua/smoke.ctr"
+		trap_check smoke)
 	echo "$result"
-	case $result in ok*) exit 0 ;; *) exit 1 ;; esac
+	case $result in *FAIL*) exit 1 ;; *) exit 0 ;; esac
 fi
 
 rm -f "$RW/results" "$RW/nginx.results" "$RW/checks"

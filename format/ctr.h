@@ -22,7 +22,8 @@
  * chunk; every chunk up to the next SNAPSHOT or END chunk belongs to it.
  * Inside a snapshot: one PROCESS, one CLOCK, one MODULE per loaded object
  * and one THREAD per thread, in any order, and optionally one SCHED and
- * one SYSINFO.  The file ends with an END chunk;
+ * one SYSINFO, and at most one STACK per live thread.  The file ends with
+ * an END chunk;
  * a file without one was truncated and readers must reject it.
  *
  * Events are 16 bytes: a tagged word and a TSC value.  The top four bits of
@@ -63,6 +64,7 @@ enum ctr_chunk_tag {
 	CTR_CHUNK_SCHED = 6,    /* struct ctr_sched + kernel scheduling events */
 	CTR_CHUNK_COUNTS = 7,   /* struct ctr_counts + records (libctrail-count) */
 	CTR_CHUNK_SYSINFO = 8,  /* struct ctr_sysinfo: the recording kernel */
+	CTR_CHUNK_STACK = 9,    /* struct ctr_stack + stack bytes */
 	CTR_CHUNK_PACKED = 11,  /* struct ctr_packed + build id + path + file (ctrail pack) */
 	/* 12 is kept for the pack too */
 	CTR_CHUNK_PROBES = 13,  /* struct ctr_probes + uprobe events */
@@ -354,6 +356,39 @@ enum ctr_sched_type {
 };
 
 #define CTR_SCHED_PREEMPTED 0x100 /* in state: R+ */
+
+/* STACK payload: this header, then size bytes of the thread's stack from
+ * address `start` up (start is the stack pointer when it was taken).  A
+ * live thread's registers and the top of its stack, taken when the
+ * snapshot was, so a decoder can unwind the calls that were open before
+ * its ring's first event (with the CFI of the modules' files).  tid names
+ * the THREAD chunk it belongs to (a live thread's; exited threads have
+ * none).  written is the thread's THREAD.written at the moment the
+ * registers were taken: the events before it happened before, the others
+ * after (a live thread goes on running while its ring is copied).  regs
+ * are the x86-64 DWARF registers 0-16: rax rdx rcx rbx rsi rdi rbp rsp
+ * r8-r15 and the instruction pointer (the return address column).  A
+ * thread that did not answer in time has flag MISSING, zero regs and no
+ * bytes. */
+#define CTR_STACK_REGS 17
+
+struct ctr_stack {
+	uint32_t tid;
+	uint32_t flags; /* CTR_STACK_* */
+	uint64_t written;
+	uint64_t tsc;   /* when the registers were taken */
+	uint64_t regs[CTR_STACK_REGS];
+	uint64_t start; /* address of the first byte that follows */
+	uint64_t size;
+};
+
+enum ctr_stack_flags {
+	CTR_STACK_SELF = 1,    /* taken by the snapshotting thread itself, inside
+				  the runtime: frames up to the outermost ctrail_*
+				  function are the runtime's own */
+	CTR_STACK_MISSING = 2, /* no answer in time (signal blocked, exiting) */
+	CTR_STACK_CUT = 4,     /* the stack goes on above the bytes kept */
+};
 
 /* PROBES payload: this header, then nevents struct ctr_probe_event sorted
  * by tsc.  Entries and returns of functions probed with uprobes and

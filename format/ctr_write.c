@@ -108,3 +108,14 @@ int ctr_write_thread(struct ctr_writer *w, const struct ctr_thread *t,
 
 	return ctr_write_chunk(w, CTR_CHUNK_THREAD, v, 2);
 }
+
+int ctr_write_stack(struct ctr_writer *w, const struct ctr_stack *s,
+		    const void *bytes)
+{
+	struct iovec v[] = {
+		{ (void *)s, sizeof(*s) },
+		{ (void *)bytes, s->size },
+	};
+
+	return ctr_write_chunk(w, CTR_CHUNK_STACK, v, 2);
+}

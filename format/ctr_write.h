@@ -24,7 +24,7 @@ int ctr_writer_end(struct ctr_writer *w);
 /* The chunks whose payload is a header and the variable parts it sizes:
  * PROCESS (p->exe_size bytes of exe, p->cmdline_size of cmdline), MODULE
  * (m->nsegments segments, m->build_id_size bytes of build id, m->path_size
- * of path) and THREAD (t->nevents events). */
+ * of path), THREAD (t->nevents events) and STACK (s->size bytes). */
 int ctr_write_process(struct ctr_writer *w, const struct ctr_process *p,
 		      const char *exe, const char *cmdline);
 int ctr_write_module(struct ctr_writer *w, const struct ctr_module *m,
@@ -32,5 +32,7 @@ int ctr_write_module(struct ctr_writer *w, const struct ctr_module *m,
 		     const char *path);
 int ctr_write_thread(struct ctr_writer *w, const struct ctr_thread *t,
 		     const struct ctr_event *events);
+int ctr_write_stack(struct ctr_writer *w, const struct ctr_stack *s,
+		    const void *bytes);
 
 #endif

@@ -9,6 +9,8 @@
  *   CTRAIL_OUTPUT         snapshot path; %p pid, %n sequence number
  *   CTRAIL_FTRACE         1: collect the kernel's scheduling events (ftrace.c)
  *   CTRAIL_SCHED_EVENTS   scheduling events kept for snapshots (65536)
+ *   CTRAIL_STACK_BYTES    stack bytes kept per live thread at a snapshot
+ *                         (K/M suffix, default 64K, at most 16M; 0: none)
  *   CTRAIL_PROBES         functions to probe with uprobes (probes.c)
  *   CTRAIL_PROBE_EVENTS   probe events kept for snapshots (262144)
  *   CTRAIL_TRACEFS        where tracefs is (ftrace.c)
@@ -20,11 +22,14 @@
 #define DEFAULT_RING_SIZE (UINT64_C(4) << 20)
 #define MIN_RING_SIZE (UINT64_C(4) << 10)
 #define MAX_RING_SIZE (UINT64_C(1) << 40)
+#define DEFAULT_STACK_BYTES (UINT64_C(64) << 10)
+#define MAX_STACK_BYTES (UINT64_C(16) << 20)
 
 struct ctrail_config config = {
 	.ring_size = DEFAULT_RING_SIZE,
 	.max_exited = 32,
 	.sched_events = 65536,
+	.stack_bytes = DEFAULT_STACK_BYTES,
 	.probe_events = 262144,
 	.exit_wait_ns = UINT64_C(10000000000),
 };
@@ -94,6 +99,9 @@ void config_init(void)
 		config.ftrace = *s == '1';
 	if ((s = getenv("CTRAIL_SCHED_EVENTS")) && (n = strtoull(s, NULL, 10)))
 		config.sched_events = n;
+	if ((s = getenv("CTRAIL_STACK_BYTES")))
+		config.stack_bytes = parse_size(s) < MAX_STACK_BYTES ? parse_size(s)
+								     : MAX_STACK_BYTES;
 	s = env_copy("CTRAIL_PROBES");
 	config.probes = *s ? s : NULL;
 	if ((s = getenv("CTRAIL_PROBE_EVENTS")) && (n = strtoull(s, NULL, 10)))

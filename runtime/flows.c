@@ -107,7 +107,7 @@ int ctrail_flow_end(struct ctrail_flow *f, uint64_t start)
 
 	if (d <= __atomic_load_n(&f->threshold, __ATOMIC_RELAXED))
 		return 0;
-	s = snapshot_take(start, !(f->flags & CTRAIL_FLOW_ALL_THREADS));
+	s = snapshot_take(start, !(f->flags & CTRAIL_FLOW_ALL_THREADS), 0);
 	if (!s)
 		return -errno;
 	if ((rc = snapshot_name(s, f->name, CTR_REASON_FLOW, d))) {

@@ -137,13 +137,29 @@ HIDDEN void record_init(void);
 HIDDEN void record_status(const char *path, int rc);
 HIDDEN void record_signal_done(int sig);
 
+/* stackcap.c: a live thread's registers and stack top for the STACK
+ * chunk.  The signal is the runtime's own, never the program's: handled
+ * with the real sigaction, kept out of what the program is told about. */
+#define CTRAIL_STACK_SIGNAL (SIGRTMAX - 1)
+/* Fills out (tid set either way) and *bytes (malloc'd, out->size bytes):
+ * 0, 0 with CTR_STACK_MISSING in out->flags when the thread did not
+ * answer within 20 ms or what is left of *wait_ns (the snapshot's budget
+ * for waiting, which the call spends; with none left no thread is asked),
+ * -ENOSYS when capture is off, -ENOMEM. */
+#define STACK_WAIT_NS (UINT64_C(200) * 1000 * 1000)
+HIDDEN int stack_capture(const struct ctrail_thread *t, struct ctr_stack *out,
+			 void **bytes, uint64_t *wait_ns);
+
 /* init.c: starts the runtime once (idempotent). */
 HIDDEN void runtime_init(void);
 
 /* snapshot.c */
 struct ctrail_snapshot;
 HIDDEN int snapshot_write_default(uint32_t reason);
-HIDDEN struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only);
+/* stacks: take every live thread's stack too (ctrail_snapshot_take; not
+ * the kept flow occurrences) */
+HIDDEN struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only,
+					     int stacks);
 HIDDEN int snapshot_name(struct ctrail_snapshot *s, const char *name,
 			 uint32_t reason, uint64_t duration);
 HIDDEN void snapshot_rank(struct ctrail_snapshot *s, uint32_t rank);
@@ -190,6 +206,7 @@ struct ctrail_config {
 	const char *tracefs;   /* CTRAIL_TRACEFS, "" when unset */
 	int ftrace;            /* CTRAIL_FTRACE=1 */
 	uint64_t sched_events; /* CTRAIL_SCHED_EVENTS */
+	uint64_t stack_bytes;  /* CTRAIL_STACK_BYTES: 0 takes no stacks */
 	const char *probes;    /* CTRAIL_PROBES, NULL if unset */
 	uint64_t probe_events; /* CTRAIL_PROBE_EVENTS */
 };

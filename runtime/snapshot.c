@@ -23,7 +23,12 @@
  * another's (each ring is cut at the moment it was copied).  A pinned
  * record is only used after checking, under the lock, that it is still
  * listed with the same tid (an exited thread's record may have been freed
- * by exited_trim, or made a spare and given to a new thread). */
+ * by exited_trim, or made a spare and given to a new thread).
+ *
+ * Each live thread's step takes its stack first (stackcap.c: the STACK
+ * chunk), then its ring, so the ring holds the moment the registers were
+ * taken; kept flow occurrences (one request's window) take none, nor
+ * does the thread writing at exit (its stack is exit's). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
@@ -43,6 +48,8 @@ struct snap_thread {
 	struct ctr_event *events;     /* held copy; NULL when streamed */
 	struct ctrail_thread *pinned; /* streamed: the ring to copy */
 	int exited;                   /* streamed: copied after its exit */
+	struct ctr_stack stack;       /* held: stack.tid == 0 means no STACK */
+	void *stack_bytes;
 };
 
 struct ctrail_snapshot {
@@ -55,6 +62,7 @@ struct ctrail_snapshot {
 	struct ctr_sched_event *sched; /* NULL: no SCHED chunk */
 	struct ctr_event *buf;         /* streamed: one ring's copy */
 	uint64_t buf_events;
+	uint64_t stack_wait_ns;        /* left for waiting on stacks */
 	struct ctr_probes probes_hdr;     /* probes.c */
 	struct ctr_probe_event *probes;   /* NULL: no PROBES chunk */
 };
@@ -123,6 +131,35 @@ static int copy_ring(struct snap_thread *out, const struct ctrail_thread *t,
 	return 0;
 }
 
+/* Takes a live thread's stack into out when the snapshot wants it, out of
+ * the snapshot's waiting budget.  Called with registry_lock held, so t
+ * stays valid. */
+static int take_stack(struct snap_thread *out, const struct ctrail_thread *t,
+		      struct ctrail_snapshot *s)
+{
+	int rc;
+
+	if (!t->tls || (s->hdr.reason == CTR_REASON_EXIT && t->tls == &ctrail_tls))
+		return 0;
+	if ((rc = stack_capture(t, &out->stack, &out->stack_bytes,
+				&s->stack_wait_ns)) == -ENOSYS) {
+		memset(&out->stack, 0, sizeof(out->stack));
+		rc = 0;
+	}
+	return rc;
+}
+
+/* The held step: stack (for s, or none when s is NULL), then ring. */
+static int copy_thread(struct snap_thread *out, const struct ctrail_thread *t,
+		       uint64_t since, struct ctrail_snapshot *s)
+{
+	int rc = s ? take_stack(out, t, s) : 0;
+
+	if (!rc)
+		rc = copy_ring(out, t, since, NULL);
+	return rc;
+}
+
 static uint32_t count(const struct ctrail_thread *t)
 {
 	uint32_t n = 0;
@@ -133,8 +170,9 @@ static uint32_t count(const struct ctrail_thread *t)
 }
 
 /* Copies every thread's ring, or only the calling thread's when
- * self_only. */
-static int copy_threads(struct ctrail_snapshot *s, uint64_t since, int self_only)
+ * self_only; with stacks, each live thread's stack first. */
+static int copy_threads(struct ctrail_snapshot *s, uint64_t since, int self_only,
+			int stacks)
 {
 	int rc = 0;
 
@@ -148,8 +186,11 @@ static int copy_threads(struct ctrail_snapshot *s, uint64_t since, int self_only
 		     t && !rc; t = t->next)
 			if (self_only && t->tls != &ctrail_tls)
 				continue;
-			else if (!(rc = copy_ring(&s->threads[s->nthreads], t, since, NULL)))
+			else if (!(rc = copy_thread(&s->threads[s->nthreads], t, since,
+						    stacks ? s : NULL)))
 				s->nthreads++;
+	if (rc && s->threads)
+		free(s->threads[s->nthreads].stack_bytes);
 	s->hdr.dropped_threads = dropped_threads;
 	s->hdr.dropped_events = dropped_events;
 	pthread_mutex_unlock(&registry_lock);
@@ -169,10 +210,10 @@ static int kernel_events_copy(struct ctrail_snapshot *s, uint64_t since_tsc)
 
 struct ctrail_snapshot *ctrail_snapshot_take(uint64_t since_tsc)
 {
-	return snapshot_take(since_tsc, 0);
+	return snapshot_take(since_tsc, 0, 1);
 }
 
-struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only)
+struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only, int stacks)
 {
 	struct ctrail_snapshot *s = calloc(1, sizeof(*s));
 	int rc;
@@ -183,9 +224,10 @@ struct ctrail_snapshot *snapshot_take(uint64_t since_tsc, int self_only)
 	}
 	s->hdr.since_tsc = since_tsc;
 	s->hdr.taken_tsc = ctrail_now();
+	s->stack_wait_ns = STACK_WAIT_NS;
 	s->hdr.reason = CTR_REASON_API;
 	modules_refresh();
-	rc = copy_threads(s, since_tsc, self_only);
+	rc = copy_threads(s, since_tsc, self_only, stacks);
 	if (!rc)
 		rc = kernel_events_copy(s, since_tsc);
 	if (!rc)
@@ -202,8 +244,10 @@ void ctrail_snapshot_free(struct ctrail_snapshot *s)
 {
 	if (!s)
 		return;
-	for (uint32_t i = 0; i < s->nthreads; i++)
+	for (uint32_t i = 0; i < s->nthreads; i++) {
 		free(s->threads[i].events);
+		free(s->threads[i].stack_bytes);
+	}
 	free(s->threads);
 	free(s->buf);
 	free(s->sched);
@@ -235,6 +279,16 @@ uint64_t snapshot_duration(const struct ctrail_snapshot *s)
 	return s->hdr.duration_tsc;
 }
 
+/* A copied thread's THREAD chunk, and its STACK chunk if it has one. */
+static int write_held(struct ctr_writer *w, const struct snap_thread *st)
+{
+	int rc = ctr_write_thread(w, &st->hdr, st->events);
+
+	if (!rc && st->stack.tid)
+		rc = ctr_write_stack(w, &st->stack, st->stack_bytes);
+	return rc;
+}
+
 /* A streamed thread: its ring copied into s->buf and written at once.  A
  * thread freed since it was pinned is left out.  Called for each thread
  * in turn, so the chunks of one thread are written here. */
@@ -254,12 +308,14 @@ static int stream_thread(struct ctr_writer *w, struct ctrail_snapshot *s,
 		if (!(s->buf = malloc(t->size)))
 			s->buf_events = 0, rc = -ENOMEM;
 	}
-	if (found && !rc && !(rc = copy_ring(&out, t, 0, s->buf)))
+	if (found && !rc && !(rc = take_stack(&out, t, s)) &&
+	    !(rc = copy_ring(&out, t, 0, s->buf)))
 		st->exited = !t->tls;
 	pthread_mutex_unlock(&registry_lock);
-	if (!found || rc)
-		return rc;
-	return ctr_write_thread(w, &out.hdr, out.events);
+	if (found && !rc)
+		rc = write_held(w, &out);
+	free(out.stack_bytes);
+	return rc;
 }
 
 /* One thread's chunks. */
@@ -268,7 +324,7 @@ static int write_thread(struct ctr_writer *w, struct ctrail_snapshot *s,
 {
 	if (st->pinned)
 		return stream_thread(w, s, st);
-	return ctr_write_thread(w, &st->hdr, st->events);
+	return write_held(w, st);
 }
 
 /* One snapshot's chunks, from SNAPSHOT to its last THREAD and SCHED. */
@@ -386,6 +442,7 @@ static struct ctrail_snapshot *snapshot_pin(uint32_t reason)
 	if (s) {
 		s->hdr.taken_tsc = ctrail_now();
 		s->hdr.reason = reason;
+		s->stack_wait_ns = STACK_WAIT_NS;
 		modules_refresh();
 		rc = process_chunks_take(&s->process);
 	}

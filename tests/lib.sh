@@ -264,11 +264,66 @@ expect_wrap_tree() {
 }
 
 # expect_since_tree MODE FILE.ctr : d_since.c's snapshot of the events
-# since its second phase.
+# since its second phase, under main and its callers from the unwound
+# stack (open before the window).
 expect_since_tree() {
-	expect_eq "$1-since" "phase_two
-  leaf
-  leaf" "$(call_tree $1-since "$2" since)"
+	o="[open before ring; no return in snapshot]"
+	expect_eq "$1-since" "_start $o
+  __libc_start_main $o
+    __libc_start_call_main $o
+      main $o
+        phase_two
+          leaf
+          leaf" "$(call_tree $1-since "$2" since)"
+}
+
+# ---- Core dumps (core.sh, stacks.sh).  Cores land in the current
+# directory when core_pattern is a plain file name.  When it pipes to a
+# handler (or names another directory) and we are root, the pattern is set
+# to "core" for each crash and restored at once, under a lock so concurrent
+# runs do not restore each other's setting.
+CORE_PATTERN=/proc/sys/kernel/core_pattern
+
+# core_setup SCRIPT : 0 when cores can be made, else prints why SCRIPT skips.
+core_setup() {
+	if ! (ulimit -c unlimited) 2>/dev/null; then
+		echo "SKIP $1: cannot raise the core size limit (ulimit -c unlimited)"
+		return 1
+	fi
+	case $(cat $CORE_PATTERN) in
+	'|'* | */*)
+		if ! [ -w $CORE_PATTERN ]; then
+			echo "SKIP $1: core_pattern '$(cat $CORE_PATTERN)' sends cores elsewhere and cannot be changed (not root)"
+			return 1
+		fi
+		own_pattern=1 ;;
+	*) own_pattern=0 ;;
+	esac
+}
+
+# crash DIR PROG [ENV=VALUE...] [ARG...] : runs PROG ARG... in DIR with
+# cores enabled and ENV set; prints the core's path.
+crash() {
+	(
+		cd "$1" || exit 1
+		if [ $own_pattern = 1 ]; then
+			exec 9>/tmp/ctrail-core-pattern.lock
+			flock 9
+			saved=$(cat $CORE_PATTERN)
+			echo core >$CORE_PATTERN
+		fi
+		prog=$2
+		shift 2
+		(
+			ulimit -c unlimited || exit 1
+			for a; do
+				case $a in *=*) export "$a"; shift ;; *) break ;; esac
+			done
+			exec "$prog" "$@"
+		) >/dev/null 2>&1
+		[ $own_pattern = 1 ] && printf '%s\n' "$saved" >$CORE_PATTERN
+	) 2>/dev/null # the shell's "Aborted (core dumped)"
+	ls "$1"/core* 2>/dev/null | head -n 1
 }
 
 # chromium_dom URL OUT : headless Chromium's DOM of URL (a local file://

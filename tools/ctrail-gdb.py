@@ -14,7 +14,11 @@
 # runtime/state.h cut them, every live thread counting as a writer that may
 # not have stored every slot it reserved.  The thread that dumped
 # the core (the one with a pending fatal signal) goes last, flagged
-# crashed.  Written as OUT.tmp.PID and renamed, so errors leave no file.
+# crashed.  Every live thread gets a STACK chunk: its registers as gdb
+# sees them (the core's NT_PRSTATUS, or the stopped thread's) and up to
+# 256 KiB of stack from its stack pointer up, so `ctrail` can unwind the
+# calls open before its ring.  Written as OUT.tmp.PID and renamed, so
+# errors leave no file.
 import os
 import struct
 
@@ -32,7 +36,13 @@ LAYOUT = ("thread_next thread_tls thread_ring thread_size thread_final_off "
 CTR_MAGIC = b"CTRAIL\0\n"
 CTR_VERSION = 1
 CHUNK_SNAPSHOT, CHUNK_PROCESS, CHUNK_CLOCK, CHUNK_MODULE, CHUNK_THREAD = 1, 2, 3, 4, 5
+CHUNK_STACK = 9
 CHUNK_END = 0x454E44
+STACK_CUT = 4
+STACK_BYTES, PAGE = 256 * 1024, 4096
+# the x86-64 DWARF registers 0-16, as ctr.h's struct ctr_stack stores them
+DWARF_REGS = ("rax rdx rcx rbx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15 "
+              "rip").split()
 REASON_CORE = 3
 THREAD_EXITED, THREAD_MAIN, THREAD_CRASHED = 1, 2, 4
 EV = 16
@@ -211,6 +221,40 @@ def thread_names(inf, threads, is_core, fname):
             t["name"] = (name.encode() if isinstance(name, str) else name)[:15]
 
 
+def readable(img, addr, size):
+    """The bytes from addr up to size, ending at the first unreadable page."""
+    out, at = b"", addr
+    while at < addr + size:
+        end = min((at // PAGE + 1) * PAGE, addr + size)
+        try:
+            out += img.read(at, end - at)
+        except CtrailError:
+            break
+        at = end
+    return out
+
+
+def read_stacks(inf, img, threads):
+    """Each live thread's registers and stack top, as t["stack"]."""
+    by_tid = {th.ptid[1]: th for th in inf.threads()}
+    selected = gdb.selected_thread()
+    try:
+        for t in threads:
+            th = by_tid.get(t["tid"])
+            if t["flags"] & THREAD_EXITED or not th:
+                continue
+            th.switch()
+            frame = gdb.newest_frame()
+            regs = [int(frame.read_register(r)) & (2**64 - 1) for r in DWARF_REGS]
+            data = readable(img, regs[7], STACK_BYTES)
+            flags = STACK_CUT if len(data) == STACK_BYTES else 0
+            t["stack"] = struct.pack("<IIQQ17QQQ", t["tid"], flags, t["written"], 0,
+                                     *regs, regs[7], len(data)) + data
+    finally:
+        if selected:
+            selected.switch()
+
+
 def chunk(tag, payload):
     pad = b"\0" * (-len(payload) % 8)
     return struct.pack("<IIQ", tag, 0, len(payload)) + payload + pad
@@ -238,6 +282,8 @@ def ctr_bytes(st, proc, mods, threads):
         hdr = struct.pack("<II16sQQQQ", t["tid"], t["flags"], t["name"], t["capacity"],
                           t["written"], t["overwritten"], len(t["events"]) // EV)
         chunks.append(chunk(CHUNK_THREAD, hdr + t["events"]))
+        if "stack" in t:
+            chunks.append(chunk(CHUNK_STACK, t["stack"]))
     chunks.append(chunk(CHUNK_END, struct.pack("<Q", len(chunks))))
     return struct.pack("<8sII", CTR_MAGIC, CTR_VERSION, 16) + b"".join(chunks)
 
@@ -260,6 +306,7 @@ def dump(out, tsc_hz):
     proc = process_info(inf, is_core)
     mark_crashed(inf, threads, is_core)
     thread_names(inf, threads, is_core, proc[4])
+    read_stacks(inf, img, threads)
     data = ctr_bytes(st, proc, mods, threads)
     tmp = "%s.tmp.%d" % (out, os.getpid())
     try:

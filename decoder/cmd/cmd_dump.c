@@ -152,6 +152,27 @@ static void print_event(FILE *out, const struct ctr_event *e, struct symbolizer 
 		sym->flags & SYMBOL_UNKNOWN ? "?" : sym->name);
 }
 
+/* "stack tid=N flags=F written=N start=0x... bytes=N pc=0x... sp=0x... FUNCTION" */
+static void print_stack(FILE *out, const struct reader_stack *st,
+			struct symbolizer *syms)
+{
+	static const struct flag_name flags[] = {
+		{ CTR_STACK_SELF, "self" },
+		{ CTR_STACK_MISSING, "missing" },
+		{ CTR_STACK_CUT, "cut" },
+	};
+	const struct ctr_stack *h = st->hdr;
+	const struct symbol *sym = symbolizer_lookup(syms, h->regs[16]);
+
+	fprintf(out, "stack tid=%u flags=", h->tid);
+	print_flags(out, h->flags, flags, 3);
+	fprintf(out, " written=%llu start=0x%llx bytes=%llu pc=0x%llx sp=0x%llx %s\n",
+		(unsigned long long)h->written, (unsigned long long)h->start,
+		(unsigned long long)h->size, (unsigned long long)h->regs[16],
+		(unsigned long long)h->regs[7],
+		sym->flags & SYMBOL_UNKNOWN ? "?" : sym->name);
+}
+
 static void print_thread(FILE *out, const struct reader_thread *t,
 			 struct symbolizer *syms)
 {
@@ -171,6 +192,8 @@ static void print_thread(FILE *out, const struct reader_thread *t,
 		(unsigned long long)t->hdr->nevents);
 	for (uint64_t i = 0; i < t->hdr->nevents; i++)
 		print_event(out, &t->events[i], syms);
+	if (t->stack)
+		print_stack(out, t->stack, syms);
 }
 
 /* "sched events=N lost=L cpus=C", then per event "  TSC cpu=N NAME

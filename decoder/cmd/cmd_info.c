@@ -121,6 +121,21 @@ static void print_custom(const struct timeline_stats *st)
 		printf("\n");
 }
 
+/* "stack: 6144 bytes, 52 frames unwound, 47 open before the ring". */
+static void print_stack(const struct reader_thread *t, const struct timeline_stats *st)
+{
+	if (!t->stack)
+		return;
+	if (t->stack->hdr->flags & CTR_STACK_MISSING) {
+		printf("      stack: none (the thread did not answer in time)\n");
+		return;
+	}
+	printf("      stack: %llu bytes%s, %u frames unwound, %llu open before the ring\n",
+	       (unsigned long long)t->stack->hdr->size,
+	       t->stack->hdr->flags & CTR_STACK_CUT ? " (cut)" : "", st->unwound,
+	       (unsigned long long)st->repairs[REPAIR_OPEN_BEFORE_RING]);
+}
+
 static void print_thread(const struct reader_thread *t,
 			 const struct timeline_stats *st, uint64_t hz)
 {
@@ -141,6 +156,7 @@ static void print_thread(const struct reader_thread *t,
 	}
 	printf("\n      repairs: ");
 	print_repairs(st->repairs, st->dropped_returns);
+	print_stack(t, st);
 	if (st->backwards || st->unknown_kinds)
 		printf("      %llu events stamped before their predecessor, %llu of unknown kinds ignored\n",
 		       (unsigned long long)st->backwards,

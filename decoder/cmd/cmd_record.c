@@ -8,10 +8,11 @@
  * writes where asked) with CTRAIL_OUTPUT_PID, the program's pid: that
  * process writes OUT, every other one of the tree OUT with "-PID" before
  * its suffix; CTRAIL_WRITE_AT_EXIT=1, CTRAIL_WRITE_ON_SIGNAL=1,
- * CTRAIL_RING_SIZE, CTRAIL_FTRACE (--sched), CTRAIL_PROBES (every
- * --probe SPEC, joined by ';': the runtime resolves and probes them as it
- * starts, since the libraries they name are mapped by then; it exits 1
- * after saying why if it cannot), and CTRAIL_STATUS, a file in TMPDIR where each traced
+ * CTRAIL_RING_SIZE, CTRAIL_STACK_BYTES (--stack-bytes), CTRAIL_FTRACE
+ * (--sched), CTRAIL_PROBES (every --probe SPEC, joined by ';': the runtime
+ * resolves and probes them as it starts, since the libraries they name are
+ * mapped by then; it exits 1 after saying why if it cannot), and
+ * CTRAIL_STATUS, a file in TMPDIR where each traced
  * process appends a line when it starts and after each file it writes or
  * fails to write.  ctrail becomes the subreaper of the tree, so daemons
  * whose parent exited are waited for too: it returns when the program has
@@ -42,11 +43,12 @@
 static const struct cli_option options[] = {
 	{ "output", 'o', "OUT", "where the program writes its snapshot (default " DEFAULT_OUTPUT ")" },
 	{ "ring-size", 0, "SIZE", "bytes of ring per thread, K/M/G suffix allowed (CTRAIL_RING_SIZE)" },
+	{ "stack-bytes", 0, "SIZE", "stack kept per thread at a snapshot, 0 for none (CTRAIL_STACK_BYTES, default 64K)" },
 	{ "sched", 0, NULL, "also record the kernel's scheduling events (CTRAIL_FTRACE=1)" },
 	{ "probe", 0, "SPEC", "also record calls of [MODULE:]FUNC,... with uprobes (CTRAIL_PROBES); repeatable" },
 	{ 0 },
 };
-enum { OPT_OUTPUT, OPT_RING_SIZE, OPT_SCHED, OPT_PROBE };
+enum { OPT_OUTPUT, OPT_RING_SIZE, OPT_STACK_BYTES, OPT_SCHED, OPT_PROBE };
 
 static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTRAP, SIGUSR1,
 				 SIGUSR2, SIGALRM, SIGTERM, SIGWINCH };
@@ -378,6 +380,11 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 			out = value;
 		else if (opt == OPT_SCHED)
 			sched = 1;
+		else if (opt == OPT_STACK_BYTES && strcmp(value, "0") && !valid_size(value))
+			return cli_usage_error(cmd, "--stack-bytes %s: expected bytes, e.g. 0, 32K, 64K",
+					       value);
+		else if (opt == OPT_STACK_BYTES) /* inherited by the program */
+			setenv("CTRAIL_STACK_BYTES", value, 1);
 		else if (opt == OPT_PROBE && !*value)
 			return cli_usage_error(cmd, "--probe: empty SPEC");
 		else if (opt == OPT_PROBE && !(probes = cli_list_add(probes, value)))
@@ -427,7 +434,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 
 const struct cli_command cmd_record = {
 	.name = "record",
-	.synopsis = "[-o OUT.ctr] [--ring-size SIZE] [--sched] [--probe SPEC]... [--] PROG [ARGS...]",
+	.synopsis = "[-o OUT.ctr] [--ring-size SIZE] [--stack-bytes SIZE] [--sched] [--probe SPEC]... [--] PROG [ARGS...]",
 	.summary = "run a program built with ctrail-cc and save its trace",
 	.description =
 		"Runs PROG with ARGS so that it writes its snapshot to OUT (default\n"

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/procfs.h>
 #include <sys/stat.h>
+#include <sys/user.h>
 #include <unistd.h>
 #include "core_reader.h"
 
@@ -52,6 +53,19 @@ static int add_segment(struct core_file *c, const GElf_Phdr *ph)
 	return 0;
 }
 
+/* The note's general registers (struct user_regs_struct) in DWARF order. */
+static void dwarf_regs(uint64_t *out, const struct elf_prstatus *st)
+{
+	struct user_regs_struct r;
+
+	_Static_assert(sizeof(r) == sizeof(st->pr_reg), "NT_PRSTATUS registers");
+	memcpy(&r, &st->pr_reg, sizeof(r));
+	uint64_t dwarf[CORE_REGS] = { r.rax, r.rdx, r.rcx, r.rbx, r.rsi, r.rdi, r.rbp,
+				      r.rsp, r.r8, r.r9, r.r10, r.r11, r.r12, r.r13,
+				      r.r14, r.r15, r.rip };
+	memcpy(out, dwarf, sizeof(dwarf));
+}
+
 static int add_thread(struct core_file *c, const uint8_t *desc, size_t size)
 {
 	struct elf_prstatus st;
@@ -64,7 +78,9 @@ static int add_thread(struct core_file *c, const uint8_t *desc, size_t size)
 	if (!(t = grow(c->threads, c->nthreads, sizeof(*t))))
 		return fail(c, -ENOMEM, "out of memory");
 	c->threads = t;
-	c->threads[c->nthreads++] = (struct core_thread){ st.pr_pid, st.pr_cursig };
+	t = &c->threads[c->nthreads++];
+	*t = (struct core_thread){ .tid = st.pr_pid, .signal = st.pr_cursig };
+	dwarf_regs(t->regs, &st);
 	return 0;
 }
 
@@ -240,17 +256,35 @@ void core_close(struct core_file *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* The segment whose dumped bytes hold addr, or NULL. */
+static const struct core_segment *segment_at(const struct core_file *c, uint64_t addr)
+{
+	for (size_t i = 0; i < c->nsegs; i++)
+		if (addr >= c->segs[i].vaddr && addr - c->segs[i].vaddr < c->segs[i].filesz)
+			return &c->segs[i];
+	return NULL;
+}
+
+size_t core_readable(struct core_file *c, uint64_t addr, size_t n)
+{
+	const struct core_segment *s;
+	size_t done = 0;
+
+	while (done < n && (s = segment_at(c, addr + done))) {
+		uint64_t left = s->filesz - (addr + done - s->vaddr);
+		done += left < n - done ? left : n - done;
+	}
+	return done;
+}
+
 int core_read(struct core_file *c, uint64_t addr, void *buf, size_t n)
 {
 	uint8_t *out = buf;
 
 	while (n) {
-		const struct core_segment *s = NULL;
+		const struct core_segment *s = segment_at(c, addr);
 		uint64_t at, take;
 
-		for (size_t i = 0; i < c->nsegs && !s; i++)
-			if (addr >= c->segs[i].vaddr && addr - c->segs[i].vaddr < c->segs[i].filesz)
-				s = &c->segs[i];
 		if (!s)
 			return fail(c, -EFAULT, "address 0x%llx is not in the core",
 				    (unsigned long long)addr);

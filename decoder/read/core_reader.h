@@ -18,9 +18,12 @@ struct core_segment {
 	uint64_t vaddr, memsz, offset, filesz;
 };
 
+#define CORE_REGS 17
+
 struct core_thread {
 	pid_t tid;
 	int signal; /* pr_cursig: the signal being handled, 0 for most */
+	uint64_t regs[CORE_REGS]; /* x86-64 DWARF registers 0-16 (rip last) */
 };
 
 struct core_mapping {
@@ -50,6 +53,8 @@ void core_close(struct core_file *c);
 /* Copies n bytes at address addr of the dumped process; -EFAULT if any of
  * them is not in the core. */
 int core_read(struct core_file *c, uint64_t addr, void *buf, size_t n);
+/* How many of the n bytes from addr on the core holds without a gap. */
+size_t core_readable(struct core_file *c, uint64_t addr, size_t n);
 
 /* The executable's path as the process mapped it: the mapping holding
  * AT_ENTRY; NULL if unknown. */

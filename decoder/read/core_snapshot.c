@@ -204,6 +204,30 @@ static int fill_process(struct core_file *c, const char *exe, struct core_snapsh
 	return 0;
 }
 
+/* A live thread's STACK chunk from the core's thread of the same tid. */
+static int read_stack(struct core_file *c, struct core_ring *t)
+{
+	const struct core_thread *ct = NULL;
+	struct ctr_stack *st = &t->stack;
+
+	for (size_t i = 0; i < c->nthreads && !ct; i++)
+		if ((uint32_t)c->threads[i].tid == t->hdr.tid)
+			ct = &c->threads[i];
+	if (!ct || (t->hdr.flags & CTR_THREAD_EXITED))
+		return 0;
+	_Static_assert(CORE_REGS == CTR_STACK_REGS, "register sets");
+	st->tid = t->hdr.tid;
+	st->written = t->hdr.written;
+	memcpy(st->regs, ct->regs, sizeof(st->regs));
+	st->start = st->regs[7];
+	st->size = core_readable(c, st->start, CORE_STACK_BYTES);
+	if (st->size == CORE_STACK_BYTES)
+		st->flags |= CTR_STACK_CUT;
+	if (!(t->stack_bytes = malloc(st->size ? st->size : 1)))
+		return -ENOMEM;
+	return core_read(c, st->start, t->stack_bytes, st->size);
+}
+
 /* The crash happened after the newest event of any thread. */
 static uint64_t newest_tsc(const struct core_snapshot *s)
 {
@@ -235,6 +259,9 @@ int core_snapshot_read(struct core_file *c, uint64_t state_addr,
 	    (err = read_list(&r, r.st.exited_threads, 0)) ||
 	    (err = read_modules(&r)) || (err = fill_process(c, exe, s)))
 		return err;
+	for (uint32_t i = 0; i < s->nthreads; i++)
+		if ((err = read_stack(c, &s->threads[i])))
+			return err;
 	mark_crashed(c, s);
 	s->clock = r.st.clock;
 	if (tsc_hz)
@@ -257,8 +284,10 @@ void core_snapshot_free(struct core_snapshot *s)
 		free(s->mods[i].segs);
 		free(s->mods[i].path);
 	}
-	for (uint32_t i = 0; i < s->nthreads; i++)
+	for (uint32_t i = 0; i < s->nthreads; i++) {
 		free(s->threads[i].events);
+		free(s->threads[i].stack_bytes);
+	}
 	free(s->mods);
 	free(s->threads);
 	free(s->exe);
@@ -285,7 +314,9 @@ int core_snapshot_write(struct ctr_writer *w, const struct core_snapshot *s)
 			return rc;
 	}
 	for (uint32_t i = 0; i < s->nthreads; i++)
-		if ((rc = ctr_write_thread(w, &s->threads[i].hdr, s->threads[i].events)))
+		if ((rc = ctr_write_thread(w, &s->threads[i].hdr, s->threads[i].events)) ||
+		    (s->threads[i].stack.tid &&
+		     (rc = ctr_write_stack(w, &s->threads[i].stack, s->threads[i].stack_bytes))))
 			return rc;
 	return ctr_writer_end(w);
 }

@@ -1,13 +1,17 @@
 /* core_snapshot.h - the runtime's state (runtime/state.h) read out of a
  * core file into one .ctr snapshot: the same chunks the runtime writes,
  * with reason CTR_REASON_CORE.  Threads come live first, then exited ones,
- * and the thread that dumped the core last, flagged CTR_THREAD_CRASHED. */
+ * and the thread that dumped the core last, flagged CTR_THREAD_CRASHED.
+ * Every live thread gets a STACK chunk from its NT_PRSTATUS registers and
+ * up to CORE_STACK_BYTES of stack memory from the core. */
 #ifndef CORE_SNAPSHOT_H
 #define CORE_SNAPSHOT_H
 
 #include "core_reader.h"
 #include "ctr.h"
 #include "ctr_write.h"
+
+#define CORE_STACK_BYTES (256 * 1024)
 
 struct core_module {
 	struct ctr_module hdr;
@@ -16,9 +20,13 @@ struct core_module {
 	char *path;
 };
 
+/* A thread's ring and, for a live one, its STACK chunk (stack.tid == 0:
+ * none): the core's registers of that thread and the stack above them. */
 struct core_ring {
 	struct ctr_thread hdr;
 	struct ctr_event *events;
+	struct ctr_stack stack;
+	uint8_t *stack_bytes;
 };
 
 struct core_snapshot {

@@ -307,6 +307,38 @@ static int read_sched(struct reader *r, struct reader_snapshot *snap,
 	return 0;
 }
 
+static int read_stack(struct reader *r, struct reader_snapshot *snap,
+		      uint64_t at, const uint8_t *p, uint64_t size)
+{
+	const struct ctr_stack *h = (const void *)p;
+	struct reader_stack *st;
+	int err = check_payload(r, at, size, sizeof(*h), size >= sizeof(*h) ? h->size : 0,
+				at + 16 + FIELD_OFFSET(ctr_stack, size), "STACK");
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < snap->nstacks; i++)
+		if (snap->stacks[i].hdr->tid == h->tid)
+			return fail(r, at, "second STACK chunk of thread %u", h->tid);
+	st = append((void **)&snap->stacks, &snap->nstacks, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->hdr = h;
+	st->bytes = (const uint8_t *)(h + 1);
+	return 0;
+}
+
+/* Points every live thread at its STACK chunk, once the snapshot's arrays
+ * stop moving. */
+static void link_stacks(struct reader_snapshot *snap)
+{
+	for (size_t i = 0; i < snap->nthreads; i++)
+		for (size_t k = 0; k < snap->nstacks; k++)
+			if (snap->stacks[k].hdr->tid == snap->threads[i].hdr->tid &&
+			    !(snap->threads[i].hdr->flags & CTR_THREAD_EXITED))
+				snap->threads[i].stack = &snap->stacks[k];
+}
+
 static int read_probes(struct reader *r, struct reader_snapshot *snap,
 		       uint64_t at, const uint8_t *p, uint64_t size)
 {
@@ -382,6 +414,7 @@ static int check_snapshot_done(struct reader *r)
 	if (!snap->clock)
 		return fail(r, snap->offset, "snapshot %zu has no CLOCK chunk",
 			    r->nsnapshots - 1);
+	link_stacks(snap);
 	return 0;
 }
 
@@ -414,10 +447,13 @@ static int read_chunk(struct reader *r, uint64_t at, uint32_t tag,
 			return read_module(r, snap, at, p, size);
 		return read_thread(r, snap, at, p, size);
 	case CTR_CHUNK_SCHED:
+	case CTR_CHUNK_STACK:
 	case CTR_CHUNK_PROBES:
 		if (!snap)
 			return fail(r, at, "chunk of type %u before any SNAPSHOT chunk",
 				    tag);
+		if (tag == CTR_CHUNK_STACK)
+			return read_stack(r, snap, at, p, size);
 		if (tag == CTR_CHUNK_PROBES)
 			return read_probes(r, snap, at, p, size);
 		return read_sched(r, snap, at, p, size);
@@ -575,6 +611,7 @@ static void free_model(struct reader *r)
 			free(r->snapshots[i].threads[t].merged);
 		free(r->snapshots[i].modules);
 		free(r->snapshots[i].threads);
+		free(r->snapshots[i].stacks);
 	}
 	free(r->snapshots);
 	r->snapshots = NULL;

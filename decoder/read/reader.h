@@ -23,6 +23,12 @@ struct reader_module {
 	const char *path;               /* hdr->path_size bytes, no NUL */
 };
 
+/* A STACK chunk: registers and hdr->size bytes of stack from hdr->start. */
+struct reader_stack {
+	const struct ctr_stack *hdr;
+	const uint8_t *bytes;
+};
+
 /* A module file in a pack (PACKED chunk), for the symbolizer. */
 struct reader_packed {
 	const struct ctr_packed *hdr;
@@ -39,6 +45,8 @@ struct reader_thread {
 	 * made-up header: no name, flags 0); merged is that copy, to free. */
 	void *merged;
 	char name[sizeof(((struct ctr_thread *)0)->name) + 1]; /* NUL ended */
+	/* The STACK chunk of this live thread in its snapshot, or NULL. */
+	const struct reader_stack *stack;
 };
 
 struct reader_snapshot {
@@ -58,6 +66,8 @@ struct reader_snapshot {
 	const struct ctr_count *counts;
 	struct reader_thread *threads;
 	size_t nthreads;
+	struct reader_stack *stacks; /* each one's thread points at it */
+	size_t nstacks;
 	/* The SCHED chunk, if any: nsched events sorted by tsc.  Events of a
 	 * type this decoder does not know (reader_sched_type_name NULL) are
 	 * there too; users skip them. */

@@ -801,6 +801,28 @@ int symbolizer_add_module(struct symbolizer *s, const char *path, uint64_t bias,
 	return (int)s->nmodules++;
 }
 
+Dwfl *symbolizer_session(const struct symbolizer *s)
+{
+	Dwfl *dwfl = dwfl_begin(&offline_callbacks);
+
+	if (!dwfl)
+		return NULL;
+	dwfl_report_begin(dwfl);
+	for (size_t i = 0; i < s->nmodules; i++) {
+		const struct module *m = &s->modules[i];
+		const char *file = NULL;
+		/* the file the module's own session opened (a stand-in found
+		 * by build id, when the recorded one was missing or another
+		 * build); a pack's copy, opened from memory, has no name */
+		if (m->mod)
+			dwfl_module_info(m->mod, NULL, NULL, NULL, NULL, NULL, &file, NULL);
+		if (file && access(file, R_OK) == 0)
+			dwfl_report_elf(dwfl, m->path, file, -1, m->bias, false);
+	}
+	dwfl_report_end(dwfl, NULL, NULL);
+	return dwfl;
+}
+
 /* The first-added module with a segment holding addr, or -1.  A linear
  * scan: it runs once per distinct address, next to far costlier work. */
 static int module_of(const struct symbolizer *s, uint64_t addr)
@@ -1324,4 +1346,78 @@ const char *symbolizer_string(struct symbolizer *s, uint64_t addr)
 		entry->name = read_string(s, &s->modules[module], addr - s->modules[module].bias);
 	addr_map_put(&s->string_cache, addr, entry);
 	return entry->name;
+}
+
+/* ---- inlined functions ---- */
+
+/* An inlined function's name as its abstract origin gives it: the
+ * linkage (mangled) name when there is one, else the plain name. */
+static const char *inlined_name(Dwarf_Die *die, Dwarf_Die *origin)
+{
+	Dwarf_Attribute attr;
+	const char *name;
+
+	if (!dwarf_formref_die(dwarf_attr(die, DW_AT_abstract_origin, &attr), origin))
+		return NULL;
+	name = dwarf_formstring(dwarf_attr_integrate(origin, DW_AT_linkage_name, &attr));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(origin, DW_AT_MIPS_linkage_name, &attr));
+	return name ? name : dwarf_diename(origin);
+}
+
+/* The symbol of an inlined function: its out-of-line copy's, when the
+ * module has one (so it matches the calls a ring recorded of it), else
+ * one of its own, keyed in the cache by its DWARF entry (a key no code
+ * address has: user space ends below 2^47). */
+static const struct symbol *inlined_symbol(struct symbolizer *s, int module, Dwarf_Die *die)
+{
+	struct module *m = &s->modules[module];
+	Dwarf_Die origin;
+	const char *name = inlined_name(die, &origin);
+	uint64_t key;
+	const struct symbol *hit;
+	struct symbol *sym;
+
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < m->nfuncs; i++)
+		if (!m->funcs[i].plt && !strcmp(m->funcs[i].raw, name))
+			return func_symbol(s, module, &m->funcs[i]);
+	key = UINT64_C(0xffff000000000000) | (uint64_t)module << 40 | dwarf_dieoffset(&origin);
+	if ((hit = addr_map_get(&s->cache, key)))
+		return hit;
+	if (!(sym = new_symbol(s, key, key + 1, module, 0)) ||
+	    !(sym->name = intern_owned(s, pretty_name(name, ""))))
+		return NULL;
+	addr_map_put(&s->cache, key, sym);
+	return sym;
+}
+
+size_t symbolizer_inlined(struct symbolizer *s, uint64_t addr,
+			  const struct symbol **out, size_t max)
+{
+	int module = module_of(s, addr);
+	struct module *m = module >= 0 ? &s->modules[module] : NULL;
+	Dwarf_Die *cu, *scopes = NULL;
+	Dwarf_Addr bias;
+	size_t n = 0;
+	int nscopes;
+
+	if (!m || !m->mod || !m->has_dwarf)
+		return 0;
+	if (!m->funcs_loaded)
+		load_funcs(m);
+	if (!(cu = cu_of(m, addr - m->bias, &bias)))
+		return 0;
+	nscopes = dwarf_getscopes(cu, addr - m->bias - bias, &scopes);
+	for (int i = 0; i < nscopes && n < max; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		if (tag == DW_TAG_subprogram)
+			break;
+		if (tag == DW_TAG_inlined_subroutine &&
+		    (out[n] = inlined_symbol(s, module, &scopes[i])))
+			n++;
+	}
+	free(scopes);
+	return n;
 }

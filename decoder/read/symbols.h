@@ -69,6 +69,20 @@ const struct symbol *symbolizer_lookup(struct symbolizer *s, uint64_t addr);
  * holds one there.  Cached; it lives as long as the symbolizer. */
 const char *symbolizer_string(struct symbolizer *s, uint64_t addr);
 
+/* A new libdwfl session (dwfl_end it) holding every module at its
+ * run-time address, from the file its symbols come from, for the unwinder
+ * (unwind.c); modules read from a pack are left out.  NULL when out of
+ * memory. */
+struct Dwfl;
+struct Dwfl *symbolizer_session(const struct symbolizer *s);
+
+/* The functions inlined at a run-time code address, innermost first (at
+ * most max of them), from DWARF: each the symbol of its out-of-line copy
+ * when the module has one, else a symbol of its own.  Returns how many: 0
+ * without debug info, or when nothing is inlined there. */
+size_t symbolizer_inlined(struct symbolizer *s, uint64_t addr,
+			  const struct symbol **out, size_t max);
+
 /* The ELF files module `module` is read from: its binary (or the stand-in
  * for it) and, when separate, its debug file (else *debug is NULL); they
  * live as long as the symbolizer.  Returns 0, or -ENOENT when none. */

@@ -14,6 +14,13 @@
  * runs is a barrier too.  Synthesized slices have symbols of their own
  * (SYMBOL_SYNTHETIC), owned by the timeline.
  *
+ * With an unwound stack (tl->unwound), the first pass also notes what the
+ * thread's own stack (context 0) had open at the stack's moment;
+ * open_before.c picks the frames that began before the ring, and a second
+ * first pass runs with them at the bottom of context 0, so returns after
+ * that moment that close them match, as they will in the delivering pass.
+ * An orphan return keeps them (the context's floor).
+ *
  * Time windows: a frame that began before from_tsc is held back and
  * delivered, with its true begin time, when the walk first reaches
  * from_tsc; frames beginning after to_tsc are never delivered, and an end
@@ -26,6 +33,9 @@
 #include <string.h>
 #include "log_format.h"
 #include "timeline.h"
+#include "unwind.h"
+
+#define MAX_UNWOUND 4096
 
 struct frame {
 	struct slice s;
@@ -37,6 +47,8 @@ struct context {
 	struct frame *frames;
 	size_t depth, cap;
 	uint64_t id;    /* the id its stack is saved under now; 0: none */
+	size_t floor;   /* frames an orphan return leaves open: those open
+			   before the ring (the thread's own stack only) */
 	struct track track;
 	struct symbol running; /* "running NAME", on the thread's own stack */
 	char *name, *running_name;
@@ -57,6 +69,7 @@ const char *timeline_repair_name(enum timeline_repair repair)
 		[REPAIR_EXCEPTION] = "unwound by exception",
 		[REPAIR_LONGJMP] = "unwound by longjmp",
 		[REPAIR_OPEN_AT_END] = "no return in snapshot",
+		[REPAIR_OPEN_BEFORE_RING] = "open before ring",
 		[REPAIR_CLIPPED] = "begun before the window",
 	};
 
@@ -83,6 +96,7 @@ void timeline_init(struct timeline *tl, struct symbolizer *syms,
 	tl->ops = ops;
 	tl->ops_ctx = ops_ctx;
 	tl->to_tsc = UINT64_MAX;
+	tl->syms = syms;
 }
 
 static void context_free(struct context *c)
@@ -103,9 +117,16 @@ void timeline_free(struct timeline *tl)
 		free(tl->signal_syms[i]);
 	free(tl->contexts);
 	free(tl->orphans);
+	free(tl->seen);
+	free(tl->before);
+	free(tl->snapshot_unwound);
+	free(tl->open_at);
 	memset(tl->signal_syms, 0, sizeof(tl->signal_syms));
 	tl->contexts = NULL;
 	tl->orphans = NULL;
+	tl->seen = NULL;
+	tl->before = tl->open_at = NULL;
+	tl->snapshot_unwound = NULL;
 	tl->contexts_cap = tl->ncontexts = tl->base = 0;
 }
 
@@ -150,7 +171,7 @@ static struct context *context_new(struct timeline *tl, uint64_t id,
 		c->running_name = NULL;
 		return NULL;
 	}
-	c->depth = 0;
+	c->depth = c->floor = 0;
 	c->id = id;
 	c->track = (struct track){ .index = thread_contexts(tl), .id = id,
 				   .name = c->name };
@@ -264,6 +285,8 @@ static int close_to(struct timeline *tl, struct context *c, size_t down_to,
 		if (err)
 			return err;
 	}
+	if (c->floor > c->depth)
+		c->floor = c->depth;
 	return 0;
 }
 
@@ -350,7 +373,10 @@ static int on_return(struct timeline *tl, enum pass pass, uint64_t index,
 	}
 	if ((err = add_orphan(tl, index)))
 		return err;
-	return close_to(tl, c, 0, t, REPAIR_MISSING_RETURN, REPAIR_MISSING_RETURN, st);
+	/* the calls seen with nothing open were inside the orphan's function */
+	if (tl->seen && index < tl->unwound_at && c == context_at(tl, 0))
+		tl->seen->ncallees = 0;
+	return close_to(tl, c, c->floor, t, REPAIR_MISSING_RETURN, REPAIR_MISSING_RETURN, st);
 }
 
 /* CATCH and LONGJMP: unwind to the innermost frame of the function,
@@ -558,6 +584,45 @@ static uint64_t event_time(const struct reader_thread *th, uint64_t index,
 	return t;
 }
 
+/* First pass with an unwound stack: the modules that have events, and the
+ * functions called with nothing of the ring open before the capture. */
+static void note_event(struct open_before_input *seen, int top_call,
+		       const struct symbol *sym)
+{
+	if (sym->module >= 0 && sym->module < 64)
+		seen->traced_modules |= UINT64_C(1) << sym->module;
+	if (!top_call || seen->ncallees == OPEN_BEFORE_CALLEES)
+		return;
+	for (size_t i = 0; i < seen->ncallees; i++)
+		if (seen->callees[i] == sym)
+			return;
+	seen->callees[seen->ncallees++] = sym;
+}
+
+/* The first pass reached the capture: what the ring has open then on the
+ * thread's own stack, leaving out the barrier frames (the slices of signal
+ * handlers and of the context being run are no machine frames).  A stack
+ * taken while the thread ran another context is that context's, not its
+ * own: then none of it is opened before the ring. */
+static int note_capture(struct timeline *tl)
+{
+	const struct context *own = context_at(tl, 0);
+	const struct symbol **open = realloc(tl->open_at, (own->depth + 1) * sizeof(*open));
+	size_t n = 0;
+
+	if (!open)
+		return -ENOMEM;
+	tl->open_at = open;
+	for (size_t i = 0; i < own->depth; i++)
+		if (!own->frames[i].barrier)
+			open[n++] = own->frames[i].s.sym;
+	tl->seen->open = open;
+	tl->seen->nopen = n;
+	if (tl->cur != own)
+		tl->seen->nunwound = 0;
+	return 0;
+}
+
 static int step(struct timeline *tl, enum pass pass,
 		const struct reader_thread *th, uint64_t index,
 		struct timeline_stats *st)
@@ -609,6 +674,9 @@ static int step(struct timeline *tl, enum pass pass,
 		return 0;
 	}
 	sym = tl->lookup(tl->lookup_ctx, CTR_EVENT_ADDR(e->word));
+	if (pass == FIND_ORPHANS && tl->seen)
+		note_event(tl->seen, index < tl->unwound_at && kind == CTR_KIND_CALL &&
+			   tl->cur == context_at(tl, 0) && tl->cur->depth == 0, sym);
 	switch (kind) {
 	case CTR_KIND_CALL:
 		return push(tl, pass, tl->cur, sym, t, REPAIR_NONE, 0, st);
@@ -637,13 +705,22 @@ static int walk(struct timeline *tl, enum pass pass,
 	tl->announced = tl->cur; /* ops->thread starts on track 0 */
 	tl->in_window = 0;
 	tl->now = CTR_SLOT_TSC(th->events[0].tsc);
-	if (pass == DELIVER) {
+	if (pass == DELIVER)
 		err = enter_window(tl, pass, tl->now, st);
+	for (size_t i = 0; i < tl->nbefore && !err; i++)
+		err = push(tl, pass, tl->cur, tl->before[i], tl->now,
+			   REPAIR_OPEN_BEFORE_RING, 0, st);
+	tl->cur->floor = tl->cur->depth;
+	if (pass == DELIVER && !err)
+		err = push_orphans(tl, th, tl->cur, st);
+	for (uint64_t i = 0; i < n && !err; i++) {
+		if (pass == FIND_ORPHANS && tl->seen && i == tl->unwound_at)
+			err = note_capture(tl);
 		if (!err)
-			err = push_orphans(tl, th, tl->cur, st);
+			err = step(tl, pass, th, i, st);
 	}
-	for (uint64_t i = 0; i < n && !err; i++)
-		err = step(tl, pass, th, i, st);
+	if (!err && pass == FIND_ORPHANS && tl->seen && tl->unwound_at >= n)
+		err = note_capture(tl);
 	if (err)
 		return err;
 	end = taken_tsc > tl->now ? taken_tsc : tl->now;
@@ -653,6 +730,26 @@ static int walk(struct timeline *tl, enum pass pass,
 			       REPAIR_OPEN_AT_END, st);
 	st->contexts = thread_contexts(tl) - 1;
 	return err;
+}
+
+/* With an unwound stack, the first pass notes what open_before.c needs. */
+static int start_seeing(struct timeline *tl)
+{
+	const struct symbol **before;
+
+	if (!tl->nunwound)
+		return 0;
+	before = realloc(tl->before, tl->nunwound * sizeof(*before));
+	if (!before || !(tl->seen = calloc(1, sizeof(*tl->seen)))) {
+		if (before)
+			tl->before = before;
+		return -ENOMEM;
+	}
+	tl->before = before;
+	tl->seen->unwound = tl->unwound;
+	tl->seen->nunwound = tl->nunwound;
+	tl->seen->self = tl->unwound_self;
+	return 0;
 }
 
 int timeline_thread(struct timeline *tl, const struct reader_thread *t,
@@ -668,13 +765,57 @@ int timeline_thread(struct timeline *tl, const struct reader_thread *t,
 		return 0;
 	memset(&scratch, 0, sizeof(scratch));
 	tl->norphans = 0;
-	err = walk(tl, FIND_ORPHANS, t, taken_tsc, &scratch);
+	tl->nbefore = 0;
+	err = start_seeing(tl);
+	if (!err)
+		err = walk(tl, FIND_ORPHANS, t, taken_tsc, &scratch);
+	/* a ring that lost nothing (no wrap, no orphan, no since cut) holds
+	 * the thread's whole traced life: only its start-up frames (_start,
+	 * start_thread) were open before it */
+	if (!err && tl->seen) {
+		if (t->hdr->overwritten || tl->norphans || tl->unwound_cut)
+			tl->nbefore = open_before_frames(tl->seen, tl->before);
+		free(tl->seen);
+		tl->seen = NULL;
+		if (tl->nbefore) { /* the orphans are found again above them */
+			tl->norphans = 0;
+			err = walk(tl, FIND_ORPHANS, t, taken_tsc, &scratch);
+		}
+	}
 	if (!err)
 		err = walk(tl, DELIVER, t, taken_tsc, stats);
 	stats->first_tsc = CTR_SLOT_TSC(t->events[0].tsc);
 	stats->last_tsc = tl->now;
 	tl->base = tl->ncontexts; /* their names stay in use */
 	return err;
+}
+
+/* The thread's frames from its STACK chunk, as symbols, into tl->unwound. */
+static int unwind_thread(struct timeline *tl, const struct reader_thread *t,
+			 uint64_t since)
+{
+	uint64_t first = t->hdr->written - t->hdr->nevents, pcs[MAX_UNWOUND];
+	size_t n;
+
+	tl->nunwound = 0;
+	if (!tl->unwinder || !t->stack)
+		return 0;
+	if (!tl->snapshot_unwound &&
+	    !(tl->snapshot_unwound = malloc(MAX_UNWOUND * sizeof(*tl->snapshot_unwound))))
+		return -ENOMEM;
+	n = unwinder_frames(tl->unwinder, t->stack, pcs, MAX_UNWOUND);
+	/* each frame: the functions inlined at its pc, then its own */
+	for (size_t i = 0, k = 0; i < n && k < MAX_UNWOUND; i++) {
+		k += symbolizer_inlined(tl->syms, pcs[i], tl->snapshot_unwound + k,
+					MAX_UNWOUND - 1 - k);
+		tl->snapshot_unwound[k++] = tl->lookup(tl->lookup_ctx, pcs[i]);
+		tl->nunwound = k;
+	}
+	tl->unwound = tl->snapshot_unwound;
+	tl->unwound_self = (t->stack->hdr->flags & CTR_STACK_SELF) != 0;
+	tl->unwound_cut = since != 0;
+	tl->unwound_at = t->stack->hdr->written < first ? 0 : t->stack->hdr->written - first;
+	return 0;
 }
 
 int timeline_snapshot(struct timeline *tl, const struct reader_snapshot *snap,
@@ -691,6 +832,8 @@ int timeline_snapshot(struct timeline *tl, const struct reader_snapshot *snap,
 		err = ops->begin_file(tl->ops_ctx, snap, tb);
 	if (!err && ops->process)
 		err = ops->process(tl->ops_ctx, snap);
+	if (!err && tl->syms && snap->nstacks && !(tl->unwinder = unwinder_new(tl->syms, snap)))
+		err = -ENOMEM;
 	for (size_t i = 0; i < snap->nthreads && !err; i++) {
 		const struct reader_thread *t = &snap->threads[i];
 
@@ -699,9 +842,18 @@ int timeline_snapshot(struct timeline *tl, const struct reader_snapshot *snap,
 		if (ops->thread)
 			err = ops->thread(tl->ops_ctx, t);
 		if (!err)
+			err = unwind_thread(tl, t, snap->hdr->since_tsc);
+		if (!err)
 			err = timeline_thread(tl, t, snap->hdr->taken_tsc,
 					      stats ? &stats[i] : NULL);
+		if (stats && t->stack) {
+			stats[i].stack = t->stack->hdr->flags & CTR_STACK_MISSING ? -1 : 1;
+			stats[i].unwound = tl->nunwound;
+		}
+		tl->nunwound = 0;
 	}
+	unwinder_free(tl->unwinder);
+	tl->unwinder = NULL;
 	if (!err && ops->sched && snap->nsched)
 		err = ops->sched(tl->ops_ctx, snap, tl->from_tsc, tl->to_tsc);
 	if (!err && ops->end_file)

@@ -47,6 +47,7 @@
 
 #include <stdint.h>
 #include "reader.h"
+#include "open_before.h"
 #include "symbols.h"
 #include "timebase.h"
 
@@ -57,12 +58,14 @@ enum timeline_repair {
 	REPAIR_EXCEPTION,
 	REPAIR_LONGJMP,
 	REPAIR_OPEN_AT_END,
+	REPAIR_OPEN_BEFORE_RING, /* begin synthesized from the unwound stack */
 	REPAIR_CLIPPED,         /* begin is the window's (timeline.clip) */
 	REPAIR_KINDS
 };
 
 /* "orphan return", "missing return", "unwound by exception", "unwound by
- * longjmp", "no return in snapshot"; NULL for REPAIR_NONE. */
+ * longjmp", "no return in snapshot", "open before ring"; NULL for
+ * REPAIR_NONE. */
 const char *timeline_repair_name(enum timeline_repair repair);
 
 /* A call as the timeline rebuilt it. */
@@ -71,7 +74,8 @@ struct slice {
 	uint64_t begin_tsc;
 	uint64_t end_tsc;  /* valid in slice_end only */
 	unsigned depth;    /* 0 for the outermost frame */
-	uint8_t begin_repair; /* REPAIR_NONE or REPAIR_ORPHAN_RETURN */
+	uint8_t begin_repair; /* REPAIR_NONE, REPAIR_ORPHAN_RETURN or
+				 REPAIR_OPEN_BEFORE_RING */
 	uint8_t end_repair;   /* valid in slice_end only */
 };
 
@@ -105,6 +109,9 @@ struct timeline_stats {
 	uint64_t first_tsc, last_tsc; /* span of its events */
 	uint64_t before_window;   /* with clip: slices that ended before from_tsc */
 	unsigned max_depth;
+	unsigned unwound;     /* frames unwound from its STACK chunk, inlined
+				 functions included */
+	int stack;            /* 0 no STACK chunk, 1 one, -1 one marked missing */
 	uint64_t signals;   /* handler runs (SIGNAL_ENTER) */
 	uint64_t switches;  /* SWITCH events */
 	unsigned contexts;  /* tracks besides the thread's own */
@@ -170,6 +177,17 @@ struct timeline {
 	const struct emitter_ops *ops;
 	void *ops_ctx;
 	uint64_t from_tsc, to_tsc; /* deliver slices overlapping [from, to] */
+	/* The thread's stack when its snapshot was taken, innermost first
+	 * (inlined functions before the frame they are in), and the index of
+	 * its first event after that moment: set per thread by
+	 * timeline_snapshot from the STACK chunks (unwind.c, then
+	 * symbolizer_inlined), or by the caller of timeline_thread.  Frames of it the ring did not open are
+	 * opened before the first event (open_before.h). */
+	const struct symbol **unwound;
+	size_t nunwound;
+	uint64_t unwound_at;
+	int unwound_self; /* CTR_STACK_SELF */
+	int unwound_cut;  /* events older than since_tsc were left out */
 	int clip; /* slices begun before from_tsc begin there (REPAIR_CLIPPED) */
 	/* Private: the current thread's contexts (the first is its own stack)
 	 * from contexts[base] on; those of earlier threads stay, as their
@@ -181,6 +199,12 @@ struct timeline {
 	struct context *announced; /* the track last given to ops->track */
 	struct orphan *orphans;
 	size_t norphans, orphans_cap;
+	struct symbolizer *syms;
+	struct unwinder *unwinder; /* of the snapshot being walked */
+	const struct symbol **snapshot_unwound; /* its threads' frames */
+	struct open_before_input *seen; /* what the first pass saw at unwound_at */
+	const struct symbol **before, **open_at; /* nbefore frames; scratch */
+	size_t nbefore;
 	struct symbol *signal_syms[TIMELINE_MAX_SIGNAL + 1]; /* made as met */
 	int in_window;
 	uint64_t now;

@@ -5,13 +5,14 @@ Each file follows format/ctr.h (little-endian, 16-byte chunk headers,
 payloads padded to 8 bytes, END chunk counting the chunks before it) and
 covers one part of the decoder: plain nesting, orphan and missing returns,
 exceptions, longjmp, unknown event kinds, several threads and snapshots,
-modules, unknown chunk tags and scheduling events."""
+modules, unknown chunk tags, scheduling events and stacks."""
 import os
 import struct
 import sys
 
 SNAPSHOT, PROCESS, CLOCK, MODULE, THREAD, END = 1, 2, 3, 4, 5, 0x454E44
 SCHED = 6
+STACK = 9
 SWITCH, WAKING, WAKEUP_NEW, EXIT, NEWTASK, RENAME = 1, 2, 3, 4, 5, 6
 CALL, CATCH, LONGJMP, RETURN = 0x0, 0x1, 0x2, 0x8
 
@@ -51,6 +52,12 @@ def sched(events, lost=0):
                     for tsc, typ, cpu, pid, nxt, state, comm, ncomm in events)
     return chunk(SCHED, struct.pack('<QQII', len(events), lost, 2, 0) + recs)
 
+def stack(tid, written, regs, start, data, flags=0):
+    """A STACK chunk: 17 registers (rip last), data from start up."""
+    return chunk(STACK, struct.pack('<IIQQ17QQQ', tid, flags, written, 0, *regs,
+                                    start, len(data)) + data)
+
+
 def ctr_file(chunks):
     head = b'CTRAIL\0\n' + struct.pack('<II', 1, 16)
     return head + b''.join(chunks) + chunk(END, struct.pack('<Q', len(chunks)))
@@ -82,6 +89,11 @@ SEEDS = {
                        (31, 99, 0, 1, 2, 3, b'', b''),
                        (35, WAKEUP_NEW, 0, 101, 0, 1, b'w', b''),
                        (39, EXIT, 1, 100, 0, 0, b'main', b'')], lost=3)],
+    'stack': snapshot([(100, b'main', [(RETURN, 0x3010, 10), (CALL, 0x4000, 15)]),
+                        (101, b'worker', [(CALL, 0x2000, 1)])])
+             + [stack(100, 1, [0] * 7 + [0x7ff000] + [0] * 8 + [0x4004], 0x7ff000,
+                      struct.pack('<4Q', 0x1010, 0x7ff040, 0x2010, 0)),
+                stack(101, 0, [0] * 17, 0, b'', flags=2)],
 }
 
 if __name__ == '__main__':

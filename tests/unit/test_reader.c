@@ -386,6 +386,60 @@ static void test_packed(void)
 	free(f.words);
 }
 
+/* STACK chunks: linked to their live thread, not to an exited one of the
+ * same tid; a second one for a tid, or bytes past the chunk, rejected. */
+static struct file make_stack_file(int second)
+{
+	struct build b = { .fd = memfd_create("ctr", 0) };
+	struct ctr_snapshot snap = { .taken_tsc = 1000 };
+	struct ctr_process proc = { .pid = 42 };
+	struct ctr_clock clk = { .tsc_hz = 1000000000 };
+	struct ctr_thread live = { .tid = 42, .capacity = 256 };
+	struct ctr_thread gone = { .tid = 43, .flags = CTR_THREAD_EXITED, .capacity = 256 };
+	struct ctr_stack st = { .tid = 42, .written = 7, .start = 0x7ff000, .size = 16 };
+	struct ctr_stack st43 = { .tid = 43 }, again = { .tid = 42 };
+	uint64_t stack_bytes[2] = { 0x401234, 0 };
+
+	st.regs[16] = 0x401000;
+	ctr_writer_start(&b.w, b.fd);
+	chunk(&b, CTR_CHUNK_SNAPSHOT, &snap, sizeof(snap), NULL, 0, NULL, 0);
+	chunk(&b, CTR_CHUNK_PROCESS, &proc, sizeof(proc), NULL, 0, NULL, 0);
+	chunk(&b, CTR_CHUNK_CLOCK, &clk, sizeof(clk), NULL, 0, NULL, 0);
+	chunk(&b, CTR_CHUNK_STACK, &st, sizeof(st), stack_bytes, sizeof(stack_bytes), NULL, 0);
+	chunk(&b, CTR_CHUNK_THREAD, &live, sizeof(live), NULL, 0, NULL, 0);
+	chunk(&b, CTR_CHUNK_THREAD, &gone, sizeof(gone), NULL, 0, NULL, 0);
+	chunk(&b, CTR_CHUNK_STACK, second ? &again : &st43, sizeof(st), NULL, 0, NULL, 0);
+	b.starts[b.nchunks++] = lseek(b.fd, 0, SEEK_CUR);
+	return finish(&b);
+}
+
+static void test_stacks(void)
+{
+	struct reader r;
+	struct file f = make_stack_file(0);
+	const struct reader_snapshot *snap;
+	int err = reader_load(&r, f.words, f.size);
+
+	snap = err ? NULL : &r.snapshots[0];
+	CHECK("stack linked to its live thread", snap && snap->nstacks == 2 &&
+	      snap->threads[0].stack && snap->threads[0].stack->hdr->written == 7 &&
+	      snap->threads[0].stack->hdr->regs[16] == 0x401000 &&
+	      snap->threads[0].stack->bytes[0] == 0x34 && !snap->threads[1].stack,
+	      "err %d: %s", err, r.err);
+	reader_close(&r);
+	/* the first STACK's size field says 17 bytes follow: one past the chunk */
+	((struct ctr_stack *)(bytes(&f) + f.starts[3] + 16))->size = 17;
+	CHECK("stack bytes past the chunk",
+	      rejected_at(&f, f.size, f.starts[3] + 16 + offsetof(struct ctr_stack, size), &r),
+	      "offset %llu: %s", (unsigned long long)r.err_offset, r.err);
+	free(f.words);
+	f = make_stack_file(1);
+	CHECK("second STACK chunk of a thread", rejected_at(&f, f.size, f.starts[6], &r) &&
+	      strstr(r.err, "second STACK"), "offset %llu: %s",
+	      (unsigned long long)r.err_offset, r.err);
+	free(f.words);
+}
+
 /* A snapshot with one THREAD and a PROBES chunk of 4 events: two of the
  * thread's, two of a tid with no THREAD chunk. */
 static struct file make_probes_file(const struct ctr_probe_event *pe, size_t npe)
@@ -457,6 +511,7 @@ int main(void)
 	test_truncated();
 	test_damage();
 	test_structure();
+	test_stacks();
 	test_packed();
 	test_probes();
 	return failures != 0;

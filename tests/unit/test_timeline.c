@@ -5,7 +5,10 @@
  * "B name time" / "E name time repair", indented by depth, while checking
  * that times never go back and that every end closes the innermost open
  * begin of its track (a track switch is a line "T index name").  Each test
- * compares the whole recording with what the rules say. */
+ * compares the whole recording with what the rules say.  Unwound stacks
+ * (frames open before the ring) are strings of frames, innermost first:
+ * a..f as above, L a function of another module that has no events
+ * (libc), H the runtime's entry hook. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +41,26 @@ static const struct symbol *fake_lookup(void *ctx, uint64_t addr)
 	unknown[nunknown] = (struct symbol){ addr, addr + 1, "?", NULL, 0, -1,
 					     SYMBOL_UNKNOWN };
 	return &unknown[nunknown++];
+}
+
+static struct symbol libc_fn = { 0x9000, 0x9100, "L", NULL, 0, 1, 0 };
+static struct symbol hook_fn = { 0xa000, 0xa100, "__fentry__", NULL, 0, 2, 0 };
+
+/* An unwound stack: frames innermost first, taken before event `at`, of a
+ * ring that lost `overwritten` events. */
+struct stack_case {
+	const char *frames;
+	uint64_t at, overwritten;
+};
+
+static size_t stack_symbols(const char *frames, const struct symbol **out)
+{
+	size_t n = 0;
+
+	for (const char *f = frames; *f; f++)
+		out[n++] = *f == 'L' ? &libc_fn : *f == 'H' ? &hook_fn :
+			   fake_lookup(NULL, 0x1000 * (uint64_t)(*f - 'a' + 1));
+	return n;
 }
 
 /* The recording emitter; open calls per track. */
@@ -129,9 +152,10 @@ static const struct emitter_ops recorder_ops = {
 /* Runs the timeline over events and compares the recording. */
 static void run(const char *name, const struct ctr_event *events, size_t n,
 		uint64_t taken, uint64_t from, uint64_t to, const char *want,
-		struct timeline_stats *st)
+		struct timeline_stats *st, const struct stack_case *stack)
 {
 	struct ctr_thread hdr = { .tid = 1, .nevents = n };
+	const struct symbol *frames[32];
 	struct reader_thread th = { .hdr = &hdr, .events = events };
 	struct recorder *r = calloc(1, sizeof(*r));
 	struct timeline tl;
@@ -144,6 +168,12 @@ static void run(const char *name, const struct ctr_event *events, size_t n,
 	tl.lookup = fake_lookup;
 	tl.from_tsc = from;
 	tl.to_tsc = to;
+	if (stack) {
+		hdr.overwritten = stack->overwritten;
+		tl.unwound = frames;
+		tl.nunwound = stack_symbols(stack->frames, frames);
+		tl.unwound_at = stack->at;
+	}
 	err = timeline_thread(&tl, &th, taken, st ? st : &local);
 	timeline_free(&tl);
 	if (!err && !r->broken && r->depth == 0 && !strcmp(r->text, want)) {
@@ -158,7 +188,9 @@ static void run(const char *name, const struct ctr_event *events, size_t n,
 }
 
 #define RUN(name, ev, taken, want, st) \
-	run(name, ev, sizeof(ev) / sizeof(ev[0]), taken, 0, UINT64_MAX, want, st)
+	run(name, ev, sizeof(ev) / sizeof(ev[0]), taken, 0, UINT64_MAX, want, st, NULL)
+#define RUN_STACK(name, ev, taken, want, stack) \
+	run(name, ev, sizeof(ev) / sizeof(ev[0]), taken, 0, UINT64_MAX, want, NULL, stack)
 
 static void expect_count(const char *name, uint64_t got, uint64_t want)
 {
@@ -327,11 +359,11 @@ static void test_window(void)
 
 	run("window keeps overlapping slices with their true times", ev, 10,
 	    100, 45, 75,
-	    "B a 10\n  B c 40\n    B d 50\n    E d 60\n  E c 70\nE a 100\n", NULL);
+	    "B a 10\n  B c 40\n    B d 50\n    E d 60\n  E c 70\nE a 100\n", NULL, NULL);
 	run("window before the first event keeps everything up to its end", ev, 10,
-	    100, 0, 25, "B a 10\n  B b 20\n  E b 30\nE a 100\n", NULL);
+	    100, 0, 25, "B a 10\n  B b 20\n  E b 30\nE a 100\n", NULL, NULL);
 	run("window after the last event delivers nothing", ev, 10,
-	    200, 150, 300, "", NULL);
+	    200, 150, 300, "", NULL, NULL);
 }
 
 static void test_orphan_longjmp(void)
@@ -358,6 +390,99 @@ static void test_thunk_return(void)
 	RUN("a thunk's lone return is dropped", ev, 6,
 	    "B a 1\n  B b 2\n  E b 4\nE a 5\n", &st);
 	expect_count("thunk return counted as dropped", st.dropped_returns, 1);
+}
+
+static void test_open_before_leaf_loop(void)
+{
+	/* d calls e in a loop: the ring starts inside e (an orphan) and the
+	 * stack was taken inside the hook of the next e: e and the hook are
+	 * left out (the thread was between two e's), d and its callers, libc
+	 * above them too, open before the ring, below the orphan. */
+	const struct ctr_event ev[] = { RET('e', 10), CALL('e', 11), RET('e', 12) };
+	const struct stack_case stack = { "HedcbaL", 3, 100 };
+
+	RUN_STACK("open before ring: a leaf loop", ev, 20,
+		  "B L 10 open before ring\n  B a 10 open before ring\n"
+		  "    B b 10 open before ring\n      B c 10 open before ring\n"
+		  "        B d 10 open before ring\n          B e 10 orphan return\n"
+		  "          E e 10\n          B e 11\n          E e 12\n"
+		  "        E d 20 no return in snapshot\n      E c 20 no return in snapshot\n"
+		  "    E b 20 no return in snapshot\n  E a 20 no return in snapshot\n"
+		  "E L 20 no return in snapshot\n", &stack);
+}
+
+static void test_open_before_ring_frames(void)
+{
+	/* the ring's open call (e) is the stack's innermost frame: only the
+	 * frames outside it began before the ring */
+	const struct ctr_event ev[] = { RET('f', 10), CALL('e', 11) };
+	const struct stack_case stack = { "edc", 2, 100 };
+
+	RUN_STACK("open before ring: outside the ring's open calls", ev, 20,
+		  "B c 10 open before ring\n  B d 10 open before ring\n"
+		  "    B f 10 orphan return\n    E f 10\n    B e 11\n"
+		  "    E e 20 no return in snapshot\n  E d 20 no return in snapshot\n"
+		  "E c 20 no return in snapshot\n", &stack);
+}
+
+static void test_open_before_late_returns(void)
+{
+	/* d and c return after the stack was taken (event 2): they close the
+	 * frames the stack opened, not orphan frames of their own */
+	const struct ctr_event ev[] = { CALL('e', 10), RET('e', 11), RET('d', 12),
+					RET('c', 13), CALL('f', 14) };
+	const struct stack_case stack = { "dcba", 2, 100 };
+
+	RUN_STACK("open before ring: returns after the stack close its frames", ev, 20,
+		  "B a 10 open before ring\n  B b 10 open before ring\n"
+		  "    B c 10 open before ring\n      B d 10 open before ring\n"
+		  "        B e 10\n        E e 11\n      E d 12\n    E c 13\n"
+		  "    B f 14\n    E f 20 no return in snapshot\n"
+		  "  E b 20 no return in snapshot\nE a 20 no return in snapshot\n", &stack);
+}
+
+static void test_open_before_whole_ring(void)
+{
+	/* a ring that lost nothing: its first call is the thread's first */
+	const struct ctr_event ev[] = { CALL('a', 10), CALL('b', 11) };
+	const struct stack_case stack = { "baL", 2, 0 };
+
+	RUN_STACK("open before ring: none for a ring that lost nothing", ev, 20,
+		  "B a 10\n  B b 11\n  E b 20 no return in snapshot\n"
+		  "E a 20 no return in snapshot\n", &stack);
+}
+
+static void test_open_before_fiber(void)
+{
+	/* the frames open before the ring go on the thread's own stack, under
+	 * its orphan; the fiber's orphan return stays on the fiber's stack */
+	const struct ctr_event ev[] = { RET('e', 10), CALL('e', 11), FIBER(5, 12),
+					RET('f', 13), CALL('b', 14), RET('b', 15),
+					FIBER(0, 16), RET('e', 17) };
+	const struct stack_case stack = { "dc", 10, 100 };
+
+	RUN_STACK("open before ring: on the thread's own stack, not a fiber's", ev, 20,
+		  "B c 10 open before ring\n  B d 10 open before ring\n"
+		  "    B e 10 orphan return\n    E e 10\n    B e 11\n"
+		  "T 1 fiber 0x5\nB f 12 orphan return\nT 0 -\n"
+		  "      B running fiber 0x5 12\nT 1 fiber 0x5\nE f 13\nB b 14\nE b 15\n"
+		  "T 0 -\n      E running fiber 0x5 16\n    E e 17\n"
+		  "  E d 20 no return in snapshot\nE c 20 no return in snapshot\n", &stack);
+}
+
+static void test_open_before_taken_on_fiber(void)
+{
+	/* a stack taken while the thread ran a fiber is the fiber's: none of
+	 * it is opened on the thread's own stack */
+	const struct ctr_event ev[] = { RET('e', 10), CALL('e', 11), FIBER(5, 12),
+					CALL('b', 14), RET('b', 15), FIBER(0, 16),
+					RET('e', 17) };
+	const struct stack_case stack = { "bdc", 4, 100 };
+
+	RUN_STACK("open before ring: none from a stack taken on a fiber", ev, 20,
+		  "B e 10 orphan return\nE e 10\nB e 11\n  B running fiber 0x5 12\n"
+		  "T 1 fiber 0x5\nB b 14\nE b 15\nT 0 -\n  E running fiber 0x5 16\n"
+		  "E e 17\n", &stack);
 }
 
 static void test_signal(void)
@@ -465,5 +590,11 @@ int main(void)
 	test_window();
 	test_orphan_longjmp();
 	test_thunk_return();
+	test_open_before_leaf_loop();
+	test_open_before_ring_frames();
+	test_open_before_late_returns();
+	test_open_before_whole_ring();
+	test_open_before_fiber();
+	test_open_before_taken_on_fiber();
 	return failures != 0;
 }

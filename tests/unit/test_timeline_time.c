@@ -38,7 +38,7 @@ static void test_origins(void)
 				 .now = { .tsc = 5000, .realtime_ns = 1700000000000000000ULL } };
 	struct ctr_thread t0 = { .nevents = 1 }, t1 = { .nevents = 1 };
 	struct ctr_event e0 = { 0, 4000 }, e1 = { 0, 3000 };
-	struct reader_thread threads[2] = { { &t0, &e0, "" }, { &t1, &e1, "" } };
+	struct reader_thread threads[2] = { { &t0, &e0, "", NULL }, { &t1, &e1, "", NULL } };
 	struct reader_snapshot snap = { .hdr = &hdr, .clock = &clk,
 					.threads = threads, .nthreads = 2 };
 	struct time_base tb;
