@@ -122,11 +122,14 @@ if build gcc-fentry "$d/o_blocked" "$PROGS/o_blocked.c" -lpthread &&
 	CTRAIL_RING_SIZE=4K timeout 10 "$d/o_blocked" "$d/b.ctr"; then
 	expect_eq blocked-missing "flags=missing" \
 		"$("$CTRAIL" dump "$d/b.ctr" | awk '/^thread .*name=blocked/ { getline; while ($1 != "stack") getline; print $3 }')"
-	"$CTRAIL" convert "$d/b.ctr" -o "$d/b.json" >/dev/null 2>&1
+	# replay, not JSON: the ring may begin with an orphan tick of zero
+	# length in the nanosecond the next tick begins, which JSON nests
 	expect_eq blocked-self-stack "main
   outer
     tick
-    inner" "$($CHECK tree "$d/b.json" o_blocked | uniq | sed -n '/^      main$/,$p' | sed 's/^      //')"
+    inner" "$("$CTRAIL" replay --threads o_blocked "$d/b.ctr" |
+		sed -n 's/^ *[0-9.]*[a-z]*s  //p' | sed 's/ \[.*//' | uniq |
+		sed -n '/^      main$/,$p' | sed 's/^      //')"
 else
 	fail blocked "build or run failed"
 fi
