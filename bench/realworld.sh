@@ -662,7 +662,7 @@ if [ "$SMOKE" = 1 ]; then
 	result=$(check lua smoke luaV_execute "$RW/lua/smoke/lvm.c" "$LUA_LINE" "$RW/lua/smoke.ctr"
 		trap_check smoke)
 	echo "$result"
-	case $result in *FAIL*) exit 1 ;; *) exit 0 ;; esac
+	case $result in *FAIL*) exit 1 ;; ok*) exit 0 ;; *) exit 1 ;; esac
 fi
 
 rm -f "$RW/results" "$RW/nginx.results" "$RW/checks"
