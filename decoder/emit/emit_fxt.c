@@ -366,14 +366,22 @@ static struct sref repair_ref(struct fxt *f, const struct slice *s, char *text)
 					    e ? e : ""));
 }
 
-/* An event record's header word. */
-static inline uint64_t event_header(size_t size, unsigned type, unsigned nargs,
-				    uint8_t thread_ref, struct sref cat,
-				    struct sref name)
+/* The opening every event record shares: header word, time, [inline
+ * thread], category and name. */
+static inline void put_event_head(uint8_t **p, const struct fxt *f, size_t size,
+				  unsigned type, unsigned nargs, uint64_t ns,
+				  struct sref cat, struct sref name)
 {
-	return REC_EVENT | (uint64_t)size << 4 | (uint64_t)type << 16 |
-	       (uint64_t)nargs << 20 | (uint64_t)thread_ref << 24 |
-	       (uint64_t)cat.ref << 32 | (uint64_t)name.ref << 48;
+	put_word(p, REC_EVENT | (uint64_t)size << 4 | (uint64_t)type << 16 |
+		    (uint64_t)nargs << 20 | (uint64_t)f->thread_ref << 24 |
+		    (uint64_t)cat.ref << 32 | (uint64_t)name.ref << 48);
+	put_word(p, ns);
+	if (!f->thread_ref) {
+		put_word(p, f->pid);
+		put_word(p, f->tid);
+	}
+	put_sref_stream(p, cat);
+	put_sref_stream(p, name);
 }
 
 /* One event record: header, time, [inline thread, category, name],
@@ -395,14 +403,7 @@ static int event(struct fxt *f, unsigned type, const struct symbol *sym,
 	if (outbuf_reserve(&f->out, 8 * size))
 		return f->out.err;
 	p = outbuf_tail(&f->out);
-	put_word(&p, event_header(size, type, nargs, f->thread_ref, cat, name));
-	put_word(&p, ns);
-	if (!f->thread_ref) {
-		put_word(&p, f->pid);
-		put_word(&p, f->tid);
-	}
-	put_sref_stream(&p, cat);
-	put_sref_stream(&p, name);
+	put_event_head(&p, f, size, type, nargs, ns, cat, name);
 	if (nargs) {
 		put_word(&p, ARG_STRING |
 			 (uint64_t)(1 + sref_words(arg) + sref_words(repair)) << 4 |
@@ -516,14 +517,7 @@ static int custom_record(struct fxt *f, unsigned type, uint64_t ns,
 	if (outbuf_reserve(&f->out, 8 * size))
 		return f->out.err;
 	p = outbuf_tail(&f->out);
-	put_word(&p, event_header(size, type, arg != NULL, f->thread_ref, cat, name));
-	put_word(&p, ns);
-	if (!f->thread_ref) {
-		put_word(&p, f->pid);
-		put_word(&p, f->tid);
-	}
-	put_sref_stream(&p, cat);
-	put_sref_stream(&p, name);
+	put_event_head(&p, f, size, type, arg != NULL, ns, cat, name);
 	if (arg)
 		put_arg(&p, arg);
 	if (has_id)
